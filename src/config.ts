@@ -1,0 +1,100 @@
+/**
+ * Configuration: environment variables, parsed and validated once at start and
+ * passed down as plain values. A bad value stops the start with a ConfigError
+ * that names the variable. Limits live here as named constants.
+ */
+import { resolve } from 'node:path';
+import { API_KEY_MIN_LENGTH } from './crypto/secrets.ts';
+import { SERVER_KEY_BYTES } from './crypto/serverKey.ts';
+import { defaultPasswordThreads } from './crypto/passwords.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Page sizes for list endpoints. */
+export const LIST_DEFAULT_LIMIT = 50;
+export const LIST_MAX_LIMIT = 200;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL server; undefined selects the embedded store under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  /** Admin key to create on first start instead of generating one. */
+  readonly adminKey: string | undefined;
+  readonly serverKey: Buffer | undefined;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimitBytes: number;
+  readonly passwordHashThreads: number;
+  /** How long SIGTERM waits for in-flight requests before closing anyway. */
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+
+  const adminKey = optional(env, 'MUSTER_ADMIN_KEY');
+  if (adminKey !== undefined && (adminKey.length < API_KEY_MIN_LENGTH || /\s/.test(adminKey))) {
+    throw new ConfigError('MUSTER_ADMIN_KEY', `must be at least ${API_KEY_MIN_LENGTH} characters with no spaces`);
+  }
+
+  const serverKeyText = optional(env, 'MUSTER_SERVER_KEY');
+  let serverKey: Buffer | undefined;
+  if (serverKeyText !== undefined) {
+    serverKey = Buffer.from(serverKeyText, 'base64');
+    if (serverKey.length !== SERVER_KEY_BYTES) {
+      throw new ConfigError('MUSTER_SERVER_KEY', `must be ${SERVER_KEY_BYTES} bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
+    }
+  }
+
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65_535),
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    dataDir: resolve(optional(env, 'DATA_DIR') ?? './data'),
+    logLevel: logLevel as LogLevel,
+    adminKey,
+    serverKey,
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    passwordHashThreads: integer(env, 'PASSWORD_HASH_THREADS', defaultPasswordThreads(), 1, 256),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+}

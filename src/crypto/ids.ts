@@ -1,0 +1,31 @@
+/** Identifiers: UUIDv7 (RFC 9562), time-ordered so id order is creation order. */
+import { randomBytes } from 'node:crypto';
+
+let lastMillis = 0;
+let sequence = 0;
+
+/**
+ * A new UUIDv7. Within one millisecond the 12-bit `rand_a` field counts up
+ * (RFC 9562 §6.2, method 1), so ids made by this process are strictly increasing.
+ */
+export function newId(): string {
+  let millis = Date.now();
+  if (millis <= lastMillis) {
+    sequence += 1;
+    if (sequence > 0xfff) {
+      lastMillis += 1; // borrow from the next millisecond rather than repeat
+      sequence = 0;
+    }
+    millis = lastMillis;
+  } else {
+    lastMillis = millis;
+    sequence = 0;
+  }
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(millis, 0, 6);
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one registry of error codes. Every failure muster reports, in any dialect,
+ * starts as one of these codes; each dialect renders it in its own wire shape.
+ *
+ * Contract: codes are stable API. A code is never renamed or reused for another
+ * meaning; new codes may be added. Every code has an HTTP status, a default
+ * message and a description (the documentation, checked by a test).
+ * Messages never contain secrets, passwords, tokens or keys.
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+  readonly description: string;
+}
+
+export const ERROR_CODES = {
+  // Requests
+  'request.malformed_json': { status: 400, message: 'The request body is not valid JSON.', description: 'The body could not be parsed as JSON.' },
+  'request.body_required': { status: 400, message: 'The request body is empty.', description: 'A JSON body is required for this request.' },
+  'request.invalid': { status: 400, message: 'The request does not match the schema.', description: 'A field is missing, has the wrong type or breaks a rule; `details` lists each problem with its field.' },
+  'request.unsupported_media_type': { status: 415, message: 'Unsupported Content-Type; send application/json.', description: 'The body was sent with a content type the endpoint does not accept.' },
+  'request.too_large': { status: 413, message: 'The request body is larger than the limit.', description: 'The body exceeds the configured size limit (`details.limitBytes`).' },
+  'request.invalid_cursor': { status: 400, message: 'The pagination cursor is not valid.', description: 'The `cursor` parameter was not produced by this API.' },
+  'route.not_found': { status: 404, message: 'No such route.', description: 'No endpoint matches this method and path.' },
+  'internal': { status: 500, message: 'Internal error; the request id identifies it in the logs.', description: 'An unexpected failure. Nothing about it is exposed; the request id finds it in the logs.' },
+  'service.unavailable': { status: 503, message: 'The store is not reachable.', description: 'Readiness failed: the database did not answer.' },
+
+  // API keys (the caller's own credentials)
+  'auth.missing': { status: 401, message: 'Authentication required: send Authorization: Bearer <key>.', description: 'The request carries no credentials.' },
+  'auth.malformed': { status: 401, message: 'The Authorization header is malformed.', description: 'The Authorization header is not of the form `Bearer <key>`.' },
+  'auth.invalid_key': { status: 401, message: 'The API key is not valid.', description: 'No key with this value exists.' },
+  'auth.key_revoked': { status: 401, message: 'The API key has been revoked.', description: 'The key existed but was revoked; create a new one.' },
+  'auth.insufficient_scope': { status: 403, message: 'The API key lacks the scope this operation needs.', description: 'The key is valid but not scoped for this operation; `details.requiredScope` names the scope.' },
+
+  // Tenants, directories, keys
+  'tenant.not_found': { status: 404, message: 'No such tenant.', description: 'The tenant named does not exist.' },
+  'tenant.name_taken': { status: 409, message: 'A tenant with this name already exists.', description: 'Tenant names are unique.' },
+  'directory.not_found': { status: 404, message: 'No such directory.', description: 'No directory with this name or id exists in the caller\'s tenant.' },
+  'directory.name_taken': { status: 409, message: 'A directory with this name already exists.', description: 'Directory names are unique per tenant.' },
+  'directory.not_empty': { status: 409, message: 'The directory still has users; pass force=true to delete them with it.', description: 'Deleting a directory that has users requires `force=true`.' },
+  'api_key.not_found': { status: 404, message: 'No such API key.', description: 'No key with this id or prefix exists in the tenant.' },
+
+  // Users
+  'user.not_found': { status: 404, message: 'No such user.', description: 'No user with this id exists in the directory.' },
+  'user.username_taken': { status: 409, message: 'A user with this username already exists in the directory.', description: 'Usernames are unique per directory, compared case-insensitively.' },
+  'user.email_taken': { status: 409, message: 'A user with this email already exists in the directory.', description: 'Emails are unique per directory, compared case-insensitively.' },
+  'user.invalid_username': { status: 400, message: 'The username is not valid.', description: 'Usernames are 1 to 256 characters with no control characters and no leading or trailing space.' },
+  'user.invalid_email': { status: 400, message: 'The email address is not valid.', description: 'Emails must look like local@domain and be at most 320 characters.' },
+  'user.invalid_password': { status: 400, message: 'The password does not meet the policy.', description: 'Passwords are 8 to 1024 characters.' },
+  'user.invalid_field': { status: 400, message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it.' },
+  'user.credential_conflict': { status: 400, message: 'Give either a password or generateSecret, not both.', description: 'A user gets a password or a generated secret, never both in one request.' },
+  'user.version_mismatch': { status: 412, message: 'The user has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the current one.' },
+
+  // Authenticating users (checking a user's credentials)
+  'credentials.invalid': { status: 401, message: 'Invalid username or credentials.', description: 'The user does not exist, has no such credential, or the password or secret is wrong. Deliberately one code for all three.' },
+  'credentials.user_pending': { status: 401, message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },
+  'credentials.user_disabled': { status: 401, message: 'The user is disabled.', description: 'The credentials are right but the user is `disabled`.' },
+  'credentials.user_expired': { status: 401, message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One problem with one field, as reported in `details`. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * A failure with a registered code. Thrown by the domain and engine, rendered by
+ * each dialect. `details` carries structured, secret-free context.
+ */
+export class MusterError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERROR_CODES[code].message);
+    this.name = 'MusterError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = details;
+  }
+}
+
+export function isMusterError(value: unknown): value is MusterError {
+  return value instanceof MusterError;
+}

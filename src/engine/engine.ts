@@ -1,0 +1,24 @@
+/** The engine: every use case, over one context. Dialects and the CLI call only this. */
+import type { EngineContext } from './context.ts';
+import { directoryService } from './directories.ts';
+import { tenantService } from './tenants.ts';
+import { userService } from './users.ts';
+
+export function createEngine(ctx: EngineContext) {
+  return {
+    tenants: tenantService(ctx),
+    directories: directoryService(ctx),
+    users: userService(ctx),
+    /** True when the store answers a trivial query. */
+    async isReady(): Promise<boolean> {
+      try {
+        await ctx.db.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;

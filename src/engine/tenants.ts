@@ -1,0 +1,144 @@
+/**
+ * Tenants and API keys: creating a tenant (with its default directory and first
+ * admin key), first-start bootstrap, key issue, listing, revocation, and
+ * authenticating a presented key.
+ */
+import { hasScope, isScope, type ApiKeyInfo, type Principal, type Scope, type Tenant } from '../domain/apiKey.ts';
+import { DEFAULT_DIRECTORY_NAME, isUuid } from '../domain/directory.ts';
+import { MusterError } from '../domain/errors.ts';
+import { newId } from '../crypto/ids.ts';
+import { apiKeyHash, newApiKey, visiblePrefix } from '../crypto/secrets.ts';
+import { mappingConstraints } from '../store/constraints.ts';
+import type { Queryable } from '../store/ports.ts';
+import { insertDirectory } from '../store/repositories/directories.ts';
+import * as repo from '../store/repositories/tenants.ts';
+import type { EngineContext } from './context.ts';
+
+/** A key as issued: `key` is the only time the secret value is ever returned. */
+export interface IssuedKey {
+  readonly key: string;
+  readonly info: ApiKeyInfo;
+}
+
+export interface KeyRequest {
+  readonly name: string;
+  readonly scopes: readonly string[];
+}
+
+/** Bootstrap lock: two instances starting on an empty store create one tenant. */
+const BOOTSTRAP_LOCK_ID = 7_240_419_002;
+
+function validScopes(scopes: readonly string[]): Scope[] {
+  const invalid = scopes.filter((s) => !isScope(s));
+  if (scopes.length === 0 || invalid.length > 0) {
+    throw new MusterError('request.invalid', `scopes must be a non-empty list of users:read, users:write, admin.`, { field: 'scopes' });
+  }
+  return [...new Set(scopes)] as Scope[];
+}
+
+async function issueKey(tx: Queryable, tenantId: string, request: KeyRequest, presetKey?: string): Promise<IssuedKey> {
+  const key = presetKey ?? newApiKey();
+  const info = await repo.insertApiKey(tx, {
+    id: newId(),
+    tenantId,
+    name: request.name,
+    prefix: visiblePrefix(key),
+    keyHash: apiKeyHash(key),
+    scopes: validScopes(request.scopes),
+  });
+  return { key, info };
+}
+
+async function createTenantIn(tx: Queryable, name: string, presetKey?: string): Promise<{ tenant: Tenant; adminKey: IssuedKey }> {
+  const tenant = await repo.insertTenant(tx, { id: newId(), name });
+  await insertDirectory(tx, tenant.id, { id: newId(), name: DEFAULT_DIRECTORY_NAME });
+  const adminKey = await issueKey(tx, tenant.id, { name: 'admin', scopes: ['admin'] }, presetKey);
+  return { tenant, adminKey };
+}
+
+export function tenantService(ctx: EngineContext) {
+  async function resolveTenant(q: Queryable, ref: string): Promise<Tenant> {
+    const tenant = await repo.findTenant(q, ref, isUuid(ref));
+    if (!tenant) throw new MusterError('tenant.not_found', `No tenant "${ref}".`);
+    return tenant;
+  }
+
+  return {
+    /** Creates a tenant with a `default` directory and an admin key. */
+    createTenant(name: string): Promise<{ tenant: Tenant; adminKey: IssuedKey }> {
+      if (name.length === 0 || name.length > 128) throw new MusterError('request.invalid', 'name must be 1 to 128 characters.', { field: 'name' });
+      return mappingConstraints(() => ctx.db.transaction((tx) => createTenantIn(tx, name)));
+    },
+
+    listTenants: (): Promise<Tenant[]> => repo.listTenants(ctx.db),
+
+    /**
+     * On an empty store, creates the `default` tenant, its `default` directory
+     * and an admin key (`presetKey` when given, else a generated one). Returns
+     * undefined when the store already has tenants. Safe under concurrent starts.
+     */
+    bootstrap(presetKey: string | undefined): Promise<{ tenant: Tenant; adminKey: IssuedKey } | undefined> {
+      return ctx.db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_ID]);
+        if ((await repo.countTenants(tx)) > 0) return undefined;
+        return createTenantIn(tx, 'default', presetKey);
+      });
+    },
+
+    async createKey(tenantRef: string, request: KeyRequest): Promise<IssuedKey> {
+      return ctx.db.transaction(async (tx) => issueKey(tx, (await resolveTenant(tx, tenantRef)).id, request));
+    },
+
+    async createKeyForTenant(tenantId: string, request: KeyRequest): Promise<IssuedKey> {
+      return ctx.db.transaction((tx) => issueKey(tx, tenantId, request));
+    },
+
+    async listKeys(tenantRef: string): Promise<ApiKeyInfo[]> {
+      return repo.listApiKeys(ctx.db, (await resolveTenant(ctx.db, tenantRef)).id);
+    },
+
+    listKeysForTenant: (tenantId: string): Promise<ApiKeyInfo[]> => repo.listApiKeys(ctx.db, tenantId),
+
+    /** Revokes by key id or visible prefix. Idempotent: revoking twice keeps the first time. */
+    async revokeKey(tenantId: string, ref: string): Promise<ApiKeyInfo> {
+      const revoked = await repo.revokeApiKey(ctx.db, tenantId, ref, isUuid(ref));
+      if (!revoked) throw new MusterError('api_key.not_found');
+      return revoked;
+    },
+
+    /** Revokes a key of any tenant by id or prefix (CLI, operator use). */
+    async revokeKeyAnyTenant(tenantRef: string, ref: string): Promise<ApiKeyInfo> {
+      const tenant = await resolveTenant(ctx.db, tenantRef);
+      const revoked = await repo.revokeApiKey(ctx.db, tenant.id, ref, isUuid(ref));
+      if (!revoked) throw new MusterError('api_key.not_found');
+      return revoked;
+    },
+
+    /** True when `key` is a live key (used to warn about a stale MUSTER_ADMIN_KEY). */
+    async isLiveKey(key: string): Promise<boolean> {
+      const found = await repo.findApiKeyByHash(ctx.db, apiKeyHash(key));
+      return found !== undefined && found.revokedAt === null;
+    },
+
+    /**
+     * The principal for a presented key. Throws `auth.invalid_key`,
+     * `auth.key_revoked`, or `auth.insufficient_scope` when `required` is given
+     * and not held.
+     */
+    async authenticateKey(key: string, required?: Scope): Promise<Principal> {
+      const found = await repo.findApiKeyByHash(ctx.db, apiKeyHash(key));
+      if (!found) throw new MusterError('auth.invalid_key');
+      if (found.revokedAt !== null) throw new MusterError('auth.key_revoked');
+      const principal: Principal = { tenantId: found.tenantId, keyId: found.id, scopes: found.scopes };
+      if (required && !hasScope(principal, required)) {
+        throw new MusterError('auth.insufficient_scope', `This operation needs the ${required} scope.`, { requiredScope: required });
+      }
+      if (found.lastUsedAt === null || ctx.now().getTime() - found.lastUsedAt.getTime() > 60_000) {
+        await repo.touchApiKey(ctx.db, found.id);
+      }
+      return principal;
+    },
+  };
+}
+
+export type TenantService = ReturnType<typeof tenantService>;

@@ -1,0 +1,187 @@
+/**
+ * Users: create, read, list, update, delete, and checking a user's credentials.
+ * Every operation is scoped to one tenant and one of its directories.
+ *
+ * Cost model: passwords are hashed (argon2id, worker pool) before any
+ * transaction opens, so a transaction never waits on CPU-bound work.
+ */
+import { MusterError } from '../domain/errors.ts';
+import { isUuid } from '../domain/directory.ts';
+import {
+  comparisonKey,
+  signInBlocker,
+  validateDraft,
+  validatePatch,
+  type User,
+  type UserDraft,
+  type UserPatch,
+  type UserStatus,
+} from '../domain/user.ts';
+import { newId } from '../crypto/ids.ts';
+import { randomToken } from '../crypto/secrets.ts';
+import { mappingConstraints } from '../store/constraints.ts';
+import * as repo from '../store/repositories/users.ts';
+import type { EngineContext } from './context.ts';
+import { resolveDirectory } from './directories.ts';
+
+/** A created user; `secret` is present only when one was generated, and only here. */
+export interface CreatedUser {
+  readonly user: User;
+  readonly secret?: string;
+}
+
+export interface UserListRequest {
+  readonly username?: string;
+  readonly email?: string;
+  readonly status?: UserStatus;
+  readonly cursor?: string;
+  readonly limit: number;
+}
+
+export interface UserPage {
+  readonly users: User[];
+  /** Opaque; pass as `cursor` for the next page. Null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** What a caller presents to authenticate a user: a password or a generated secret. */
+export type UserCredentials = { readonly username: string } & ({ readonly password: string } | { readonly secret: string });
+
+function encodeCursor(lastId: string): string {
+  return Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string' && isUuid(parsed.after)) return parsed.after;
+  } catch {
+    // fall through: anything unparseable is simply not a cursor of ours
+  }
+  throw new MusterError('request.invalid_cursor');
+}
+
+export function userService(ctx: EngineContext) {
+  /**
+   * Prepares an insertable row: validates, hashes the password or generates a
+   * secret. Pure CPU work, no transaction.
+   */
+  async function prepare(draft: UserDraft): Promise<{ row: repo.NewUserRow; secret?: string }> {
+    const valid = validateDraft(draft);
+    const secret = valid.generateSecret ? randomToken() : undefined;
+    const row: repo.NewUserRow = {
+      id: newId(),
+      username: valid.username,
+      usernameKey: comparisonKey(valid.username),
+      email: valid.email ?? null,
+      emailKey: valid.email == null ? null : comparisonKey(valid.email),
+      displayName: valid.displayName ?? null,
+      givenName: valid.givenName ?? null,
+      familyName: valid.familyName ?? null,
+      phone: valid.phone ?? null,
+      locale: valid.locale ?? null,
+      externalId: valid.externalId ?? null,
+      status: valid.status ?? 'active',
+      expiresAt: valid.expiresAt ?? null,
+      attributes: valid.attributes ?? {},
+      passwordHash: valid.password === undefined ? null : await ctx.passwords.hash(valid.password),
+      secretHash: secret === undefined ? null : ctx.secrets.hash(secret),
+    };
+    return secret === undefined ? { row } : { row, secret };
+  }
+
+  return {
+    /**
+     * Creates one user. Throws `directory.not_found`, a validation code, or
+     * `user.username_taken` / `user.email_taken` (decided by the database).
+     */
+    async createUser(tenantId: string, directoryRef: string, draft: UserDraft): Promise<CreatedUser> {
+      const { row, secret } = await prepare(draft);
+      const [user] = await mappingConstraints(() =>
+        ctx.db.transaction(async (tx) => {
+          const directory = await resolveDirectory(tx, tenantId, directoryRef);
+          return repo.insertUsers(tx, tenantId, directory.id, [row]);
+        }),
+      );
+      return secret === undefined ? { user: user! } : { user: user!, secret };
+    },
+
+    async getUser(tenantId: string, directoryRef: string, userId: string): Promise<User> {
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      const user = isUuid(userId) ? await repo.findUser(ctx.db, tenantId, directory.id, userId) : undefined;
+      if (!user) throw new MusterError('user.not_found');
+      return user;
+    },
+
+    /** A page of users in creation order, optionally filtered (username and email match case-insensitively). */
+    async listUsers(tenantId: string, directoryRef: string, request: UserListRequest): Promise<UserPage> {
+      const afterId = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      const rows = await repo.listUsers(ctx.db, tenantId, directory.id, {
+        ...(request.username !== undefined && { usernameKey: comparisonKey(request.username) }),
+        ...(request.email !== undefined && { emailKey: comparisonKey(request.email) }),
+        ...(request.status !== undefined && { status: request.status }),
+        ...(afterId !== undefined && { afterId }),
+        limit: request.limit,
+      });
+      const users = rows.slice(0, request.limit);
+      const more = rows.length > request.limit;
+      return { users, nextCursor: more ? encodeCursor(users[users.length - 1]!.id) : null };
+    },
+
+    /**
+     * Changes the given fields. With `expectedVersion`, throws
+     * `user.version_mismatch` if the user changed since. Uniqueness as on create.
+     */
+    async updateUser(tenantId: string, directoryRef: string, userId: string, patch: UserPatch, expectedVersion?: number): Promise<User> {
+      const valid = validatePatch(patch);
+      const { username, email, password, ...rest } = valid;
+      const changes: repo.UserChanges = { ...rest };
+      if (username !== undefined) Object.assign(changes, { username, usernameKey: comparisonKey(username) });
+      if (email !== undefined) Object.assign(changes, { email, emailKey: email === null ? null : comparisonKey(email) });
+      if (password !== undefined) changes.passwordHash = await ctx.passwords.hash(password);
+      const outcome = await mappingConstraints(async () => {
+        const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+        if (!isUuid(userId)) return { kind: 'not_found' } as const;
+        return repo.updateUser(ctx.db, tenantId, directory.id, userId, changes, expectedVersion);
+      });
+      if (outcome.kind === 'not_found') throw new MusterError('user.not_found');
+      if (outcome.kind === 'version_mismatch') throw new MusterError('user.version_mismatch');
+      return outcome.user;
+    },
+
+    async deleteUser(tenantId: string, directoryRef: string, userId: string): Promise<void> {
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      if (!isUuid(userId) || !(await repo.deleteUser(ctx.db, tenantId, directory.id, userId))) {
+        throw new MusterError('user.not_found');
+      }
+    },
+
+    /**
+     * Checks a user's password or secret and returns the user. Throws
+     * `credentials.invalid` for an unknown user, a missing credential or a wrong
+     * one (each costing one argon2id verification, so timing does not tell them
+     * apart); after a correct credential, `credentials.user_pending`,
+     * `credentials.user_disabled` or `credentials.user_expired` when the user
+     * may not sign in.
+     */
+    async authenticate(tenantId: string, directoryRef: string, credentials: UserCredentials): Promise<User> {
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username));
+      let valid: boolean;
+      if ('password' in credentials) {
+        valid = found?.passwordHash
+          ? await ctx.passwords.verify(found.passwordHash, credentials.password)
+          : await ctx.passwords.verifyNothing(credentials.password);
+      } else {
+        valid = found?.secretHash ? ctx.secrets.verify(credentials.secret, found.secretHash) : false;
+      }
+      if (!found || !valid) throw new MusterError('credentials.invalid');
+      const blocker = signInBlocker(found.user, ctx.now());
+      if (blocker) throw new MusterError(blocker);
+      return found.user;
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof userService>;

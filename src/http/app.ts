@@ -1,0 +1,116 @@
+/**
+ * Builds the HTTP server: logging with request ids, validation, the OpenAPI
+ * document and docs page, health endpoints, and one plugin per dialect mounted
+ * by prefix. The root renders errors in the native shape; each dialect plugin
+ * overrides that with its own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { ERROR_CODES, MusterError } from '../domain/errors.ts';
+import type { LogLevel } from '../config.ts';
+import type { Engine } from '../engine/engine.ts';
+import { classifyError } from './errors.ts';
+import { nativePlugin } from './native/index.ts';
+import { renderError } from './native/render.ts';
+import { validatorCompiler } from './validation.ts';
+
+export interface AppOptions {
+  readonly engine: Engine;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: LogLevel;
+  /** Where JSON log lines go; stdout by default (tests capture them). */
+  readonly logStream?: Writable;
+  readonly version: string;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Log redaction: credentials never reach a log line. Request logs carry the
+ * method, path and ids only; bodies and headers are never logged, and these
+ * paths are censored should anything attach them.
+ */
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-auth-token"]',
+  'req.headers.cookie',
+  '*.password',
+  '*.secret',
+  '*.key',
+  '*.token',
+];
+
+function describeErrorCodes(): string {
+  const rows = Object.entries(ERROR_CODES).map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.description} |`);
+  return ['| code | status | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/\?.*$/, ''), remoteAddress: req.ip }),
+      },
+      ...(options.logStream && { stream: options.logStream }),
+    },
+    bodyLimit: options.bodyLimitBytes,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler());
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
+    const { error: registered, unexpected } = classifyError(error, options.bodyLimitBytes);
+    if (unexpected) request.log.error({ err: error }, 'unexpected error');
+    return reply.code(registered.status).send(renderError(registered));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(renderError(new MusterError('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`))),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'muster',
+        version: options.version,
+        description:
+          'Self-hosted user provisioning. Authenticate with `Authorization: Bearer <api key>`.\n\n' +
+          'Every error has the shape `{"error": {"code", "message", "details"?}}` with one of these stable codes:\n\n' +
+          describeErrorCodes(),
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', security: [] } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { tags: ['operations'], summary: 'Readiness: the store answers', security: [] } },
+    async (_request, reply) => {
+      if (await options.engine.isReady()) return { status: 'ready' };
+      return reply.code(503).send(renderError(new MusterError('service.unavailable')));
+    },
+  );
+
+  await app.register(nativePlugin(options.engine), { prefix: '/v1' });
+  return app;
+}

@@ -1,0 +1,19 @@
+/**
+ * The native dialect, mounted at `/v1`: API-key authentication, the native
+ * error shape `{"error": {"code", "message", "details"?}}`, and its routes.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../../engine/engine.ts';
+import { useApiKeyAuth } from '../auth/apiKeyAuth.ts';
+import { apiKeyRoutes } from './apiKeys.ts';
+import { directoryRoutes } from './directories.ts';
+import { userRoutes } from './users.ts';
+
+export function nativePlugin(engine: Engine) {
+  return async function native(app: FastifyInstance): Promise<void> {
+    useApiKeyAuth(app, engine);
+    directoryRoutes(app, engine);
+    userRoutes(app, engine);
+    apiKeyRoutes(app, engine);
+  };
+}

@@ -1,0 +1,18 @@
+/** OpenAPI helpers for native routes. */
+import { ErrorBody } from './schemas.ts';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: malformed JSON, schema violation, or a broken rule.',
+  401: 'Missing, malformed, unknown or revoked API key; for authenticate, rejected credentials.',
+  403: 'The key lacks the required scope.',
+  404: 'No such directory, user or key in the caller\'s tenant.',
+  409: 'Conflict with an existing resource.',
+  412: 'If-Match does not match the current version.',
+  413: 'The body exceeds the configured size limit.',
+  415: 'Unsupported Content-Type.',
+};
+
+/** Response entries for the given error statuses, all in the native error shape. */
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, { ...ErrorBody, description: ERROR_DESCRIPTIONS[status] ?? 'Error.' }]));
+}

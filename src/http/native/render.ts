@@ -1,0 +1,51 @@
+/** Engine values -> native wire shapes (camelCase, ISO 8601 UTC timestamps). */
+import type { ApiKeyInfo } from '../../domain/apiKey.ts';
+import type { Directory } from '../../domain/directory.ts';
+import type { MusterError } from '../../domain/errors.ts';
+import type { User } from '../../domain/user.ts';
+import type { ApiKeyWire, DirectoryWire, UserWire } from './schemas.ts';
+
+const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
+
+export function renderUser(user: User): UserWire {
+  return {
+    id: user.id,
+    directoryId: user.directoryId,
+    username: user.username,
+    email: user.email,
+    displayName: user.displayName,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    phone: user.phone,
+    locale: user.locale,
+    externalId: user.externalId,
+    status: user.status,
+    expiresAt: iso(user.expiresAt),
+    attributes: { ...user.attributes },
+    hasPassword: user.hasPassword,
+    hasSecret: user.hasSecret,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+    version: user.version,
+  };
+}
+
+export function renderDirectory(directory: Directory): DirectoryWire {
+  return { id: directory.id, name: directory.name, createdAt: directory.createdAt.toISOString() };
+}
+
+export function renderApiKey(key: ApiKeyInfo): ApiKeyWire {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: [...key.scopes],
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: iso(key.lastUsedAt),
+    revokedAt: iso(key.revokedAt),
+  };
+}
+
+export function renderError(error: MusterError): { error: { code: string; message: string; details?: Record<string, unknown> } } {
+  return { error: { code: error.code, message: error.message, ...(error.details && { details: { ...error.details } }) } };
+}

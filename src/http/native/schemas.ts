@@ -1,0 +1,181 @@
+/**
+ * Wire schemas of the native API. Requests are validated against them, and the
+ * OpenAPI document is generated from them. Native request bodies reject unknown
+ * fields (a typo such as `displayname` is an error, not silently ignored).
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../config.ts';
+import { SCOPES } from '../../domain/apiKey.ts';
+import { DIRECTORY_NAME_PATTERN } from '../../domain/directory.ts';
+import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+const Text = Type.String({ maxLength: TEXT_FIELD_MAX_LENGTH });
+const Status = Type.Enum(USER_STATUSES, { description: '`pending` until activated, `active`, or `disabled`.' });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable error code from the registry (see the API description).' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { description: 'Every native error.' },
+);
+
+export const UserBody = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  directoryId: Type.String({ format: 'uuid' }),
+  username: Type.String(),
+  email: Nullable(Type.String()),
+  displayName: Nullable(Type.String()),
+  givenName: Nullable(Type.String()),
+  familyName: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  locale: Nullable(Type.String()),
+  externalId: Nullable(Type.String()),
+  status: Status,
+  expiresAt: Nullable(DateTime),
+  attributes: Type.Record(Type.String(), Type.Unknown()),
+  hasPassword: Type.Boolean(),
+  hasSecret: Type.Boolean(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  version: Type.Integer({ description: 'Increments on every change; send as If-Match to update only an unchanged user.' }),
+});
+
+export const CreatedUserBody = Type.Intersect([
+  UserBody,
+  Type.Object({
+    secret: Type.Optional(Type.String({ description: 'The generated secret. Shown only in this response; store it now.' })),
+  }),
+]);
+
+const profileFields = {
+  email: Type.Optional(Type.String({ maxLength: EMAIL_MAX_LENGTH })),
+  displayName: Type.Optional(Text),
+  givenName: Type.Optional(Text),
+  familyName: Type.Optional(Text),
+  phone: Type.Optional(Text),
+  locale: Type.Optional(Text),
+  externalId: Type.Optional(Text),
+  status: Type.Optional(Status),
+  expiresAt: Type.Optional(Nullable(DateTime)),
+  attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form JSON object.' })),
+};
+
+const Password = Type.String({
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  description: 'Hashed with argon2id; never returned.',
+});
+
+export const UserCreateBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: USERNAME_MAX_LENGTH, description: 'Unique in the directory, case-insensitively.' }),
+    ...profileFields,
+    password: Type.Optional(Password),
+    generateSecret: Type.Optional(
+      Type.Boolean({ description: 'Generate a 256-bit secret, returned once in the response. Not combinable with password.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const UserPatchBody = Type.Object(
+  {
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: USERNAME_MAX_LENGTH })),
+    email: Type.Optional(Nullable(Type.String({ maxLength: EMAIL_MAX_LENGTH }))),
+    displayName: Type.Optional(Nullable(Text)),
+    givenName: Type.Optional(Nullable(Text)),
+    familyName: Type.Optional(Nullable(Text)),
+    phone: Type.Optional(Nullable(Text)),
+    locale: Type.Optional(Nullable(Text)),
+    externalId: Type.Optional(Nullable(Text)),
+    status: Type.Optional(Status),
+    expiresAt: Type.Optional(Nullable(DateTime)),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Replaces the whole object.' })),
+    password: Type.Optional(Password),
+  },
+  { additionalProperties: false, description: 'Fields to change; absent fields stay, null clears.' },
+);
+
+export const UserListQuery = Type.Object(
+  {
+    username: Type.Optional(Type.String({ description: 'Exact match, case-insensitive.' })),
+    email: Type.Optional(Type.String({ description: 'Exact match, case-insensitive.' })),
+    status: Type.Optional(Status),
+    cursor: Type.Optional(Type.String({ description: 'From `nextCursor` of the previous page.' })),
+    limit: Type.Integer({ minimum: 1, maximum: LIST_MAX_LIMIT, default: LIST_DEFAULT_LIMIT }),
+  },
+  { additionalProperties: false },
+);
+
+export const UserPageBody = Type.Object({
+  users: Type.Array(UserBody),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const AuthenticateBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: USERNAME_MAX_LENGTH }),
+    password: Type.Optional(Type.String({ maxLength: PASSWORD_MAX_LENGTH })),
+    secret: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false, description: 'A username with exactly one of password or secret.' },
+);
+
+export const DirectoryCreateBody = Type.Object(
+  { name: Type.String({ pattern: DIRECTORY_NAME_PATTERN, description: 'Lower-case letters, digits, - and _; at most 63.' }) },
+  { additionalProperties: false },
+);
+
+export const DirectoryBody = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  createdAt: DateTime,
+});
+
+export const DirectoryListBody = Type.Object({ directories: Type.Array(DirectoryBody) });
+
+export const DirectoryDeleteQuery = Type.Object(
+  { force: Type.Boolean({ default: false, description: 'Also delete the directory\'s users.' }) },
+  { additionalProperties: false },
+);
+
+const Scope = Type.Enum(SCOPES);
+
+export const ApiKeyCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    scopes: Type.Array(Scope, { minItems: 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const ApiKeyBody = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first characters of the key, to recognise it.' }),
+  scopes: Type.Array(Scope),
+  createdAt: DateTime,
+  lastUsedAt: Nullable(DateTime),
+  revokedAt: Nullable(DateTime),
+});
+
+export const CreatedApiKeyBody = Type.Intersect([
+  ApiKeyBody,
+  Type.Object({ key: Type.String({ description: 'The key. Shown only in this response; store it now.' }) }),
+]);
+
+export const ApiKeyListBody = Type.Object({ keys: Type.Array(ApiKeyBody) });
+
+export const DirectoryParams = Type.Object({ directory: Type.String({ description: 'Directory name or id.' }) });
+export const UserParams = Type.Object({ directory: Type.String({ description: 'Directory name or id.' }), userId: Type.String() });
+export const ApiKeyParams = Type.Object({ keyId: Type.String({ description: 'Key id or visible prefix.' }) });
+
+export type UserWire = Static<typeof UserBody>;
+export type DirectoryWire = Static<typeof DirectoryBody>;
+export type ApiKeyWire = Static<typeof ApiKeyBody>;

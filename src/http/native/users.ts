@@ -1,0 +1,155 @@
+/** Native user routes: thin translations between the wire and the engine. */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { MusterError } from '../../domain/errors.ts';
+import type { UserDraft, UserPatch } from '../../domain/user.ts';
+import type { Engine } from '../../engine/engine.ts';
+import type { UserCredentials } from '../../engine/users.ts';
+import { principalOf } from '../auth/apiKeyAuth.ts';
+import { errorResponses } from './openapi.ts';
+import { renderUser } from './render.ts';
+import {
+  AuthenticateBody,
+  CreatedUserBody,
+  DirectoryParams,
+  UserBody,
+  UserCreateBody,
+  UserListQuery,
+  UserPageBody,
+  UserParams,
+  UserPatchBody,
+} from './schemas.ts';
+
+const toDate = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+/** `3`, `"3"` or `W/"3"` -> 3; anything else is a 400. */
+function versionFromIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!match) throw new MusterError('request.invalid', 'If-Match must be the user\'s version, e.g. "3".', { field: 'header.if-match' });
+  return Number(match[1]);
+}
+
+export function userRoutes(app: FastifyInstance, engine: Engine): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['users'];
+
+  r.post(
+    '/directories/:directory/users',
+    {
+      config: { scope: 'users:write' },
+      schema: {
+        tags,
+        summary: 'Create a user',
+        params: DirectoryParams,
+        body: UserCreateBody,
+        response: { 201: CreatedUserBody, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { expiresAt, ...rest } = request.body;
+      const draft: UserDraft = { ...rest, ...(expiresAt !== undefined && { expiresAt: toDate(expiresAt) }) };
+      const created = await engine.users.createUser(principalOf(request).tenantId, request.params.directory, draft);
+      reply.code(201).header('location', `${request.url.replace(/\/$/, '')}/${created.user.id}`);
+      return { ...renderUser(created.user), ...(created.secret !== undefined && { secret: created.secret }) };
+    },
+  );
+
+  r.get(
+    '/directories/:directory/users',
+    {
+      config: { scope: 'users:read' },
+      schema: {
+        tags,
+        summary: 'List users (cursor pagination, in creation order)',
+        params: DirectoryParams,
+        querystring: UserListQuery,
+        response: { 200: UserPageBody, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const page = await engine.users.listUsers(principalOf(request).tenantId, request.params.directory, request.query);
+      return { users: page.users.map(renderUser), nextCursor: page.nextCursor };
+    },
+  );
+
+  r.get(
+    '/directories/:directory/users/:userId',
+    {
+      config: { scope: 'users:read' },
+      schema: { tags, summary: 'Get a user', params: UserParams, response: { 200: UserBody, ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const user = await engine.users.getUser(principalOf(request).tenantId, request.params.directory, request.params.userId);
+      reply.header('etag', `"${user.version}"`);
+      return renderUser(user);
+    },
+  );
+
+  r.patch(
+    '/directories/:directory/users/:userId',
+    {
+      config: { scope: 'users:write' },
+      schema: {
+        tags,
+        summary: 'Update a user',
+        description: 'Send `If-Match: "<version>"` to update only if the user has not changed since.',
+        params: UserParams,
+        headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
+        body: UserPatchBody,
+        response: { 200: UserBody, ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { expiresAt, ...rest } = request.body;
+      const patch: UserPatch = { ...rest, ...(expiresAt !== undefined && { expiresAt: toDate(expiresAt) }) };
+      const user = await engine.users.updateUser(
+        principalOf(request).tenantId,
+        request.params.directory,
+        request.params.userId,
+        patch,
+        versionFromIfMatch(request.headers['if-match']),
+      );
+      reply.header('etag', `"${user.version}"`);
+      return renderUser(user);
+    },
+  );
+
+  r.delete(
+    '/directories/:directory/users/:userId',
+    {
+      config: { scope: 'users:write' },
+      schema: { tags, summary: 'Delete a user', params: UserParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      await engine.users.deleteUser(principalOf(request).tenantId, request.params.directory, request.params.userId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.post(
+    '/directories/:directory/authenticate',
+    {
+      config: { scope: 'users:read' },
+      schema: {
+        tags,
+        summary: "Check a user's password or secret",
+        description:
+          'Answers 200 with the user when the credential is right and the user is active and unexpired; otherwise 401 ' +
+          '(`credentials.invalid`, or after a right credential `credentials.user_pending`, `credentials.user_disabled`, `credentials.user_expired`).',
+        params: DirectoryParams,
+        body: AuthenticateBody,
+        response: { 200: UserBody, ...errorResponses(400, 401, 403, 404, 415) },
+      },
+    },
+    async (request) => {
+      const { username, password, secret } = request.body;
+      if ((password === undefined) === (secret === undefined)) {
+        throw new MusterError('request.invalid', 'Give exactly one of password or secret.', { field: 'password' });
+      }
+      const credentials: UserCredentials = password !== undefined ? { username, password } : { username, secret: secret! };
+      return renderUser(await engine.users.authenticate(principalOf(request).tenantId, request.params.directory, credentials));
+    },
+  );
+}

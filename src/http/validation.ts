@@ -1,0 +1,27 @@
+/**
+ * Schema validation. Bodies are validated strictly: no type coercion (a number
+ * sent as "5" is an error) and no silent removal of fields; every problem is
+ * reported at once. Query strings and path parameters arrive as text, so they
+ * are coerced to the schema's types.
+ */
+import type { FastifySchemaCompiler } from 'fastify';
+import { Ajv, type Options } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS; its callable export is the module itself.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function compilerFor(options: Options): Ajv {
+  const ajv = new Ajv({ strict: false, useDefaults: true, removeAdditional: false, ...options });
+  addFormats(ajv);
+  return ajv;
+}
+
+export function validatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = compilerFor({ allErrors: true, coerceTypes: false });
+  const coercing = compilerFor({ allErrors: true, coerceTypes: 'array' });
+  return ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strict : coercing;
+    return ajv.compile(schema as object);
+  };
+}

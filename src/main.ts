@@ -1,0 +1,134 @@
+/**
+ * Composition root: config -> store -> engine -> http. The only module (with
+ * tests) that knows which store implementation runs. `node src/main.ts` starts
+ * the service; other modules import `composeService` and `openStore`.
+ */
+import { readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createPasswordHasher } from './crypto/passwords.ts';
+import { SecretHasher } from './crypto/secrets.ts';
+import { loadServerKey } from './crypto/serverKey.ts';
+import { createEngine, type Engine } from './engine/engine.ts';
+import { buildApp } from './http/app.ts';
+import { migrate } from './store/migrate.ts';
+import { openEmbedded } from './store/pglite.ts';
+import { openPostgres } from './store/postgres.ts';
+import type { Database } from './store/ports.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The PostgreSQL server named by DATABASE_URL, or else the embedded store under DATA_DIR. */
+export function openStore(config: Config): Promise<Database> {
+  return config.databaseUrl
+    ? openPostgres({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize })
+    : openEmbedded({ dataDir: config.dataDir });
+}
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly engine: Engine;
+  readonly db: Database;
+  /** Closes the server, the hashing pool and the store, in that order. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the engine and HTTP app over an open, migrated store. The service
+ * owns the store from here on: `close()` closes it.
+ */
+export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
+  const passwords = await createPasswordHasher(config.passwordHashThreads);
+  const { key: serverKey } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
+  const engine = createEngine({ db, passwords, secrets: new SecretHasher(serverKey), now: () => new Date() });
+  const app = await buildApp({
+    engine,
+    bodyLimitBytes: config.bodyLimitBytes,
+    logLevel: config.logLevel,
+    version: VERSION,
+    ...(logStream && { logStream }),
+  });
+  return {
+    app,
+    engine,
+    db,
+    async close() {
+      await app.close();
+      await passwords.close();
+      await db.close();
+    },
+  };
+}
+
+/** Prints the generated admin key once, outside the structured log. */
+function announceAdminKey(key: string): void {
+  process.stderr.write(
+    [
+      '',
+      '  muster created the "default" tenant with a "default" directory.',
+      '  Its admin API key is shown this once; store it now:',
+      '',
+      `    ${key}`,
+      '',
+      '  Use it as: Authorization: Bearer <key>',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const db = await openStore(config);
+  await migrate(db);
+  const service = await composeService(config, db);
+  const log = service.app.log;
+
+  const bootstrapped = await service.engine.tenants.bootstrap(config.adminKey);
+  if (bootstrapped && !config.adminKey) announceAdminKey(bootstrapped.adminKey.key);
+  if (bootstrapped) log.info({ tenantId: bootstrapped.tenant.id, keyPrefix: bootstrapped.adminKey.info.prefix }, 'initialised an empty store');
+  else if (config.adminKey && !(await service.engine.tenants.isLiveKey(config.adminKey))) {
+    log.warn('MUSTER_ADMIN_KEY is set but is not a live key: it is used only when the store is empty. Create keys with `muster keys create`.');
+  }
+
+  await service.app.listen({ port: config.port, host: config.host });
+  log.info({ store: db.kind, startupMs: Math.round(performance.now() - startedAt), version: VERSION }, 'muster is ready');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    service.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (import.meta.main) {
+  await main();
+}

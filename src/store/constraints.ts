@@ -1,0 +1,33 @@
+/**
+ * Maps violations of named constraints to registered error codes. The
+ * database decides conflicts; this turns its verdict into the API's words.
+ */
+import { MusterError, type ErrorCode } from '../domain/errors.ts';
+import { databaseErrorInfo } from './ports.ts';
+
+/** Integrity violations (SQLSTATE class 23) of these constraints have a meaning in the API. */
+const CONSTRAINTS: Record<string, { code: ErrorCode; field: string }> = {
+  users_username_uq: { code: 'user.username_taken', field: 'username' },
+  users_email_uq: { code: 'user.email_taken', field: 'email' },
+  directories_name_uq: { code: 'directory.name_taken', field: 'name' },
+  tenants_name_uq: { code: 'tenant.name_taken', field: 'name' },
+  // The directory was deleted between being resolved and the insert.
+  users_directory_fk: { code: 'directory.not_found', field: 'directory' },
+};
+
+/** The MusterError for a known constraint violation, or undefined for anything else. */
+export function constraintError(error: unknown): MusterError | undefined {
+  const info = databaseErrorInfo(error);
+  if (!info?.sqlState.startsWith('23') || info.constraint === undefined) return undefined;
+  const known = CONSTRAINTS[info.constraint];
+  return known ? new MusterError(known.code, undefined, { field: known.field }) : undefined;
+}
+
+/** Runs `work`, rethrowing known constraint violations as MusterErrors. */
+export async function mappingConstraints<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw constraintError(error) ?? error;
+  }
+}

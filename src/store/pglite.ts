@@ -1,0 +1,118 @@
+/**
+ * The embedded store: PGlite (PostgreSQL compiled to WebAssembly), persisted
+ * under the data directory.
+ *
+ * PGlite is one connection. Every query, and every transaction from BEGIN to
+ * COMMIT, holds one lock, so concurrent requests are serialised and never
+ * interleave inside each other's transactions. A query on the Database made from
+ * inside a transaction's callback waits for that same transaction: a deadlock,
+ * which is why repositories take the transaction handle explicitly.
+ *
+ * Only one process may open a data directory at a time; `muster.pid` in it
+ * records the owner, and a second process is refused with a clear error.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { transactionHandle, type Database, type Queryable, type QueryResult } from './ports.ts';
+
+/** A FIFO mutex: `run` waits for every earlier holder to finish. */
+class Lock {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(work);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export class DataDirectoryInUseError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(`The data directory ${dataDir} is in use by process ${pid}. Stop that process first (the embedded store allows one process at a time).`);
+    this.name = 'DataDirectoryInUseError';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the data directory for this process, or throws DataDirectoryInUseError. */
+function claimDataDirectory(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const pidFile = join(dataDir, 'muster.pid');
+  for (;;) {
+    try {
+      writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
+      return () => rmSync(pidFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(pidFile, 'utf8'));
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) throw new DataDirectoryInUseError(dataDir, owner);
+      rmSync(pidFile, { force: true }); // left by a process that died
+    }
+  }
+}
+
+function queryable(pglite: PGlite): Queryable {
+  return {
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const result = await pglite.query<Row>(sql, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    async exec(sql: string): Promise<void> {
+      await pglite.exec(sql);
+    },
+  };
+}
+
+export interface EmbeddedOptions {
+  /** Directory to persist into; undefined keeps the database in memory (tests). */
+  readonly dataDir?: string;
+}
+
+export async function openEmbedded(options: EmbeddedOptions): Promise<Database> {
+  const release = options.dataDir ? claimDataDirectory(options.dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = options.dataDir ? new PGlite(join(options.dataDir, 'pgdata')) : new PGlite();
+    await pglite.waitReady;
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const lock = new Lock();
+  const direct = queryable(pglite);
+
+  return {
+    kind: 'embedded',
+    query: (sql, params) => lock.run(() => direct.query(sql, params)),
+    exec: (sql) => lock.run(() => direct.exec(sql)),
+    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return lock.run(async () => {
+        const handle = transactionHandle(direct);
+        await pglite.exec('BEGIN');
+        try {
+          const result = await fn(handle.tx);
+          await pglite.exec('COMMIT');
+          return result;
+        } catch (error) {
+          await pglite.exec('ROLLBACK');
+          throw error;
+        } finally {
+          handle.end();
+        }
+      });
+    },
+    async close(): Promise<void> {
+      await lock.run(() => pglite.close());
+      release();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/** The PostgreSQL-server store: a `pg` connection pool. */
+import pg from 'pg';
+import { transactionHandle, type Database, type Queryable, type QueryResult } from './ports.ts';
+
+export interface PostgresOptions {
+  readonly connectionString: string;
+  readonly poolSize: number;
+  /** Sets `search_path` on every connection (tests isolate themselves by schema). */
+  readonly schema?: string;
+}
+
+function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const result = await client.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+    },
+    async exec(sql: string): Promise<void> {
+      await client.query(sql);
+    },
+  };
+}
+
+/** Opens a pool and checks that the server answers; throws the driver's error if not. */
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client that loses its connection emits here; without a listener the
+  // process would crash. The next query simply gets a fresh connection.
+  pool.on('error', () => {});
+  const pooled = queryable(pool);
+  await pooled.query('SELECT 1');
+
+  return {
+    kind: 'postgres',
+    query: pooled.query,
+    exec: pooled.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      const handle = transactionHandle(queryable(client));
+      let connectionBroken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(handle.tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          connectionBroken = true;
+        });
+        throw error;
+      } finally {
+        handle.end();
+        client.release(connectionBroken);
+      }
+    },
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}

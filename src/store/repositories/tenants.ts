@@ -1,0 +1,106 @@
+/** Tenants and API keys. Every function takes the handle it must run on. */
+import type { ApiKeyInfo, Scope, Tenant } from '../../domain/apiKey.ts';
+import type { Queryable } from '../ports.ts';
+
+interface TenantRow {
+  id: string;
+  name: string;
+  created_at: Date;
+}
+
+const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, createdAt: row.created_at });
+
+export async function insertTenant(q: Queryable, tenant: { id: string; name: string }): Promise<Tenant> {
+  const { rows } = await q.query<TenantRow>('INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING *', [tenant.id, tenant.name]);
+  return toTenant(rows[0]!);
+}
+
+export async function countTenants(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
+  return rows[0]!.n;
+}
+
+/** By id (when `ref` is a UUID) or name. */
+export async function findTenant(q: Queryable, ref: string, refIsId: boolean): Promise<Tenant | undefined> {
+  const { rows } = await q.query<TenantRow>(`SELECT * FROM tenants WHERE ${refIsId ? 'id' : 'name'} = $1`, [ref]);
+  return rows[0] ? toTenant(rows[0]) : undefined;
+}
+
+export async function listTenants(q: Queryable): Promise<Tenant[]> {
+  const { rows } = await q.query<TenantRow>('SELECT * FROM tenants ORDER BY created_at, id');
+  return rows.map(toTenant);
+}
+
+interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const API_KEY_COLUMNS = 'id, tenant_id, name, prefix, scopes, created_at, last_used_at, revoked_at';
+
+const toApiKey = (row: ApiKeyRow): ApiKeyInfo => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: row.scopes as Scope[],
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  revokedAt: row.revoked_at,
+});
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly keyHash: Buffer;
+  readonly scopes: readonly Scope[];
+}
+
+export async function insertApiKey(q: Queryable, key: NewApiKey): Promise<ApiKeyInfo> {
+  const { rows } = await q.query<ApiKeyRow>(
+    `INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, scopes)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${API_KEY_COLUMNS}`,
+    [key.id, key.tenantId, key.name, key.prefix, key.keyHash, key.scopes],
+  );
+  return toApiKey(rows[0]!);
+}
+
+export async function findApiKeyByHash(q: Queryable, keyHash: Buffer): Promise<ApiKeyInfo | undefined> {
+  const { rows } = await q.query<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1`, [keyHash]);
+  return rows[0] ? toApiKey(rows[0]) : undefined;
+}
+
+export async function listApiKeys(q: Queryable, tenantId: string): Promise<ApiKeyInfo[]> {
+  const { rows } = await q.query<ApiKeyRow>(
+    `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id`,
+    [tenantId],
+  );
+  return rows.map(toApiKey);
+}
+
+/** Revokes by id or visible prefix; returns the key, or undefined if the tenant has none such. */
+export async function revokeApiKey(q: Queryable, tenantId: string, ref: string, refIsId: boolean): Promise<ApiKeyInfo | undefined> {
+  const { rows } = await q.query<ApiKeyRow>(
+    `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+     WHERE tenant_id = $1 AND ${refIsId ? 'id' : 'prefix'} = $2 RETURNING ${API_KEY_COLUMNS}`,
+    [tenantId, ref],
+  );
+  return rows[0] ? toApiKey(rows[0]) : undefined;
+}
+
+/** Records use at most once a minute per key, so authentication rarely writes. */
+export async function touchApiKey(q: Queryable, id: string): Promise<void> {
+  await q.query(
+    `UPDATE api_keys SET last_used_at = now()
+     WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+    [id],
+  );
+}

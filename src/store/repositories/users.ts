@@ -1,0 +1,258 @@
+/**
+ * Users. Every function takes the handle it must run on and is scoped by tenant
+ * and directory; no query reaches across tenants.
+ *
+ * Uniqueness of usernames and emails is decided by the named constraints
+ * `users_username_uq` and `users_email_uq`, never by a read before a write.
+ */
+import type { User, UserStatus } from '../../domain/user.ts';
+import type { Queryable } from '../ports.ts';
+
+interface UserRow {
+  id: string;
+  directory_id: string;
+  username: string;
+  email: string | null;
+  display_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  phone: string | null;
+  locale: string | null;
+  external_id: string | null;
+  status: UserStatus;
+  expires_at: Date | null;
+  attributes: Record<string, unknown>;
+  has_password: boolean;
+  has_secret: boolean;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+const USER_COLUMNS = `id, directory_id, username, email, display_name, given_name, family_name, phone, locale,
+  external_id, status, expires_at, attributes, password_hash IS NOT NULL AS has_password,
+  secret_hash IS NOT NULL AS has_secret, created_at, updated_at, version`;
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    directoryId: row.directory_id,
+    username: row.username,
+    email: row.email,
+    displayName: row.display_name,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    phone: row.phone,
+    locale: row.locale,
+    externalId: row.external_id,
+    status: row.status,
+    expiresAt: row.expires_at,
+    attributes: row.attributes,
+    hasPassword: row.has_password,
+    hasSecret: row.has_secret,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+/** A row ready to insert: validated, normalised, credentials already hashed. */
+export interface NewUserRow {
+  readonly id: string;
+  readonly username: string;
+  readonly usernameKey: string;
+  readonly email: string | null;
+  readonly emailKey: string | null;
+  readonly displayName: string | null;
+  readonly givenName: string | null;
+  readonly familyName: string | null;
+  readonly phone: string | null;
+  readonly locale: string | null;
+  readonly externalId: string | null;
+  readonly status: UserStatus;
+  readonly expiresAt: Date | null;
+  readonly attributes: Record<string, unknown>;
+  readonly passwordHash: string | null;
+  readonly secretHash: Buffer | null;
+}
+
+/**
+ * Inserts all rows in one statement (arrays unnested server-side, so the
+ * statement and its plan do not grow with the batch). Throws the driver's
+ * unique violation, naming the constraint, if any row conflicts.
+ */
+export async function insertUsers(q: Queryable, tenantId: string, directoryId: string, users: readonly NewUserRow[]): Promise<User[]> {
+  const column = <T>(pick: (u: NewUserRow) => T) => users.map(pick);
+  const { rows } = await q.query<UserRow>(
+    `INSERT INTO users (tenant_id, directory_id, id, username, username_key, email, email_key, display_name,
+       given_name, family_name, phone, locale, external_id, status, expires_at, attributes, password_hash, secret_hash)
+     SELECT $1, $2, id, username, username_key, email, email_key, display_name, given_name, family_name, phone,
+       locale, external_id, status, expires_at::timestamptz, attributes::jsonb, password_hash, decode(secret_hash, 'hex')
+     FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+       $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+       AS t(id, username, username_key, email, email_key, display_name, given_name, family_name, phone, locale,
+            external_id, status, expires_at, attributes, password_hash, secret_hash)
+     RETURNING ${USER_COLUMNS}`,
+    [
+      tenantId,
+      directoryId,
+      column((u) => u.id),
+      column((u) => u.username),
+      column((u) => u.usernameKey),
+      column((u) => u.email),
+      column((u) => u.emailKey),
+      column((u) => u.displayName),
+      column((u) => u.givenName),
+      column((u) => u.familyName),
+      column((u) => u.phone),
+      column((u) => u.locale),
+      column((u) => u.externalId),
+      column((u) => u.status),
+      column((u) => u.expiresAt?.toISOString() ?? null),
+      column((u) => JSON.stringify(u.attributes)),
+      column((u) => u.passwordHash),
+      column((u) => u.secretHash?.toString('hex') ?? null),
+    ],
+  );
+  return rows.map(toUser);
+}
+
+export async function findUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<User | undefined> {
+  const { rows } = await q.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 AND id = $3`,
+    [tenantId, directoryId, userId],
+  );
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+/** A user with the stored credential hashes, for checking a sign-in. */
+export interface UserWithCredentials {
+  readonly user: User;
+  readonly passwordHash: string | null;
+  readonly secretHash: Uint8Array | null;
+}
+
+export async function findUserCredentials(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  usernameKey: string,
+): Promise<UserWithCredentials | undefined> {
+  const { rows } = await q.query<UserRow & { password_hash: string | null; secret_hash: Uint8Array | null }>(
+    `SELECT ${USER_COLUMNS}, password_hash, secret_hash FROM users
+     WHERE tenant_id = $1 AND directory_id = $2 AND username_key = $3`,
+    [tenantId, directoryId, usernameKey],
+  );
+  const row = rows[0];
+  return row ? { user: toUser(row), passwordHash: row.password_hash, secretHash: row.secret_hash } : undefined;
+}
+
+export interface UserListQuery {
+  readonly usernameKey?: string;
+  readonly emailKey?: string;
+  readonly status?: UserStatus;
+  /** Return users with ids greater than this (the cursor). */
+  readonly afterId?: string;
+  readonly limit: number;
+}
+
+/** One page in id order; asks for one row more than `limit` so the caller knows if more follow. */
+export async function listUsers(q: Queryable, tenantId: string, directoryId: string, query: UserListQuery): Promise<User[]> {
+  const params: unknown[] = [tenantId, directoryId];
+  const where = ['tenant_id = $1', 'directory_id = $2'];
+  const add = (condition: string, value: unknown) => {
+    params.push(value);
+    where.push(condition.replace('?', `$${params.length}`));
+  };
+  if (query.usernameKey !== undefined) add('username_key = ?', query.usernameKey);
+  if (query.emailKey !== undefined) add('email_key = ?', query.emailKey);
+  if (query.status !== undefined) add('status = ?', query.status);
+  if (query.afterId !== undefined) add('id > ?', query.afterId);
+  params.push(query.limit + 1);
+  const { rows } = await q.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toUser);
+}
+
+/** Column values to change; absent keys are left alone. */
+export interface UserChanges {
+  username?: string;
+  usernameKey?: string;
+  email?: string | null;
+  emailKey?: string | null;
+  displayName?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+  phone?: string | null;
+  locale?: string | null;
+  externalId?: string | null;
+  status?: UserStatus;
+  expiresAt?: Date | null;
+  attributes?: Record<string, unknown>;
+  passwordHash?: string;
+}
+
+const CHANGE_COLUMNS: Record<keyof UserChanges, string> = {
+  username: 'username',
+  usernameKey: 'username_key',
+  email: 'email',
+  emailKey: 'email_key',
+  displayName: 'display_name',
+  givenName: 'given_name',
+  familyName: 'family_name',
+  phone: 'phone',
+  locale: 'locale',
+  externalId: 'external_id',
+  status: 'status',
+  expiresAt: 'expires_at',
+  attributes: 'attributes',
+  passwordHash: 'password_hash',
+};
+
+export type UpdateOutcome = { readonly kind: 'updated'; readonly user: User } | { readonly kind: 'not_found' } | { readonly kind: 'version_mismatch' };
+
+/**
+ * Applies `changes`, bumps `version` and `updated_at`. With `expectedVersion`,
+ * updates only if the stored version matches (optimistic concurrency).
+ */
+export async function updateUser(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  userId: string,
+  changes: UserChanges,
+  expectedVersion: number | undefined,
+): Promise<UpdateOutcome> {
+  const params: unknown[] = [tenantId, directoryId, userId];
+  const sets = ['version = version + 1', 'updated_at = now()'];
+  for (const [key, column] of Object.entries(CHANGE_COLUMNS) as [keyof UserChanges, string][]) {
+    if (!(key in changes)) continue;
+    const value = changes[key];
+    params.push(key === 'attributes' ? JSON.stringify(value) : value);
+    sets.push(`${column} = $${params.length}`);
+  }
+  let versionCondition = '';
+  if (expectedVersion !== undefined) {
+    params.push(expectedVersion);
+    versionCondition = ` AND version = $${params.length}`;
+  }
+  const { rows } = await q.query<UserRow>(
+    `UPDATE users SET ${sets.join(', ')}
+     WHERE tenant_id = $1 AND directory_id = $2 AND id = $3${versionCondition} RETURNING ${USER_COLUMNS}`,
+    params,
+  );
+  if (rows[0]) return { kind: 'updated', user: toUser(rows[0]) };
+  if (expectedVersion === undefined) return { kind: 'not_found' };
+  return (await findUser(q, tenantId, directoryId, userId)) ? { kind: 'version_mismatch' } : { kind: 'not_found' };
+}
+
+export async function deleteUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<boolean> {
+  const { rowCount } = await q.query('DELETE FROM users WHERE tenant_id = $1 AND directory_id = $2 AND id = $3', [
+    tenantId,
+    directoryId,
+    userId,
+  ]);
+  return rowCount > 0;
+}
