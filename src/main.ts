@@ -34,14 +34,23 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** The engine over an open store, and how to release what it holds (not the store). */
+export async function composeEngine(
+  config: Pick<Config, 'passwordHashThreads' | 'serverKey' | 'dataDir'>,
+  db: Database,
+): Promise<{ engine: Engine; release: () => Promise<void> }> {
+  const passwords = await createPasswordHasher(config.passwordHashThreads);
+  const { key: serverKey } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
+  const engine = createEngine({ db, passwords, secrets: new SecretHasher(serverKey), now: () => new Date() });
+  return { engine, release: () => passwords.close() };
+}
+
 /**
  * Builds the engine and HTTP app over an open, migrated store. The service
  * owns the store from here on: `close()` closes it.
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
-  const passwords = await createPasswordHasher(config.passwordHashThreads);
-  const { key: serverKey } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
-  const engine = createEngine({ db, passwords, secrets: new SecretHasher(serverKey), now: () => new Date() });
+  const { engine, release } = await composeEngine(config, db);
   const app = await buildApp({
     engine,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -55,7 +64,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     db,
     async close() {
       await app.close();
-      await passwords.close();
+      await release();
       await db.close();
     },
   };

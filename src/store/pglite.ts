@@ -64,7 +64,9 @@ function queryable(pglite: PGlite): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
       const result = await pglite.query<Row>(sql, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      // PGlite counts only INSERT/UPDATE/DELETE/COPY/MERGE in affectedRows (0 for a
+      // SELECT); pg's rowCount is the rows returned for a SELECT. Match pg.
+      return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
     },
     async exec(sql: string): Promise<void> {
       await pglite.exec(sql);

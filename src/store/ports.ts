@@ -12,6 +12,7 @@
  */
 export interface QueryResult<Row> {
   readonly rows: Row[];
+  /** Rows changed by INSERT/UPDATE/DELETE, or rows returned by SELECT (as in `pg`). */
   readonly rowCount: number;
 }
 

@@ -1,0 +1,230 @@
+/**
+ * The storage contract: what the engine relies on from a store, checked on the
+ * PostgreSQL server and on embedded PGlite alike. Both must answer identically.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { newId } from '../../src/crypto/ids.ts';
+import { comparisonKey } from '../../src/domain/user.ts';
+import { isMusterError } from '../../src/domain/errors.ts';
+import { constraintError, mappingConstraints } from '../../src/store/constraints.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { databaseErrorInfo, type Database } from '../../src/store/ports.ts';
+import { insertDirectory, findDirectory } from '../../src/store/repositories/directories.ts';
+import { insertTenant } from '../../src/store/repositories/tenants.ts';
+import { insertUsers, listUsers, type NewUserRow } from '../../src/store/repositories/users.ts';
+import { openTestStore, STORE_KINDS } from '../helpers/stores.ts';
+
+function userRow(username: string, extra: Partial<NewUserRow> = {}): NewUserRow {
+  return {
+    id: newId(),
+    username,
+    usernameKey: comparisonKey(username),
+    email: null,
+    emailKey: null,
+    displayName: null,
+    givenName: null,
+    familyName: null,
+    phone: null,
+    locale: null,
+    externalId: null,
+    status: 'active',
+    expiresAt: null,
+    attributes: {},
+    passwordHash: null,
+    secretHash: null,
+    ...extra,
+  };
+}
+
+/** A promise and the function that resolves it: lets a test hold a transaction open. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`storage contract: ${kind}`, () => {
+    let db: Database;
+    let tenantId: string;
+    let directoryId: string;
+
+    before(async () => {
+      db = await openTestStore(kind);
+      tenantId = (await insertTenant(db, { id: newId(), name: `contract-${kind}` })).id;
+      directoryId = (await insertDirectory(db, tenantId, { id: newId(), name: 'people' })).id;
+    });
+    after(() => db.close());
+
+    it('applies migrations once: a second run applies nothing', async () => {
+      assert.deepEqual(await migrate(db), []);
+      const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      assert.deepEqual(rows.map((r) => r.version), [1]);
+    });
+
+    it('names every constraint by the convention <table>_<what>_{pk,uq,fk,ck}', async () => {
+      const { rows } = await db.query<{ conname: string }>(
+        `SELECT c.conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+         WHERE t.relnamespace = current_schema()::regnamespace AND c.contype IN ('p', 'u', 'f', 'c')`,
+      );
+      assert.ok(rows.length >= 10, 'expected the schema\'s constraints');
+      for (const { conname } of rows) assert.match(conname, /^[a-z_]+_(pk|uq|fk|ck)$/, `constraint ${conname} is not named by convention`);
+    });
+
+    it('reports rowCount as pg does: rows returned by SELECT, rows changed by writes', async () => {
+      assert.equal((await db.query('SELECT 1 UNION ALL SELECT 2')).rowCount, 2);
+      assert.equal((await db.query('SELECT 1 WHERE false')).rowCount, 0);
+      assert.equal((await db.query('UPDATE tenants SET name = name WHERE id = $1', [newId()])).rowCount, 0);
+      assert.equal((await db.query('UPDATE tenants SET name = name WHERE id = $1', [tenantId])).rowCount, 1);
+    });
+
+    it('round-trips every column type the schema uses', async () => {
+      const expiresAt = new Date('2030-01-02T03:04:05.678Z');
+      const secretHash = Buffer.from('00ff10ab', 'hex');
+      const [user] = await insertUsers(db, tenantId, directoryId, [
+        userRow('types', { expiresAt, secretHash, attributes: { nested: { a: [1, 'two', null] } } }),
+      ]);
+      assert.ok(user);
+      assert.deepEqual(user.expiresAt, expiresAt);
+      assert.deepEqual(user.attributes, { nested: { a: [1, 'two', null] } });
+      assert.equal(user.hasSecret, true);
+      assert.equal(typeof user.version, 'number');
+      const { rows } = await db.query<{ secret_hash: Uint8Array; n: number; scopes: string[] }>(
+        `SELECT secret_hash, (SELECT count(*)::int FROM users) AS n, ARRAY['a','b']::text[] AS scopes FROM users WHERE id = $1`,
+        [user.id],
+      );
+      assert.deepEqual(Buffer.from(rows[0]!.secret_hash), secretHash);
+      assert.equal(typeof rows[0]!.n, 'number');
+      assert.deepEqual(rows[0]!.scopes, ['a', 'b']);
+    });
+
+    it('commits a transaction that resolves', async () => {
+      const id = newId();
+      const result = await db.transaction(async (tx) => {
+        await insertUsers(tx, tenantId, directoryId, [userRow('committed', { id })]);
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      assert.equal((await db.query('SELECT 1 FROM users WHERE id = $1', [id])).rowCount, 1);
+    });
+
+    it('rolls back every write of a transaction that throws, and rethrows', async () => {
+      const ids = [newId(), newId()];
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await insertUsers(tx, tenantId, directoryId, [userRow('rolled-back-1', { id: ids[0]! })]);
+          await insertUsers(tx, tenantId, directoryId, [userRow('rolled-back-2', { id: ids[1]! })]);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal((await db.query('SELECT 1 FROM users WHERE id = ANY($1::uuid[])', [ids])).rowCount, 0);
+      // The store is usable afterwards.
+      assert.equal((await db.query('SELECT 1')).rowCount, 1);
+    });
+
+    it('rolls back a transaction whose statement failed', async () => {
+      const id = newId();
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await insertUsers(tx, tenantId, directoryId, [userRow('before-failure', { id })]);
+          await tx.query('SELECT 1/0');
+        }),
+        (error: unknown) => databaseErrorInfo(error)?.sqlState === '22012',
+      );
+      assert.equal((await db.query('SELECT 1 FROM users WHERE id = $1', [id])).rowCount, 0);
+    });
+
+    it('refuses a transaction handle used after its transaction ended', async () => {
+      let leaked: Parameters<Parameters<Database['transaction']>[0]>[0] | undefined;
+      await db.transaction(async (tx) => {
+        leaked = tx;
+      });
+      await assert.rejects(leaked!.query('SELECT 1'), /after its transaction ended/);
+    });
+
+    it('decides case-insensitive uniqueness by the named constraint, including NFKC forms', async () => {
+      await insertUsers(db, tenantId, directoryId, [userRow('Unique.Person', { email: 'P@Example.com', emailKey: comparisonKey('P@Example.com') })]);
+      const sameName = await insertUsers(db, tenantId, directoryId, [userRow('ｕｎｉｑｕｅ.person')]).catch((e: unknown) => e);
+      assert.equal(databaseErrorInfo(sameName)?.constraint, 'users_username_uq');
+      assert.equal(constraintError(sameName)?.code, 'user.username_taken');
+      const sameEmail = await mappingConstraints(() =>
+        insertUsers(db, tenantId, directoryId, [userRow('other', { email: 'p@example.COM', emailKey: comparisonKey('p@example.COM') })]),
+      ).catch((e: unknown) => e);
+      assert.ok(isMusterError(sameEmail));
+      assert.equal(sameEmail.code, 'user.email_taken');
+    });
+
+    it('lets exactly one of two concurrent transactions create the same username', async () => {
+      const attempt = (label: string) =>
+        mappingConstraints(() =>
+          db.transaction(async (tx) => {
+            await tx.query('SELECT 1'); // both transactions are open before either inserts
+            return insertUsers(tx, tenantId, directoryId, [userRow(`Racer`, { displayName: label })]);
+          }),
+        );
+      const outcomes = await Promise.allSettled([attempt('a'), attempt('b')]);
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      assert.equal(won.length, 1);
+      assert.equal(lost.length, 1);
+      assert.ok(isMusterError(lost[0]!.reason));
+      assert.equal(lost[0]!.reason.code, 'user.username_taken');
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE username_key = $1', ['racer']);
+      assert.equal(rows[0]!.n, 1);
+    });
+
+    it('commits concurrent transactions that do not conflict, each whole', async () => {
+      const names = Array.from({ length: 8 }, (_, i) => `parallel-${i}`);
+      await Promise.all(
+        names.map((name) =>
+          db.transaction(async (tx) => {
+            await insertUsers(tx, tenantId, directoryId, [userRow(`${name}-a`)]);
+            await insertUsers(tx, tenantId, directoryId, [userRow(`${name}-b`)]);
+          }),
+        ),
+      );
+      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE username LIKE 'parallel-%'");
+      assert.equal(rows[0]!.n, 16);
+    });
+
+    it('never shows a transaction\'s uncommitted writes to a query outside it', async () => {
+      const held = gate();
+      const inserted = gate();
+      const id = newId();
+      let committed = false;
+      const transaction = db.transaction(async (tx) => {
+        await insertUsers(tx, tenantId, directoryId, [userRow('uncommitted', { id })]);
+        inserted.open();
+        await held.opened;
+      }).then(() => {
+        committed = true;
+      });
+      await inserted.opened;
+      // On PostgreSQL this answers at once from the last committed state; on PGlite
+      // (one connection) it waits for the transaction. Either way it must not see
+      // the row before the commit.
+      const outside = db.query('SELECT 1 FROM users WHERE id = $1', [id]).then((r) => ({ rowCount: r.rowCount, afterCommit: committed }));
+      setTimeout(held.open, 50);
+      const seen = await outside;
+      await transaction;
+      if (!seen.afterCommit) assert.equal(seen.rowCount, 0);
+      else assert.equal(seen.rowCount, 1);
+    });
+
+    it('scopes queries by tenant: another tenant finds nothing', async () => {
+      const otherTenant = (await insertTenant(db, { id: newId(), name: `other-${kind}` })).id;
+      assert.equal(await findDirectory(db, otherTenant, directoryId, true), undefined);
+      assert.equal(await findDirectory(db, otherTenant, 'people', false), undefined);
+      assert.deepEqual(await listUsers(db, otherTenant, directoryId, { limit: 10 }), []);
+    });
+
+    it('refuses a user in a directory of another tenant (composite foreign key)', async () => {
+      const otherTenant = (await insertTenant(db, { id: newId(), name: `fk-${kind}` })).id;
+      const error = await insertUsers(db, otherTenant, directoryId, [userRow('cross')]).catch((e: unknown) => e);
+      assert.equal(databaseErrorInfo(error)?.constraint, 'users_directory_fk');
+      assert.equal(constraintError(error)?.code, 'directory.not_found');
+    });
+  });
+}
