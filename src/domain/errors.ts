@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   'request.invalid_cursor': { status: 400, message: 'The pagination cursor is not valid.', description: 'The `cursor` parameter was not produced by this API.' },
   'route.not_found': { status: 404, message: 'No such route.', description: 'No endpoint matches this method and path.' },
   'internal': { status: 500, message: 'Internal error; the request id identifies it in the logs.', description: 'An unexpected failure. Nothing about it is exposed; the request id finds it in the logs.' },
-  'service.unavailable': { status: 503, message: 'The store is not reachable.', description: 'Readiness failed: the database did not answer.' },
+  'service.unavailable': { status: 503, message: 'The store is not reachable; retry later.', description: 'The database did not answer (readiness failed, or a request could not reach it). Retryable.' },
 
   // API keys (the caller's own credentials)
   'auth.missing': { status: 401, message: 'Authentication required: send Authorization: Bearer <key>.', description: 'The request carries no credentials.' },

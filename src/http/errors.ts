@@ -6,6 +6,17 @@
  */
 import type { FastifyError } from 'fastify';
 import { isMusterError, MusterError, type FieldProblem } from '../domain/errors.ts';
+import { databaseErrorInfo } from '../store/ports.ts';
+
+const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/** A store that cannot be reached or is shutting down: retryable, so a 503. */
+function isStoreUnavailable(error: unknown): boolean {
+  const sqlState = databaseErrorInfo(error)?.sqlState;
+  if (sqlState?.startsWith('08') || sqlState?.startsWith('57P')) return true;
+  const errno = (error as { code?: unknown } | null)?.code;
+  return typeof errno === 'string' && UNREACHABLE_ERRNOS.has(errno);
+}
 
 interface AjvIssue {
   instancePath: string;
@@ -62,6 +73,7 @@ export function classifyError(error: unknown, bodyLimitBytes: number): { error: 
     case 'FST_ERR_BAD_URL':
       return { error: new MusterError('request.invalid', fastifyError.message), unexpected: false };
   }
+  if (isStoreUnavailable(error)) return { error: new MusterError('service.unavailable'), unexpected: true };
   // The JSON parser's own failures (including prototype-poisoning keys) carry a 400.
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
     return { error: new MusterError('request.malformed_json'), unexpected: false };

@@ -113,6 +113,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database> 
       });
     },
     async close(): Promise<void> {
+      if (pglite.closed) return;
       await lock.run(() => pglite.close());
       release();
     },

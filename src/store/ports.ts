@@ -33,7 +33,7 @@ export interface Database extends Queryable {
    * `fn` settles.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Waits for running work, then closes. */
+  /** Waits for running work, then closes. Closing again does nothing. */
   close(): Promise<void>;
 }
 

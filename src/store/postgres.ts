@@ -58,7 +58,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       }
     },
     async close(): Promise<void> {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }

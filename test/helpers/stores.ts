@@ -20,7 +20,9 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${TEST_DATABASE_URL} (set TEST_DATABASE_URL): ${(error as Error).message}`);
+    throw new Error(`PostgreSQL is not reachable at ${TEST_DATABASE_URL} (set TEST_DATABASE_URL): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     return await work(client);

@@ -1,0 +1,137 @@
+/**
+ * The README's promise, end to end with real processes: the service starts on
+ * the embedded store, prints an admin key once, that key creates a directory and
+ * a user, the user authenticates, and after a SIGTERM and a restart the user is
+ * still there. Also: the CLI, MUSTER_ADMIN_KEY, config errors, and the same
+ * restart on a PostgreSQL server.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { TEST_DATABASE_URL } from '../helpers/stores.ts';
+import { http, runToEnd, startProcess } from '../helpers/process.ts';
+
+const tempDataDir = () => mkdtempSync(join(tmpdir(), 'muster-e2e-'));
+const printedKey = (stderr: string) => /\b(mst_[A-Za-z0-9_-]{43})\b/.exec(stderr)?.[1];
+const startupMs = (stdout: string) =>
+  stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; startupMs?: number }).find((l) => l.msg === 'muster is ready')?.startupMs;
+
+describe('newcomer flow on the embedded store', () => {
+  it('starts, provisions, authenticates, stops cleanly, and keeps the data across a restart', async () => {
+    const DATA_DIR = tempDataDir();
+    const first = await startProcess({ DATA_DIR });
+    const key = printedKey(first.stderr());
+    assert.ok(key, 'the admin key is printed on first start');
+    assert.ok(!first.stdout().includes(key), 'the key is not in the JSON log');
+    process.stdout.write(`# cold start on an empty embedded store: ${startupMs(first.stdout())} ms\n`);
+
+    assert.equal((await http(`${first.url}/v1/directories`, 'POST', key, { name: 'team' })).status, 201);
+    const user = await http(`${first.url}/v1/directories/team/users`, 'POST', key, { username: 'ada', email: 'ada@example.com', password: 'analytical engine' });
+    assert.equal(user.status, 201);
+    const login = await http(`${first.url}/v1/directories/team/authenticate`, 'POST', key, { username: 'ada', password: 'analytical engine' });
+    assert.equal(login.status, 200);
+
+    // While it runs, the CLI refuses the embedded data directory instead of corrupting it.
+    const busy = await runToEnd(['src/cli/main.ts', 'keys', 'list', '--tenant', 'default'], { DATA_DIR });
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /in use by process \d+/);
+
+    assert.equal(await first.stop(), 0, 'SIGTERM ends the process cleanly');
+    assert.match(first.stdout(), /"msg":"stopped"/);
+
+    const second = await startProcess({ DATA_DIR });
+    assert.equal(printedKey(second.stderr()), undefined, 'no new admin key on a restart');
+    process.stdout.write(`# restart on an existing embedded store: ${startupMs(second.stdout())} ms\n`);
+    const again = await http(`${second.url}/v1/directories/team/authenticate`, 'POST', key, { username: 'ada', password: 'analytical engine' });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, user.body.id);
+    assert.equal(await second.stop(), 0);
+
+    // The CLI, now that the directory is free: create a key, use it, revoke it.
+    const created = await runToEnd(['src/cli/main.ts', 'keys', 'create', '--tenant', 'default', '--name', 'ci', '--scopes', 'users:read', '--json'], { DATA_DIR });
+    assert.equal(created.code, 0, created.stderr);
+    const cliKey = JSON.parse(created.stdout) as { key: string; prefix: string };
+    const third = await startProcess({ DATA_DIR });
+    assert.equal((await http(`${third.url}/v1/directories/team/users`, 'GET', cliKey.key)).status, 200);
+    assert.equal((await http(`${third.url}/v1/directories/team/users`, 'POST', cliKey.key, { username: 'nope' })).status, 403);
+    assert.equal(await third.stop(), 0);
+    const revoked = await runToEnd(['src/cli/main.ts', 'keys', 'revoke', '--tenant', 'default', cliKey.prefix], { DATA_DIR });
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const listed = await runToEnd(['src/cli/main.ts', 'keys', 'list', '--tenant', 'default'], { DATA_DIR });
+    assert.match(listed.stdout, new RegExp(`${cliKey.prefix}.*revoked`));
+    assert.ok(!listed.stdout.includes(cliKey.key));
+    const fourth = await startProcess({ DATA_DIR });
+    assert.equal((await http(`${fourth.url}/v1/directories/team/users`, 'GET', cliKey.key)).body.error.code, 'auth.key_revoked');
+    assert.equal(await fourth.stop(), 0);
+  });
+
+  it('uses MUSTER_ADMIN_KEY instead of printing a generated key', async () => {
+    const adminKey = `preset-${randomBytes(24).toString('hex')}`;
+    const running = await startProcess({ DATA_DIR: tempDataDir(), MUSTER_ADMIN_KEY: adminKey });
+    assert.equal(printedKey(running.stderr()), undefined);
+    assert.ok(!running.stderr().includes(adminKey) && !running.stdout().includes(adminKey), 'the configured key is never echoed');
+    assert.equal((await http(`${running.url}/v1/directories`, 'GET', adminKey)).status, 200);
+    assert.equal(await running.stop(), 0);
+  });
+
+  it('creates a tenant from the CLI with its own admin key and directory', async () => {
+    const DATA_DIR = tempDataDir();
+    const made = await runToEnd(['src/cli/main.ts', 'tenants', 'create', 'acme', '--json'], { DATA_DIR });
+    assert.equal(made.code, 0, made.stderr);
+    const { adminKey } = JSON.parse(made.stdout) as { adminKey: { key: string } };
+    const running = await startProcess({ DATA_DIR });
+    // The store was not empty (the CLI made a tenant), so no bootstrap key: acme's key works.
+    assert.equal(printedKey(running.stderr()), undefined);
+    const directories = await http(`${running.url}/v1/directories`, 'GET', adminKey.key);
+    assert.deepEqual(directories.body.directories.map((d: { name: string }) => d.name), ['default']);
+    assert.equal(await running.stop(), 0);
+    assert.equal((await runToEnd(['src/cli/main.ts', 'tenants', 'create', 'acme'], { DATA_DIR })).code, 1, 'duplicate tenant name');
+    assert.equal((await runToEnd(['src/cli/main.ts', 'frobnicate'], { DATA_DIR })).code, 2, 'usage error');
+  });
+
+  it('refuses to start on bad configuration, naming the variable', async () => {
+    for (const [name, value] of [
+      ['PORT', 'eighty'],
+      ['LOG_LEVEL', 'loud'],
+      ['MUSTER_ADMIN_KEY', 'short'],
+    ] as const) {
+      const result = await runToEnd(['src/main.ts'], { DATA_DIR: tempDataDir(), [name]: value });
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, new RegExp(`Invalid configuration: ${name}`));
+    }
+  });
+});
+
+describe('restart on a PostgreSQL server (DATABASE_URL)', () => {
+  it('migrates, bootstraps once, and keeps the data across a restart', async () => {
+    const schema = `muster_e2e_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    try {
+      const url = new URL(TEST_DATABASE_URL);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      const env = { DATABASE_URL: url.toString(), DATA_DIR: tempDataDir() };
+      const first = await startProcess(env);
+      const key = printedKey(first.stderr());
+      assert.ok(key);
+      process.stdout.write(`# cold start on an empty PostgreSQL schema: ${startupMs(first.stdout())} ms\n`);
+      assert.equal((await http(`${first.url}/v1/directories/default/users`, 'POST', key, { username: 'pg-user', password: 'server side' })).status, 201);
+      assert.equal(await first.stop(), 0);
+      const second = await startProcess(env);
+      assert.equal(printedKey(second.stderr()), undefined);
+      const login = await http(`${second.url}/v1/directories/default/authenticate`, 'POST', key, { username: 'pg-user', password: 'server side' });
+      assert.equal(login.status, 200);
+      assert.equal(await second.stop(), 0);
+      const tables = await admin.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      assert.ok(tables.rows[0].n >= 5, 'the schema was created by migrations at start');
+    } finally {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Tenant isolation across every route: another tenant's admin key, aimed at
+ * this tenant's directory, user and key ids, finds nothing and changes nothing.
+ * The routes come from the generated OpenAPI document, so a new route without
+ * a case here fails this test.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { startTestService, type TestService } from '../helpers/service.ts';
+
+/** For each route: a body to send, and what the other tenant must get. */
+const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_only' }> = {
+  'POST /v1/directories': { body: { name: 'intruder' }, expect: 'own_data_only' },
+  'GET /v1/directories': { expect: 'own_data_only' },
+  'GET /v1/directories/{directory}': { expect: 'not_found' },
+  'DELETE /v1/directories/{directory}': { expect: 'not_found' },
+  'POST /v1/directories/{directory}/users': { body: { username: 'intruder' }, expect: 'not_found' },
+  'GET /v1/directories/{directory}/users': { expect: 'not_found' },
+  'GET /v1/directories/{directory}/users/{userId}': { expect: 'not_found' },
+  'PATCH /v1/directories/{directory}/users/{userId}': { body: { displayName: 'hacked' }, expect: 'not_found' },
+  'DELETE /v1/directories/{directory}/users/{userId}': { expect: 'not_found' },
+  'POST /v1/directories/{directory}/authenticate': { body: { username: 'victim', password: 'victim password' }, expect: 'not_found' },
+  'POST /v1/api-keys': { body: { name: 'intruder', scopes: ['admin'] }, expect: 'own_data_only' },
+  'GET /v1/api-keys': { expect: 'own_data_only' },
+  'POST /v1/api-keys/{keyId}/revoke': { expect: 'not_found' },
+};
+
+for (const kind of STORE_KINDS) {
+  describe(`tenant isolation: ${kind}`, () => {
+    let svc: TestService;
+    let victim: { key: string; directoryId: string; userId: string; keyId: string; keyPrefix: string };
+    let intruderKey: string;
+
+    before(async () => {
+      svc = await startTestService(kind);
+      const a = await svc.newTenant();
+      const directory = await svc.call('POST', '/v1/directories', { key: a.adminKey, body: { name: 'alpha' } });
+      const user = await svc.call('POST', '/v1/directories/alpha/users', {
+        key: a.adminKey,
+        body: { username: 'victim', password: 'victim password' },
+      });
+      const extraKey = await svc.call('POST', '/v1/api-keys', { key: a.adminKey, body: { name: 'victim-key', scopes: ['users:read'] } });
+      victim = { key: a.adminKey, directoryId: directory.body.id, userId: user.body.id, keyId: extraKey.body.id, keyPrefix: extraKey.body.prefix };
+      intruderKey = (await svc.newTenant()).adminKey;
+    });
+    after(() => svc.close());
+
+    it('covers every /v1 route of the OpenAPI document', async () => {
+      const spec = (await svc.call('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+      const documented = Object.entries(spec.paths)
+        .filter(([path]) => path.startsWith('/v1/'))
+        .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+      assert.deepEqual(documented.sort(), Object.keys(ROUTES).sort());
+    });
+
+    for (const [route, { body, expect }] of Object.entries(ROUTES)) {
+      it(`${route}: ${expect === 'not_found' ? '404 for the other tenant\'s ids and names' : 'only the caller\'s own data'}`, async () => {
+        const [method, template] = route.split(' ') as [string, string];
+        const refs = template.includes('{directory}') ? [victim.directoryId, 'alpha'] : [undefined];
+        for (const directoryRef of refs) {
+          const url = template
+            .replace('{directory}', directoryRef ?? '')
+            .replace('{userId}', victim.userId)
+            .replace('{keyId}', victim.keyPrefix);
+          const response = await svc.call(method, url, { key: intruderKey, ...(body && { body }) });
+          if (expect === 'not_found') {
+            assert.equal(response.status, 404, `${method} ${url}: ${response.text}`);
+          } else {
+            assert.ok(response.status < 300, `${method} ${url}: ${response.text}`);
+          }
+          // Nothing of the victim's may come back, beyond what the caller itself sent.
+          const sent = url + JSON.stringify(body ?? {});
+          for (const ofVictim of [victim.directoryId, victim.userId, victim.keyId, victim.keyPrefix]) {
+            if (!sent.includes(ofVictim)) assert.ok(!response.text.includes(ofVictim), `${method} ${url} leaked ${ofVictim}`);
+          }
+        }
+      });
+    }
+
+    it('left the victim\'s data untouched', async () => {
+      const user = await svc.call('GET', `/v1/directories/alpha/users/${victim.userId}`, { key: victim.key });
+      assert.equal(user.status, 200);
+      assert.equal(user.body.version, 1);
+      assert.equal(user.body.displayName, null);
+      const users = await svc.call('GET', '/v1/directories/alpha/users', { key: victim.key });
+      assert.deepEqual(users.body.users.map((u: { username: string }) => u.username), ['victim']);
+      const keys = await svc.call('GET', '/v1/api-keys', { key: victim.key });
+      assert.deepEqual(keys.body.keys.map((k: { name: string; revokedAt: unknown }) => [k.name, k.revokedAt]), [
+        ['admin', null],
+        ['victim-key', null],
+      ]);
+      const directories = await svc.call('GET', '/v1/directories', { key: victim.key });
+      assert.deepEqual(directories.body.directories.map((d: { name: string }) => d.name), ['alpha', 'default']);
+    });
+  });
+}

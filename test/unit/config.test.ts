@@ -1,0 +1,47 @@
+/** Configuration: defaults, and a clear error naming each bad variable. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+function failingVariable(env: Record<string, string>): string | undefined {
+  try {
+    loadConfig(env);
+    return undefined;
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.ok(error.message.includes(error.variable), 'the message names the variable');
+    return error.variable;
+  }
+}
+
+describe('loadConfig', () => {
+  it('has working defaults: embedded store under ./data, port 8080', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.databaseUrl, undefined);
+    assert.match(config.dataDir, /\/data$/);
+    assert.equal(config.logLevel, 'info');
+    assert.ok(config.passwordHashThreads >= 1);
+  });
+
+  it('names the variable that is wrong', () => {
+    assert.equal(failingVariable({ PORT: 'eighty' }), 'PORT');
+    assert.equal(failingVariable({ PORT: '70000' }), 'PORT');
+    assert.equal(failingVariable({ LOG_LEVEL: 'loud' }), 'LOG_LEVEL');
+    assert.equal(failingVariable({ DATABASE_URL: 'mysql://x' }), 'DATABASE_URL');
+    assert.equal(failingVariable({ DATABASE_POOL_SIZE: '0' }), 'DATABASE_POOL_SIZE');
+    assert.equal(failingVariable({ MUSTER_ADMIN_KEY: 'short' }), 'MUSTER_ADMIN_KEY');
+    assert.equal(failingVariable({ MUSTER_SERVER_KEY: 'c2hvcnQ=' }), 'MUSTER_SERVER_KEY');
+    assert.equal(failingVariable({ BODY_LIMIT_BYTES: '-1' }), 'BODY_LIMIT_BYTES');
+    assert.equal(failingVariable({ PASSWORD_HASH_THREADS: '1.5' }), 'PASSWORD_HASH_THREADS');
+  });
+
+  it('reads the values it is given', () => {
+    const config = loadConfig({ PORT: '9000', HOST: '127.0.0.1', DATABASE_URL: 'postgres://u@h/db', LOG_LEVEL: 'warn', DATA_DIR: '/tmp/x' });
+    assert.equal(config.port, 9000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.databaseUrl, 'postgres://u@h/db');
+    assert.equal(config.logLevel, 'warn');
+    assert.equal(config.dataDir, '/tmp/x');
+  });
+});
