@@ -5,7 +5,7 @@
  * Uniqueness of usernames and emails is decided by the named constraints
  * `users_username_uq` and `users_email_uq`, never by a read before a write.
  */
-import type { User, UserStatus } from '../../domain/user.ts';
+import type { User, UserProfile, UserStatus } from '../../domain/user.ts';
 import type { Queryable } from '../ports.ts';
 
 interface UserRow {
@@ -176,21 +176,11 @@ export async function listUsers(q: Queryable, tenantId: string, directoryId: str
   return rows.map(toUser);
 }
 
-/** Column values to change; absent keys are left alone. */
-export interface UserChanges {
+/** Column values to change; absent keys are left alone. Keys and hashes come computed. */
+export interface UserChanges extends UserProfile {
   username?: string;
   usernameKey?: string;
-  email?: string | null;
   emailKey?: string | null;
-  displayName?: string | null;
-  givenName?: string | null;
-  familyName?: string | null;
-  phone?: string | null;
-  locale?: string | null;
-  externalId?: string | null;
-  status?: UserStatus;
-  expiresAt?: Date | null;
-  attributes?: Record<string, unknown>;
   passwordHash?: string;
 }
 
