@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
 import { SecretHasher } from './crypto/secrets.ts';
-import { loadServerKey } from './crypto/serverKey.ts';
+import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
 import { migrate } from './store/migrate.ts';
@@ -30,6 +30,7 @@ export interface Service {
   readonly app: FastifyInstance;
   readonly engine: Engine;
   readonly db: Database;
+  readonly serverKeyOrigin: ServerKeyOrigin;
   /** Closes the server, the hashing pool and the store, in that order. */
   close(): Promise<void>;
 }
@@ -38,11 +39,11 @@ export interface Service {
 export async function composeEngine(
   config: Pick<Config, 'passwordHashThreads' | 'serverKey' | 'dataDir'>,
   db: Database,
-): Promise<{ engine: Engine; release: () => Promise<void> }> {
+): Promise<{ engine: Engine; release: () => Promise<void>; serverKeyOrigin: ServerKeyOrigin }> {
   const passwords = await createPasswordHasher(config.passwordHashThreads);
-  const { key: serverKey } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
+  const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
   const engine = createEngine({ db, passwords, secrets: new SecretHasher(serverKey), now: () => new Date() });
-  return { engine, release: () => passwords.close() };
+  return { engine, release: () => passwords.close(), serverKeyOrigin: origin };
 }
 
 /**
@@ -50,7 +51,7 @@ export async function composeEngine(
  * owns the store from here on: `close()` closes it.
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
-  const { engine, release } = await composeEngine(config, db);
+  const { engine, release, serverKeyOrigin } = await composeEngine(config, db);
   const app = await buildApp({
     engine,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -62,6 +63,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     app,
     engine,
     db,
+    serverKeyOrigin,
     async close() {
       await app.close();
       await release();
@@ -110,6 +112,9 @@ async function main(): Promise<void> {
     log.warn('MUSTER_ADMIN_KEY is set but is not a live key: it is used only when the store is empty. Create keys with `muster keys create`.');
   }
 
+  if (db.kind === 'postgres' && service.serverKeyOrigin !== 'environment') {
+    log.warn('MUSTER_SERVER_KEY is not set: using a key in DATA_DIR. Every instance sharing this database must use the same key; set MUSTER_SERVER_KEY.');
+  }
   await service.app.listen({ port: config.port, host: config.host });
   log.info({ store: db.kind, startupMs: Math.round(performance.now() - startedAt), version: VERSION }, 'muster is ready');
 

@@ -65,20 +65,21 @@ const COMMANDS: Record<string, Command> = {
     out.print(tenants.map((t) => `${t.id}  ${t.name}`).join('\n') || '(no tenants)', tenants);
   },
   'keys create': async (engine, { tenant, name, scopes }, out) => {
-    const issued = await engine.tenants.createKey(requireTenant(tenant), {
+    const { id: tenantId } = await engine.tenants.resolveTenant(requireTenant(tenant));
+    const issued = await engine.tenants.createKey(tenantId, {
       name: name ?? 'cli',
       scopes: (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean),
     });
     out.print(`${keyLine(issued.info)}\nKey (shown once, store it now):\n  ${issued.key}`, { ...issued.info, key: issued.key });
   },
   'keys list': async (engine, { tenant }, out) => {
-    const keys = await engine.tenants.listKeys(requireTenant(tenant));
+    const keys = await engine.tenants.listKeys((await engine.tenants.resolveTenant(requireTenant(tenant))).id);
     out.print(keys.map(keyLine).join('\n') || '(no keys)', keys);
   },
   'keys revoke': async (engine, { tenant, positionals }, out) => {
     const [ref] = positionals;
     if (!ref) throw new UsageError('keys revoke needs a key id or prefix');
-    const key = await engine.tenants.revokeKeyAnyTenant(requireTenant(tenant), ref);
+    const key = await engine.tenants.revokeKey((await engine.tenants.resolveTenant(requireTenant(tenant))).id, ref);
     out.print(`Revoked ${keyLine(key)}`, key);
   },
 };

@@ -16,7 +16,9 @@ export interface ServerKeySource {
   readonly dataDir: string;
 }
 
-export function loadServerKey(source: ServerKeySource): { key: Buffer; origin: 'environment' | 'file' | 'generated' } {
+export type ServerKeyOrigin = 'environment' | 'file' | 'generated';
+
+export function loadServerKey(source: ServerKeySource): { key: Buffer; origin: ServerKeyOrigin } {
   if (source.fromEnvironment) return { key: source.fromEnvironment, origin: 'environment' };
   const file = join(source.dataDir, 'server.key');
   try {

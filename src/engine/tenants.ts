@@ -57,12 +57,6 @@ async function createTenantIn(tx: Queryable, name: string, presetKey?: string): 
 }
 
 export function tenantService(ctx: EngineContext) {
-  async function resolveTenant(q: Queryable, ref: string): Promise<Tenant> {
-    const tenant = await repo.findTenant(q, ref, isUuid(ref));
-    if (!tenant) throw new MusterError('tenant.not_found', `No tenant "${ref}".`);
-    return tenant;
-  }
-
   return {
     /** Creates a tenant with a `default` directory and an admin key. */
     createTenant(name: string): Promise<{ tenant: Tenant; adminKey: IssuedKey }> {
@@ -71,6 +65,13 @@ export function tenantService(ctx: EngineContext) {
     },
 
     listTenants: (): Promise<Tenant[]> => repo.listTenants(ctx.db),
+
+    /** The tenant named by `ref` (its id or name); throws `tenant.not_found`. */
+    async resolveTenant(ref: string): Promise<Tenant> {
+      const tenant = await repo.findTenant(ctx.db, ref, isUuid(ref));
+      if (!tenant) throw new MusterError('tenant.not_found', `No tenant "${ref}".`);
+      return tenant;
+    },
 
     /**
      * On an empty store, creates the `default` tenant, its `default` directory
@@ -85,31 +86,13 @@ export function tenantService(ctx: EngineContext) {
       });
     },
 
-    async createKey(tenantRef: string, request: KeyRequest): Promise<IssuedKey> {
-      return ctx.db.transaction(async (tx) => issueKey(tx, (await resolveTenant(tx, tenantRef)).id, request));
-    },
+    createKey: (tenantId: string, request: KeyRequest): Promise<IssuedKey> => ctx.db.transaction((tx) => issueKey(tx, tenantId, request)),
 
-    async createKeyForTenant(tenantId: string, request: KeyRequest): Promise<IssuedKey> {
-      return ctx.db.transaction((tx) => issueKey(tx, tenantId, request));
-    },
-
-    async listKeys(tenantRef: string): Promise<ApiKeyInfo[]> {
-      return repo.listApiKeys(ctx.db, (await resolveTenant(ctx.db, tenantRef)).id);
-    },
-
-    listKeysForTenant: (tenantId: string): Promise<ApiKeyInfo[]> => repo.listApiKeys(ctx.db, tenantId),
+    listKeys: (tenantId: string): Promise<ApiKeyInfo[]> => repo.listApiKeys(ctx.db, tenantId),
 
     /** Revokes by key id or visible prefix. Idempotent: revoking twice keeps the first time. */
     async revokeKey(tenantId: string, ref: string): Promise<ApiKeyInfo> {
       const revoked = await repo.revokeApiKey(ctx.db, tenantId, ref, isUuid(ref));
-      if (!revoked) throw new MusterError('api_key.not_found');
-      return revoked;
-    },
-
-    /** Revokes a key of any tenant by id or prefix (CLI, operator use). */
-    async revokeKeyAnyTenant(tenantRef: string, ref: string): Promise<ApiKeyInfo> {
-      const tenant = await resolveTenant(ctx.db, tenantRef);
-      const revoked = await repo.revokeApiKey(ctx.db, tenant.id, ref, isUuid(ref));
       if (!revoked) throw new MusterError('api_key.not_found');
       return revoked;
     },

@@ -55,6 +55,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
         req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/\?.*$/, ''), remoteAddress: req.ip }),
+        // Driver errors carry the failed statement's parameters; log only what identifies the failure.
+        err: (err: Error & { code?: unknown; constraint?: unknown }) => ({
+          type: err.name,
+          message: err.message,
+          code: err.code,
+          constraint: err.constraint,
+          stack: err.stack ?? '',
+        }),
       },
       ...(options.logStream && { stream: options.logStream }),
     },

@@ -58,8 +58,8 @@ for (const kind of STORE_KINDS) {
       });
 
       it('403 auth.insufficient_scope names the scope needed', async () => {
-        const reader = (await svc.engine.tenants.createKeyForTenant(tenantId, { name: 'reader', scopes: ['users:read'] })).key;
-        const writer = (await svc.engine.tenants.createKeyForTenant(tenantId, { name: 'writer', scopes: ['users:write'] })).key;
+        const reader = (await svc.engine.tenants.createKey(tenantId, { name: 'reader', scopes: ['users:read'] })).key;
+        const writer = (await svc.engine.tenants.createKey(tenantId, { name: 'writer', scopes: ['users:write'] })).key;
         assert.equal((await svc.call('GET', usersUrl, { key: reader })).status, 200);
         const denied = await svc.call('POST', usersUrl, { key: reader, body: { username: 'x' } });
         assertError(denied, 403, 'auth.insufficient_scope');

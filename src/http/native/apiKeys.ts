@@ -23,7 +23,7 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const issued = await engine.tenants.createKeyForTenant(principalOf(request).tenantId, request.body);
+      const issued = await engine.tenants.createKey(principalOf(request).tenantId, request.body);
       reply.code(201);
       return { ...renderApiKey(issued.info), key: issued.key };
     },
@@ -32,7 +32,7 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
   r.get(
     '/api-keys',
     { config: { scope: 'admin' }, schema: { tags, summary: 'List API keys', response: { 200: ApiKeyListBody, ...errorResponses(401, 403) } } },
-    async (request) => ({ keys: (await engine.tenants.listKeysForTenant(principalOf(request).tenantId)).map(renderApiKey) }),
+    async (request) => ({ keys: (await engine.tenants.listKeys(principalOf(request).tenantId)).map(renderApiKey) }),
   );
 
   r.post(
