@@ -28,6 +28,10 @@ export interface Config {
   readonly serverKey: Buffer | undefined;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes: number;
+  /** Most users in one batch request. */
+  readonly batchMaxItems: number;
+  /** How long an idempotent response is kept for replay. */
+  readonly idempotencyTtlHours: number;
   readonly passwordHashThreads: number;
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   readonly shutdownTimeoutMs: number;
@@ -94,6 +98,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminKey,
     serverKey,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    batchMaxItems: integer(env, 'BATCH_MAX_ITEMS', 1000, 1, 100_000),
+    idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     passwordHashThreads: integer(env, 'PASSWORD_HASH_THREADS', defaultPasswordThreads(), 1, 256),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };

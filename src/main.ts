@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
+import { createSealer } from './crypto/sealing.ts';
 import { SecretHasher } from './crypto/secrets.ts';
 import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
@@ -37,12 +38,19 @@ export interface Service {
 
 /** The engine over an open store, and how to release what it holds (not the store). */
 export async function composeEngine(
-  config: Pick<Config, 'passwordHashThreads' | 'serverKey' | 'dataDir'>,
+  config: Pick<Config, 'passwordHashThreads' | 'serverKey' | 'dataDir' | 'batchMaxItems' | 'idempotencyTtlHours'>,
   db: Database,
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKeyOrigin: ServerKeyOrigin }> {
   const passwords = await createPasswordHasher(config.passwordHashThreads);
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
-  const engine = createEngine({ db, passwords, secrets: new SecretHasher(serverKey), now: () => new Date() });
+  const engine = createEngine({
+    db,
+    passwords,
+    secrets: new SecretHasher(serverKey),
+    idempotencySealer: createSealer(serverKey, 'idempotency'),
+    now: () => new Date(),
+    limits: { batchMaxItems: config.batchMaxItems, idempotencyTtlHours: config.idempotencyTtlHours },
+  });
   return { engine, release: () => passwords.close(), serverKeyOrigin: origin };
 }
 

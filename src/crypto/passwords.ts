@@ -17,13 +17,24 @@ export interface Argon2Params {
 
 export const ARGON2ID_PARAMS: Argon2Params = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
+/** The PHC prefix of a hash made with the current parameters. */
+const CURRENT_PREFIX = `$argon2id$v=19$m=${ARGON2ID_PARAMS.memoryCost},t=${ARGON2ID_PARAMS.timeCost},p=${ARGON2ID_PARAMS.parallelism}$`;
+
+/** True when a stored hash is not argon2id with today's parameters: re-hash it at the next successful check. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith(CURRENT_PREFIX);
+}
+
 export type PasswordTask =
   | { readonly op: 'hash'; readonly password: string; readonly params: Argon2Params }
   | { readonly op: 'verify'; readonly hash: string; readonly password: string };
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** True when `password` matches the PHC string `hash`; false for a malformed hash. */
+  /**
+   * True when `password` matches `hash`: argon2id, or any imported format of
+   * domain/passwordHash.ts. False for a mismatch or an unrecognised hash.
+   */
   verify(hash: string, password: string): Promise<boolean>;
   /**
    * Spends the time of one verification and answers false: used when there is no

@@ -48,8 +48,22 @@ export const ERROR_CODES = {
   'user.invalid_email': { status: 400, message: 'The email address is not valid.', description: 'Emails must look like local@domain and be at most 320 characters.' },
   'user.invalid_password': { status: 400, message: 'The password does not meet the policy.', description: 'Passwords are 8 to 1024 characters.' },
   'user.invalid_field': { status: 400, message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it.' },
-  'user.credential_conflict': { status: 400, message: 'Give either a password or generateSecret, not both.', description: 'A user gets a password or a generated secret, never both in one request.' },
+  'user.credential_conflict': { status: 400, message: 'Give at most one of password, passwordHash and generateSecret.', description: 'A user gets one credential: a password, an imported hash, or a generated secret.' },
   'user.version_mismatch': { status: 412, message: 'The user has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the current one.' },
+
+  'user.unsupported_password_hash': { status: 400, message: 'The password hash is not in a supported format.', description: 'Imported `passwordHash` values must be argon2id, argon2i, scrypt or pbkdf2-sha256 PHC strings, or bcrypt ($2a$/$2b$/$2y$), within cost bounds; the message lists the formats.' },
+
+  // Batches
+  'batch.empty': { status: 400, message: 'The batch has no users.', description: 'A batch must contain at least one user.' },
+  'batch.too_large': { status: 413, message: 'The batch has more users than the limit.', description: 'A batch holds at most `details.limit` users (configurable, default 1000).' },
+  'batch.duplicate_in_batch': { status: 409, message: 'The same username or email appears earlier in this batch.', description: 'Per item: repeats a username or email of an earlier item (`details.firstIndex` names it); checked before any I/O.' },
+  'batch.aborted': { status: 422, message: 'Not written: the atomic batch failed at other items.', description: 'Per item, atomic mode: this item is valid, but nothing was written because other items failed.' },
+  'batch.rejected': { status: 422, message: 'The atomic batch was not written because some items failed; see each result.', description: 'Atomic mode: at least one item failed, so nothing was written. Each result gives the verdict of its item.' },
+
+  // Idempotency
+  'idempotency.invalid_key': { status: 400, message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
+  'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
+  'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
 
   // Authenticating users (checking a user's credentials)
   'credentials.invalid': { status: 401, message: 'Invalid username or credentials.', description: 'The user does not exist, has no such credential, or the password or secret is wrong. Deliberately one code for all three.' },

@@ -3,6 +3,7 @@
  * normalise them. No I/O here; every function is deterministic.
  */
 import { MusterError, type ErrorCode, type FieldProblem } from './errors.ts';
+import { parseImportedHash, SUPPORTED_HASH_FORMATS } from './passwordHash.ts';
 
 export const USER_STATUSES = ['pending', 'active', 'disabled'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
@@ -52,7 +53,10 @@ export interface UserProfile {
 /** What a caller asks to create: a draft, before validation. */
 export interface UserDraft extends UserProfile {
   username: string;
+  /** A plain password, hashed with argon2id. */
   password?: string;
+  /** An imported hash (see domain/passwordHash.ts), stored as is and upgraded at the first sign-in. */
+  passwordHash?: string;
   generateSecret?: boolean;
 }
 
@@ -159,12 +163,19 @@ export function validateDraft(draft: UserDraft): UserDraft {
   const usernameIssue = usernameProblem(normalised.username);
   if (usernameIssue) errors.push({ code: 'user.invalid_username', problem: { field: 'username', message: usernameIssue } });
   errors.push(...profileErrors(normalised));
+  const credentials = [normalised.password !== undefined, normalised.passwordHash !== undefined, normalised.generateSecret === true];
+  if (credentials.filter(Boolean).length > 1) {
+    errors.push({ code: 'user.credential_conflict', problem: { field: 'password', message: 'give at most one of password, passwordHash, generateSecret' } });
+  }
   if (normalised.password !== undefined) {
-    if (normalised.generateSecret) {
-      errors.push({ code: 'user.credential_conflict', problem: { field: 'generateSecret', message: 'cannot be combined with password' } });
-    }
     const problem = passwordProblem(normalised.password);
     if (problem) errors.push({ code: 'user.invalid_password', problem: { field: 'password', message: problem } });
+  }
+  if (normalised.passwordHash !== undefined && !parseImportedHash(normalised.passwordHash)) {
+    errors.push({
+      code: 'user.unsupported_password_hash',
+      problem: { field: 'passwordHash', message: `is not a supported hash; supported: ${SUPPORTED_HASH_FORMATS}` },
+    });
   }
   throwFirst(errors);
   return normalised;

@@ -1,14 +1,19 @@
 /** The engine: every use case, over one context. Dialects and the CLI call only this. */
 import type { EngineContext } from './context.ts';
 import { directoryService } from './directories.ts';
+import { idempotencyService } from './idempotency.ts';
+import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
 import { userService } from './users.ts';
 
 export function createEngine(ctx: EngineContext) {
+  const provisioning = provisioningService(ctx);
   return {
+    provisioning,
+    idempotency: idempotencyService(ctx),
     tenants: tenantService(ctx),
     directories: directoryService(ctx),
-    users: userService(ctx),
+    users: userService(ctx, provisioning),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {

@@ -10,19 +10,21 @@ import { isUuid } from '../domain/directory.ts';
 import {
   comparisonKey,
   signInBlocker,
-  validateDraft,
   validatePatch,
   type User,
   type UserDraft,
   type UserPatch,
   type UserStatus,
 } from '../domain/user.ts';
-import { newId } from '../crypto/ids.ts';
-import { randomToken } from '../crypto/secrets.ts';
+import type { BatchOutcome, BatchPolicy } from '../domain/batch.ts';
+import { needsRehash } from '../crypto/passwords.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
+import type { CreateUsersOptions, ProvisioningService } from './provisioning.ts';
+
+const SINGLE_CREATE: BatchPolicy = { mode: 'atomic', onConflict: 'fail', dryRun: false };
 
 /** A created user; `secret` is present only when one was generated, and only here. */
 export interface CreatedUser {
@@ -61,49 +63,23 @@ function decodeCursor(cursor: string): string {
   throw new MusterError('request.invalid_cursor');
 }
 
-export function userService(ctx: EngineContext) {
-  /**
-   * Prepares an insertable row: validates, hashes the password or generates a
-   * secret. Pure CPU work, no transaction.
-   */
-  async function prepare(draft: UserDraft): Promise<{ row: repo.NewUserRow; secret?: string }> {
-    const valid = validateDraft(draft);
-    const secret = valid.generateSecret ? randomToken() : undefined;
-    const row: repo.NewUserRow = {
-      id: newId(),
-      username: valid.username,
-      usernameKey: comparisonKey(valid.username),
-      email: valid.email ?? null,
-      emailKey: valid.email == null ? null : comparisonKey(valid.email),
-      displayName: valid.displayName ?? null,
-      givenName: valid.givenName ?? null,
-      familyName: valid.familyName ?? null,
-      phone: valid.phone ?? null,
-      locale: valid.locale ?? null,
-      externalId: valid.externalId ?? null,
-      status: valid.status ?? 'active',
-      expiresAt: valid.expiresAt ?? null,
-      attributes: valid.attributes ?? {},
-      passwordHash: valid.password === undefined ? null : await ctx.passwords.hash(valid.password),
-      secretHash: secret === undefined ? null : ctx.secrets.hash(secret),
-    };
-    return secret === undefined ? { row } : { row, secret };
-  }
+/** The created user of a single-item create; throws the item's error if it failed. */
+export function createdUserOf(outcome: BatchOutcome): CreatedUser {
+  const result = outcome.results[0]!;
+  if (result.status === 'failed') throw result.error;
+  if (result.status !== 'created' || result.user === null) throw new Error(`a single create ended as ${result.status}`);
+  return 'secret' in result && result.secret !== undefined ? { user: result.user, secret: result.secret } : { user: result.user };
+}
 
+export function userService(ctx: EngineContext, provisioning: ProvisioningService) {
   return {
     /**
-     * Creates one user. Throws `directory.not_found`, a validation code, or
-     * `user.username_taken` / `user.email_taken` (decided by the database).
+     * Creates one user: a batch of one, atomic. Throws `directory.not_found`, a
+     * validation code, or `user.username_taken` / `user.email_taken` (decided by
+     * the database).
      */
-    async createUser(tenantId: string, directoryRef: string, draft: UserDraft): Promise<CreatedUser> {
-      const { row, secret } = await prepare(draft);
-      const [user] = await mappingConstraints(() =>
-        ctx.db.transaction(async (tx) => {
-          const directory = await resolveDirectory(tx, tenantId, directoryRef);
-          return repo.insertUsers(tx, tenantId, directory.id, [row]);
-        }),
-      );
-      return secret === undefined ? { user: user! } : { user: user!, secret };
+    async createUser(tenantId: string, directoryRef: string, draft: UserDraft, options: CreateUsersOptions = {}): Promise<CreatedUser> {
+      return createdUserOf(await provisioning.createUsers(tenantId, directoryRef, [{ draft }], SINGLE_CREATE, options));
     },
 
     async getUser(tenantId: string, directoryRef: string, userId: string): Promise<User> {
@@ -158,7 +134,9 @@ export function userService(ctx: EngineContext) {
     },
 
     /**
-     * Checks a user's password or secret and returns the user. Throws
+     * Checks a user's password or secret and returns the user. A password stored
+     * in an imported format, or with older argon2id parameters, is re-hashed
+     * with argon2id on its first successful check. Throws
      * `credentials.invalid` for an unknown user, a missing credential or a wrong
      * one (each costing one argon2id verification, so timing does not tell them
      * apart); after a correct credential, `credentials.user_pending`,
@@ -177,6 +155,12 @@ export function userService(ctx: EngineContext) {
         valid = found?.secretHash ? ctx.secrets.verify(credentials.secret, found.secretHash) : false;
       }
       if (!found || !valid) throw new MusterError('credentials.invalid');
+      if ('password' in credentials && found.passwordHash && needsRehash(found.passwordHash)) {
+        // An imported or older hash: upgrade it now that the password is known.
+        // Compare-and-set, so a concurrent password change wins.
+        const upgraded = await ctx.passwords.hash(credentials.password);
+        await repo.replacePasswordHash(ctx.db, tenantId, directory.id, found.user.id, found.passwordHash, upgraded);
+      }
       const blocker = signInBlocker(found.user, ctx.now());
       if (blocker) throw new MusterError(blocker);
       return found.user;

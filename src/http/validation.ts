@@ -5,7 +5,7 @@
  * are coerced to the schema's types.
  */
 import type { FastifySchemaCompiler } from 'fastify';
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 // ajv-formats is CommonJS; its callable export is the module itself.
@@ -17,8 +17,14 @@ function compilerFor(options: Options): Ajv {
   return ajv;
 }
 
+/** Validates bodies: no coercion, every problem reported. Also for items a route validates one by one. */
+const strict = compilerFor({ allErrors: true, coerceTypes: false });
+
+export function compileBodyValidator(schema: object): ValidateFunction {
+  return strict.compile(schema);
+}
+
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = compilerFor({ allErrors: true, coerceTypes: false });
   const coercing = compilerFor({ allErrors: true, coerceTypes: 'array' });
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing;

@@ -16,6 +16,7 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'GET /v1/directories/{directory}': { expect: 'not_found' },
   'DELETE /v1/directories/{directory}': { expect: 'not_found' },
   'POST /v1/directories/{directory}/users': { body: { username: 'intruder' }, expect: 'not_found' },
+  'POST /v1/directories/{directory}/users/batch': { body: { users: [{ username: 'intruder' }], mode: 'partial' }, expect: 'not_found' },
   'GET /v1/directories/{directory}/users': { expect: 'not_found' },
   'GET /v1/directories/{directory}/users/{userId}': { expect: 'not_found' },
   'PATCH /v1/directories/{directory}/users/{userId}': { body: { displayName: 'hacked' }, expect: 'not_found' },

@@ -60,7 +60,7 @@ for (const kind of STORE_KINDS) {
     it('applies migrations once: a second run applies nothing', async () => {
       assert.deepEqual(await migrate(db), []);
       const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), [1]);
+      assert.deepEqual(rows.map((r) => r.version), [1, 2]);
     });
 
     it('names every constraint by the convention <table>_<what>_{pk,uq,fk,ck}', async () => {
@@ -144,33 +144,47 @@ for (const kind of STORE_KINDS) {
       await assert.rejects(leaked!.query('SELECT 1'), /after its transaction ended/);
     });
 
-    it('decides case-insensitive uniqueness by the named constraint, including NFKC forms', async () => {
+    it('names the violated constraint, which maps to a registered code', async () => {
+      const username = `raw-${kind}`;
+      const rawInsert = () =>
+        db.query(`INSERT INTO users (tenant_id, directory_id, id, username, username_key, status) VALUES ($1, $2, $3, $4, $5, 'active')`, [
+          tenantId,
+          directoryId,
+          newId(),
+          username,
+          comparisonKey(username),
+        ]);
+      await rawInsert();
+      const error = await rawInsert().catch((e: unknown) => e);
+      assert.equal(databaseErrorInfo(error)?.sqlState, '23505');
+      assert.equal(databaseErrorInfo(error)?.constraint, 'users_username_uq');
+      assert.equal(constraintError(error)?.code, 'user.username_taken');
+    });
+
+    it('turns away rows whose username or email is taken, case-insensitively and across NFKC forms', async () => {
       await insertUsers(db, tenantId, directoryId, [userRow('Unique.Person', { email: 'P@Example.com', emailKey: comparisonKey('P@Example.com') })]);
-      const sameName = await insertUsers(db, tenantId, directoryId, [userRow('ｕｎｉｑｕｅ.person')]).catch((e: unknown) => e);
-      assert.equal(databaseErrorInfo(sameName)?.constraint, 'users_username_uq');
-      assert.equal(constraintError(sameName)?.code, 'user.username_taken');
-      const sameEmail = await mappingConstraints(() =>
-        insertUsers(db, tenantId, directoryId, [userRow('other', { email: 'p@example.COM', emailKey: comparisonKey('p@example.COM') })]),
+      const fresh = userRow('fresh-one');
+      const inserted = await insertUsers(db, tenantId, directoryId, [
+        userRow('ｕｎｉｑｕｅ.person'),
+        userRow('other', { email: 'p@example.COM', emailKey: comparisonKey('p@example.COM') }),
+        fresh,
+      ]);
+      assert.deepEqual(inserted.map((u) => u.id), [fresh.id]);
+      const error = await mappingConstraints(() =>
+        db.query("UPDATE users SET email = 'x', email_key = $1 WHERE id = $2", [comparisonKey('P@example.com'), fresh.id]),
       ).catch((e: unknown) => e);
-      assert.ok(isMusterError(sameEmail));
-      assert.equal(sameEmail.code, 'user.email_taken');
+      assert.ok(isMusterError(error));
+      assert.equal(error.code, 'user.email_taken');
     });
 
     it('lets exactly one of two concurrent transactions create the same username', async () => {
       const attempt = (label: string) =>
-        mappingConstraints(() =>
-          db.transaction(async (tx) => {
-            await tx.query('SELECT 1'); // both transactions are open before either inserts
-            return insertUsers(tx, tenantId, directoryId, [userRow(`Racer`, { displayName: label })]);
-          }),
-        );
-      const outcomes = await Promise.allSettled([attempt('a'), attempt('b')]);
-      const won = outcomes.filter((o) => o.status === 'fulfilled');
-      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-      assert.equal(won.length, 1);
-      assert.equal(lost.length, 1);
-      assert.ok(isMusterError(lost[0]!.reason));
-      assert.equal(lost[0]!.reason.code, 'user.username_taken');
+        db.transaction(async (tx) => {
+          await tx.query('SELECT 1'); // both transactions are open before either inserts
+          return insertUsers(tx, tenantId, directoryId, [userRow('Racer', { displayName: label })]);
+        });
+      const outcomes = await Promise.all([attempt('a'), attempt('b')]);
+      assert.deepEqual(outcomes.map((rows) => rows.length).sort(), [0, 1]);
       const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE username_key = $1', ['racer']);
       assert.equal(rows[0]!.n, 1);
     });

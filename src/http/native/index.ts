@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../engine/engine.ts';
 import { useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { apiKeyRoutes } from './apiKeys.ts';
+import { batchRoutes } from './batch.ts';
 import { directoryRoutes } from './directories.ts';
 import { userRoutes } from './users.ts';
 
@@ -14,6 +15,7 @@ export function nativePlugin(engine: Engine) {
     useApiKeyAuth(app, engine);
     directoryRoutes(app, engine);
     userRoutes(app, engine);
+    batchRoutes(app, engine);
     apiKeyRoutes(app, engine);
   };
 }

@@ -6,6 +6,8 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT } from '../../config.ts';
 import { SCOPES } from '../../domain/apiKey.ts';
+import { BATCH_MODES, CONFLICT_POLICIES } from '../../domain/batch.ts';
+import { SUPPORTED_HASH_FORMATS } from '../../domain/passwordHash.ts';
 import { DIRECTORY_NAME_PATTERN } from '../../domain/directory.ts';
 import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
 
@@ -77,12 +79,61 @@ export const UserCreateBody = Type.Object(
     username: Type.String({ minLength: 1, maxLength: USERNAME_MAX_LENGTH, description: 'Unique in the directory, case-insensitively.' }),
     ...profileFields,
     password: Type.Optional(Password),
+    passwordHash: Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description: `An imported hash, stored as is and re-hashed to argon2id at the first successful authenticate. Accepted: ${SUPPORTED_HASH_FORMATS}.`,
+      }),
+    ),
     generateSecret: Type.Optional(
-      Type.Boolean({ description: 'Generate a 256-bit secret, returned once in the response. Not combinable with password.' }),
+      Type.Boolean({ description: 'Generate a 256-bit secret, returned once in the response. At most one of password, passwordHash, generateSecret.' }),
     ),
   },
   { additionalProperties: false },
 );
+
+export const BatchBody = Type.Object(
+  {
+    users: Type.Array(UserCreateBody, {
+      description: 'The users, 1 to BATCH_MAX_ITEMS (default 1000; more is a 413 `batch.too_large`). Each item is validated on its own: a bad item fails alone, with its index.',
+    }),
+    mode: Type.Enum(BATCH_MODES, { default: 'atomic', description: '`atomic`: all or nothing (422 and nothing written if any item fails). `partial`: valid items are written.' }),
+    onConflict: Type.Enum(CONFLICT_POLICIES, {
+      default: 'fail',
+      description: 'An existing username: `fail` the item, `skip` it (reporting the existing user), or `upsert` (update the fields given).',
+    }),
+    dryRun: Type.Boolean({ default: false, description: 'Validate and check conflicts against the store; write nothing.' }),
+  },
+  { additionalProperties: false },
+);
+
+const ItemError = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  field: Type.Optional(Type.String()),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const BatchResultBody = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      index: Type.Integer({ description: 'Position of the item in `users`.' }),
+      status: Type.Enum(['created', 'updated', 'skipped', 'failed'] as const),
+      user: Type.Optional(Nullable(UserBody)),
+      secret: Type.Optional(Type.String({ description: 'A generated secret, shown only here.' })),
+      error: Type.Optional(ItemError),
+    }),
+  ),
+  summary: Type.Object({
+    total: Type.Integer(),
+    created: Type.Integer(),
+    updated: Type.Integer(),
+    skipped: Type.Integer(),
+    failed: Type.Integer(),
+    committed: Type.Boolean({ description: 'False when nothing was written (dry run, or a failed atomic batch).' }),
+    dryRun: Type.Boolean(),
+  }),
+});
 
 export const UserPatchBody = Type.Object(
   {

@@ -3,12 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
-import type { UserDraft, UserPatch } from '../../domain/user.ts';
+import type { UserPatch } from '../../domain/user.ts';
 import type { Engine } from '../../engine/engine.ts';
-import type { UserCredentials } from '../../engine/users.ts';
+import type { StoredResponse } from '../../engine/idempotency.ts';
+import { createdUserOf, type CreatedUser, type UserCredentials } from '../../engine/users.ts';
+import { sendIdempotent } from '../idempotency.ts';
 import { principalOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
 import { renderUser } from './render.ts';
+import { draftFromWire, renderErrorResponse } from './translate.ts';
 import {
   AuthenticateBody,
   CreatedUserBody,
@@ -48,11 +51,25 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const { expiresAt, ...rest } = request.body;
-      const draft: UserDraft = { ...rest, ...(expiresAt !== undefined && { expiresAt: toDate(expiresAt) }) };
-      const created = await engine.users.createUser(principalOf(request).tenantId, request.params.directory, draft);
-      reply.code(201).header('location', `${request.url.replace(/\/$/, '')}/${created.user.id}`);
-      return { ...renderUser(created.user), ...(created.secret !== undefined && { secret: created.secret }) };
+      const { tenantId } = principalOf(request);
+      const draft = draftFromWire(request.body);
+      return sendIdempotent(request, reply, engine, tenantId, renderErrorResponse, async (recorder) => {
+        const render = (created: CreatedUser): StoredResponse => ({
+          status: 201,
+          headers: { location: `${request.url.replace(/\/$/, '')}/${created.user.id}` },
+          body: { ...renderUser(created.user), ...(created.secret !== undefined && { secret: created.secret }) },
+        });
+        let recordedResponse: StoredResponse | undefined;
+        const created = await engine.users.createUser(tenantId, request.params.directory, draft, {
+          ...(recorder && {
+            beforeCommit: async (tx, outcome) => {
+              recordedResponse = render(createdUserOf(outcome));
+              await recorder.record(tx, recordedResponse);
+            },
+          }),
+        });
+        return recordedResponse ?? render(created);
+      });
     },
   );
 

@@ -78,8 +78,10 @@ export interface NewUserRow {
 
 /**
  * Inserts all rows in one statement (arrays unnested server-side, so the
- * statement and its plan do not grow with the batch). Throws the driver's
- * unique violation, naming the constraint, if any row conflicts.
+ * statement and its plan do not grow with the batch). A row whose username or
+ * email is taken (`users_username_uq`, `users_email_uq`, also by a concurrent
+ * transaction) is not inserted and not returned: the caller compares ids to
+ * find them. Never throws a unique violation.
  */
 export async function insertUsers(q: Queryable, tenantId: string, directoryId: string, users: readonly NewUserRow[]): Promise<User[]> {
   const column = <T>(pick: (u: NewUserRow) => T) => users.map(pick);
@@ -92,6 +94,7 @@ export async function insertUsers(q: Queryable, tenantId: string, directoryId: s
        $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
        AS t(id, username, username_key, email, email_key, display_name, given_name, family_name, phone, locale,
             external_id, status, expires_at, attributes, password_hash, secret_hash)
+     ON CONFLICT DO NOTHING
      RETURNING ${USER_COLUMNS}`,
     [
       tenantId,
@@ -115,6 +118,94 @@ export async function insertUsers(q: Queryable, tenantId: string, directoryId: s
     ],
   );
   return rows.map(toUser);
+}
+
+/** A user with the comparison keys it is stored under. */
+export interface KeyedUser {
+  readonly user: User;
+  readonly usernameKey: string;
+  readonly emailKey: string | null;
+}
+
+/** The directory's users whose username key or email key is among those given. */
+export async function findUsersByKeys(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  usernameKeys: readonly string[],
+  emailKeys: readonly string[],
+): Promise<KeyedUser[]> {
+  const { rows } = await q.query<UserRow & { username_key: string; email_key: string | null }>(
+    `SELECT ${USER_COLUMNS}, username_key, email_key FROM users
+     WHERE tenant_id = $1 AND directory_id = $2 AND (username_key = ANY($3::text[]) OR email_key = ANY($4::text[]))`,
+    [tenantId, directoryId, usernameKeys, emailKeys],
+  );
+  return rows.map((row) => ({ user: toUser(row), usernameKey: row.username_key, emailKey: row.email_key }));
+}
+
+/** Columns a batch upsert may set, by the names used in `BatchUpdate.set`. */
+export interface BatchUpdateColumns {
+  email?: string | null;
+  email_key?: string | null;
+  display_name?: string | null;
+  given_name?: string | null;
+  family_name?: string | null;
+  phone?: string | null;
+  locale?: string | null;
+  external_id?: string | null;
+  status?: UserStatus;
+  expires_at?: string | null;
+  attributes?: Record<string, unknown>;
+  password_hash?: string;
+  /** hex */
+  secret_hash?: string;
+}
+
+export interface BatchUpdate {
+  readonly usernameKey: string;
+  /** Only the columns present are changed. */
+  readonly set: BatchUpdateColumns;
+}
+
+const BATCH_UPDATE_SET: Record<keyof BatchUpdateColumns, string> = {
+  email: "d.patch->>'email'",
+  email_key: "d.patch->>'email_key'",
+  display_name: "d.patch->>'display_name'",
+  given_name: "d.patch->>'given_name'",
+  family_name: "d.patch->>'family_name'",
+  phone: "d.patch->>'phone'",
+  locale: "d.patch->>'locale'",
+  external_id: "d.patch->>'external_id'",
+  status: "d.patch->>'status'",
+  expires_at: "(d.patch->>'expires_at')::timestamptz",
+  attributes: "d.patch->'attributes'",
+  password_hash: "d.patch->>'password_hash'",
+  secret_hash: "decode(d.patch->>'secret_hash', 'hex')",
+};
+
+/**
+ * Updates existing users, matched by username key, each with its own set of
+ * columns, in one statement; bumps version and updated_at. Returns the updated
+ * users (one missing from the result no longer exists). May throw a unique
+ * violation (`users_email_uq`) when a new email is taken.
+ */
+export async function updateUsersByUsername(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  updates: readonly BatchUpdate[],
+): Promise<KeyedUser[]> {
+  const sets = Object.entries(BATCH_UPDATE_SET).map(
+    ([column, value]) => `${column} = CASE WHEN d.patch ? '${column}' THEN ${value} ELSE u.${column} END`,
+  );
+  const { rows } = await q.query<UserRow & { username_key: string; email_key: string | null }>(
+    `UPDATE users AS u SET ${sets.join(', ')}, version = u.version + 1, updated_at = now()
+     FROM (SELECT key, patch::jsonb AS patch FROM unnest($3::text[], $4::text[]) AS t(key, patch)) AS d
+     WHERE u.tenant_id = $1 AND u.directory_id = $2 AND u.username_key = d.key
+     RETURNING ${USER_COLUMNS}, username_key, email_key`,
+    [tenantId, directoryId, updates.map((u) => u.usernameKey), updates.map((u) => JSON.stringify(u.set))],
+  );
+  return rows.map((row) => ({ user: toUser(row), usernameKey: row.username_key, emailKey: row.email_key }));
 }
 
 export async function findUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<User | undefined> {
@@ -236,6 +327,23 @@ export async function updateUser(
   if (rows[0]) return { kind: 'updated', user: toUser(rows[0]) };
   if (expectedVersion === undefined) return { kind: 'not_found' };
   return (await findUser(q, tenantId, directoryId, userId)) ? { kind: 'version_mismatch' } : { kind: 'not_found' };
+}
+
+/** Sets a new password hash only if the stored one is still `expected`; true if it was replaced. */
+export async function replacePasswordHash(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  userId: string,
+  expected: string,
+  replacement: string,
+): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE users SET password_hash = $5
+     WHERE tenant_id = $1 AND directory_id = $2 AND id = $3 AND password_hash = $4`,
+    [tenantId, directoryId, userId, expected, replacement],
+  );
+  return rowCount > 0;
 }
 
 export async function deleteUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<boolean> {

@@ -1,0 +1,93 @@
+/**
+ * Batches: the policy a caller chooses, and the per-item results the engine
+ * returns. Pure types and rules, no I/O.
+ */
+import { MusterError } from './errors.ts';
+import { comparisonKey, type User, type UserDraft } from './user.ts';
+
+export const BATCH_MODES = ['atomic', 'partial'] as const;
+export type BatchMode = (typeof BATCH_MODES)[number];
+export const CONFLICT_POLICIES = ['fail', 'skip', 'upsert'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+export interface BatchPolicy {
+  /** `atomic`: all or nothing. `partial`: each item on its own. */
+  readonly mode: BatchMode;
+  /** What an existing username means: an error, a skip (reporting the existing user), or an update of the given fields. */
+  readonly onConflict: ConflictPolicy;
+  /** Validate and check conflicts against the store; write nothing. */
+  readonly dryRun: boolean;
+}
+
+/**
+ * One item as a dialect hands it to the engine: a draft, or the reason the
+ * dialect could not make one of it (a wrong type on the wire). A rejected item
+ * keeps its place so results stay in input order.
+ */
+export type BatchItem = { readonly draft: UserDraft } | { readonly rejected: MusterError };
+
+export type ItemResult =
+  | { readonly index: number; readonly status: 'created' | 'updated'; readonly user: User; readonly secret?: string }
+  /** `user` is the existing user that was skipped. */
+  | { readonly index: number; readonly status: 'skipped'; readonly user: User }
+  /** dryRun only: what would have been created. */
+  | { readonly index: number; readonly status: 'created'; readonly user: null }
+  | { readonly index: number; readonly status: 'failed'; readonly error: MusterError };
+
+export interface BatchSummary {
+  readonly total: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** False when nothing was written: a dry run, or an atomic batch that failed. */
+  readonly committed: boolean;
+  readonly dryRun: boolean;
+}
+
+export interface BatchOutcome {
+  readonly results: readonly ItemResult[];
+  readonly summary: BatchSummary;
+}
+
+export function summarise(results: readonly ItemResult[], committed: boolean, dryRun: boolean): BatchSummary {
+  const count = (status: ItemResult['status']) => results.filter((r) => r.status === status).length;
+  return {
+    total: results.length,
+    created: count('created'),
+    updated: count('updated'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    committed,
+    dryRun,
+  };
+}
+
+/**
+ * Finds items that repeat an earlier item's username or email (compared as the
+ * store compares them). Returns, per later index, the error naming the first
+ * occurrence.
+ */
+export function duplicatesInBatch(drafts: ReadonlyMap<number, UserDraft>): Map<number, MusterError> {
+  const firstByUsername = new Map<string, number>();
+  const firstByEmail = new Map<string, number>();
+  const duplicates = new Map<number, MusterError>();
+  for (const [index, draft] of drafts) {
+    const usernameKey = comparisonKey(draft.username);
+    const emailKey = draft.email == null ? undefined : comparisonKey(draft.email);
+    const first = firstByUsername.get(usernameKey);
+    const firstEmail = emailKey === undefined ? undefined : firstByEmail.get(emailKey);
+    if (first !== undefined || firstEmail !== undefined) {
+      const field = first !== undefined ? 'username' : 'email';
+      const firstIndex = (first ?? firstEmail)!;
+      duplicates.set(
+        index,
+        new MusterError('batch.duplicate_in_batch', `The same ${field} appears at index ${firstIndex} of this batch.`, { field, firstIndex }),
+      );
+      continue;
+    }
+    firstByUsername.set(usernameKey, index);
+    if (emailKey !== undefined) firstByEmail.set(emailKey, index);
+  }
+  return duplicates;
+}

@@ -1,0 +1,342 @@
+/**
+ * The provisioning engine: one function creates users, whatever the dialect.
+ *
+ *   createUsers(tenant, directory, items[], policy) -> one result per item, in input order
+ *
+ * Order of work, so that a batch costs one round of I/O and not one per user:
+ * 1. validate and normalise every item, and catch repeats inside the batch
+ *    (pure, no I/O);
+ * 2. when CPU-heavy hashing is ahead (or for a dry run, or an atomic batch
+ *    already failing), read which usernames and emails exist, so that no
+ *    password is hashed for an item that cannot be written; this read only
+ *    plans, it never decides;
+ * 3. hash passwords on the worker pool and generate secrets, before any
+ *    transaction opens;
+ * 4. one transaction: insert every new row in one statement whose conflicts the
+ *    database's unique constraints decide (also against concurrent batches:
+ *    a loser gets a per-item conflict, never a duplicate or a 500), update the
+ *    upserts in one statement, then the caller's `beforeCommit` (idempotency).
+ *
+ * Atomic mode is all or nothing: if any item fails, the transaction rolls back
+ * (or never opens) and every item gets a verdict: its own error, or
+ * `batch.aborted` when it was valid. It never degrades to best effort.
+ */
+import { duplicatesInBatch, summarise, type BatchItem, type BatchOutcome, type BatchPolicy, type ItemResult } from '../domain/batch.ts';
+import { isMusterError, MusterError } from '../domain/errors.ts';
+import { comparisonKey, validateDraft, type User, type UserDraft } from '../domain/user.ts';
+import { newId } from '../crypto/ids.ts';
+import { randomToken } from '../crypto/secrets.ts';
+import { constraintError } from '../store/constraints.ts';
+import type { Queryable } from '../store/ports.ts';
+import * as repo from '../store/repositories/users.ts';
+import type { EngineContext } from './context.ts';
+import { resolveDirectory } from './directories.ts';
+
+export interface CreateUsersOptions {
+  /**
+   * Runs inside the write transaction, just before COMMIT, with the outcome
+   * (idempotency stores the rendered response here, so response and writes
+   * commit together). Not called when nothing is written.
+   */
+  readonly beforeCommit?: (tx: Queryable, outcome: BatchOutcome) => Promise<void>;
+}
+
+/** A validated item with its comparison keys. */
+interface Candidate {
+  readonly index: number;
+  readonly draft: UserDraft;
+  readonly usernameKey: string;
+  readonly emailKey: string | null;
+}
+
+/** A candidate with its credentials computed, ready to insert or to update an existing user. */
+interface Prepared extends Candidate {
+  readonly row: repo.NewUserRow;
+  readonly secret?: string;
+}
+
+type Plan = { readonly kind: 'write' } | { readonly kind: 'done'; readonly result: ItemResult };
+
+/** Thrown inside the transaction to roll an atomic batch back; carries the verdicts. */
+class AtomicRollback extends Error {
+  readonly results: (ItemResult | undefined)[];
+  constructor(results: (ItemResult | undefined)[]) {
+    super('atomic batch rolled back');
+    this.results = results;
+  }
+}
+
+/** What an existing user with the same username or email means for a candidate. */
+function conflictVerdict(
+  candidate: Candidate,
+  byUsername: ReadonlyMap<string, repo.KeyedUser>,
+  byEmail: ReadonlyMap<string, repo.KeyedUser>,
+  policy: BatchPolicy,
+): Plan | { readonly kind: 'update'; readonly existing: User } {
+  const { index, usernameKey, emailKey } = candidate;
+  const sameName = byUsername.get(usernameKey);
+  const sameEmail = emailKey === null ? undefined : byEmail.get(emailKey);
+  const emailTaken = () =>
+    ({
+      kind: 'done',
+      result: { index, status: 'failed', error: new MusterError('user.email_taken', undefined, { field: 'email', existingId: sameEmail!.user.id }) },
+    }) as const;
+  if (sameName) {
+    if (policy.onConflict === 'skip') return { kind: 'done', result: { index, status: 'skipped', user: sameName.user } };
+    if (policy.onConflict === 'upsert') {
+      return sameEmail && sameEmail.user.id !== sameName.user.id ? emailTaken() : { kind: 'update', existing: sameName.user };
+    }
+    return {
+      kind: 'done',
+      result: { index, status: 'failed', error: new MusterError('user.username_taken', undefined, { field: 'username', existingId: sameName.user.id }) },
+    };
+  }
+  return sameEmail ? emailTaken() : { kind: 'write' };
+}
+
+/** The columns an upsert changes: exactly the fields the item gave. */
+function updateColumns(prepared: Prepared): repo.BatchUpdateColumns {
+  const { draft, row } = prepared;
+  const set: repo.BatchUpdateColumns = {};
+  if (draft.email !== undefined) Object.assign(set, { email: row.email, email_key: row.emailKey });
+  if (draft.displayName !== undefined) set.display_name = row.displayName;
+  if (draft.givenName !== undefined) set.given_name = row.givenName;
+  if (draft.familyName !== undefined) set.family_name = row.familyName;
+  if (draft.phone !== undefined) set.phone = row.phone;
+  if (draft.locale !== undefined) set.locale = row.locale;
+  if (draft.externalId !== undefined) set.external_id = row.externalId;
+  if (draft.status !== undefined) set.status = row.status;
+  if (draft.expiresAt !== undefined) set.expires_at = row.expiresAt?.toISOString() ?? null;
+  if (draft.attributes !== undefined) set.attributes = row.attributes;
+  if (row.passwordHash !== null) set.password_hash = row.passwordHash;
+  if (row.secretHash !== null) set.secret_hash = row.secretHash.toString('hex');
+  return set;
+}
+
+function keyedMaps(existing: readonly repo.KeyedUser[]) {
+  const byUsername = new Map(existing.map((e) => [e.usernameKey, e]));
+  const byEmail = new Map(existing.filter((e) => e.emailKey !== null).map((e) => [e.emailKey!, e]));
+  return { byUsername, byEmail };
+}
+
+/**
+ * The verdicts of a failed atomic batch: failures and skips stand; every other
+ * item was valid, and whatever was written for it was rolled back, so it gets
+ * `batch.aborted`.
+ */
+function aborted(results: readonly (ItemResult | undefined)[], dryRun: boolean): BatchOutcome {
+  // Array.from, not map: map skips the holes of a sparse array.
+  const complete = Array.from(results, (r, index): ItemResult =>
+    r?.status === 'failed' || r?.status === 'skipped' ? r : { index, status: 'failed', error: new MusterError('batch.aborted') },
+  );
+  return { results: complete, summary: summarise(complete, false, dryRun) };
+}
+
+export function provisioningService(ctx: EngineContext) {
+  async function prepare(candidate: Candidate): Promise<Prepared> {
+    const { draft } = candidate;
+    const secret = draft.generateSecret ? randomToken() : undefined;
+    const passwordHash = draft.password !== undefined ? await ctx.passwords.hash(draft.password) : (draft.passwordHash ?? null);
+    const row: repo.NewUserRow = {
+      id: newId(),
+      username: draft.username,
+      usernameKey: candidate.usernameKey,
+      email: draft.email ?? null,
+      emailKey: candidate.emailKey,
+      displayName: draft.displayName ?? null,
+      givenName: draft.givenName ?? null,
+      familyName: draft.familyName ?? null,
+      phone: draft.phone ?? null,
+      locale: draft.locale ?? null,
+      externalId: draft.externalId ?? null,
+      status: draft.status ?? 'active',
+      expiresAt: draft.expiresAt ?? null,
+      attributes: draft.attributes ?? {},
+      passwordHash,
+      secretHash: secret === undefined ? null : ctx.secrets.hash(secret),
+    };
+    return secret === undefined ? { ...candidate, row } : { ...candidate, row, secret };
+  }
+
+  /**
+   * Updates in one statement. If a new email is taken (a race the plan could
+   * not see), the statement is undone to a savepoint and the updates are
+   * retried one by one, each in its own savepoint, so the offender is named.
+   */
+  async function updateIsolatingConflicts(
+    tx: Queryable,
+    tenantId: string,
+    directoryId: string,
+    updates: readonly repo.BatchUpdate[],
+  ): Promise<{ updated: repo.KeyedUser[]; failed: Map<string, MusterError> }> {
+    const failed = new Map<string, MusterError>();
+    if (updates.length === 0) return { updated: [], failed };
+    await tx.query('SAVEPOINT batch_update');
+    try {
+      const updated = await repo.updateUsersByUsername(tx, tenantId, directoryId, updates);
+      await tx.query('RELEASE SAVEPOINT batch_update');
+      return { updated, failed };
+    } catch (error) {
+      if (!constraintError(error)) throw error;
+      await tx.query('ROLLBACK TO SAVEPOINT batch_update');
+    }
+    const updated: repo.KeyedUser[] = [];
+    for (const update of updates) {
+      await tx.query('SAVEPOINT batch_update_one');
+      try {
+        updated.push(...(await repo.updateUsersByUsername(tx, tenantId, directoryId, [update])));
+        await tx.query('RELEASE SAVEPOINT batch_update_one');
+      } catch (error) {
+        const mapped = constraintError(error);
+        if (!mapped) throw error;
+        await tx.query('ROLLBACK TO SAVEPOINT batch_update_one');
+        failed.set(update.usernameKey, mapped);
+      }
+    }
+    return { updated, failed };
+  }
+
+  return {
+    /**
+     * Creates users in one directory. Throws only for the request as a whole
+     * (`batch.empty`, `batch.too_large`, `directory.not_found`); everything about
+     * an item is in its result.
+     */
+    async createUsers(
+      tenantId: string,
+      directoryRef: string,
+      items: readonly BatchItem[],
+      policy: BatchPolicy,
+      options: CreateUsersOptions = {},
+    ): Promise<BatchOutcome> {
+      const limit = ctx.limits.batchMaxItems;
+      if (items.length === 0) throw new MusterError('batch.empty');
+      if (items.length > limit) {
+        throw new MusterError('batch.too_large', `A batch holds at most ${limit} users; this one has ${items.length}.`, { limit, received: items.length });
+      }
+      const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
+      const failed = (index: number, error: MusterError) => (results[index] = { index, status: 'failed', error });
+
+      // 1. Validate, normalise, catch repeats. Pure.
+      const drafts = new Map<number, UserDraft>();
+      items.forEach((item, index) => {
+        if ('rejected' in item) return failed(index, item.rejected);
+        try {
+          drafts.set(index, validateDraft(item.draft));
+        } catch (error) {
+          if (!isMusterError(error)) throw error;
+          failed(index, error);
+        }
+      });
+      for (const [index, error] of duplicatesInBatch(drafts)) {
+        drafts.delete(index);
+        failed(index, error);
+      }
+      const candidates: Candidate[] = [...drafts].map(([index, draft]) => ({
+        index,
+        draft,
+        usernameKey: comparisonKey(draft.username),
+        emailKey: draft.email == null ? null : comparisonKey(draft.email),
+      }));
+
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      const atomic = policy.mode === 'atomic';
+      const anyFailed = () => results.some((r) => r?.status === 'failed');
+
+      // 2. Plan against what exists, when it saves hashing or is the whole answer.
+      const planned = new Map<number, { kind: 'write' } | { kind: 'update'; existing: User }>();
+      const mustPlan = policy.dryRun || (atomic && anyFailed()) || candidates.some((c) => c.draft.password !== undefined);
+      if (mustPlan && candidates.length > 0) {
+        const existing = await repo.findUsersByKeys(
+          ctx.db,
+          tenantId,
+          directory.id,
+          candidates.map((c) => c.usernameKey),
+          candidates.flatMap((c) => (c.emailKey === null ? [] : [c.emailKey])),
+        );
+        const { byUsername, byEmail } = keyedMaps(existing);
+        for (const candidate of candidates) {
+          const verdict = conflictVerdict(candidate, byUsername, byEmail, policy);
+          if (verdict.kind === 'done') results[candidate.index] = verdict.result;
+          else planned.set(candidate.index, verdict);
+        }
+      } else {
+        for (const candidate of candidates) planned.set(candidate.index, { kind: 'write' });
+      }
+      if (atomic && anyFailed()) return aborted(results, policy.dryRun);
+      if (policy.dryRun) {
+        for (const [index, plan] of planned) {
+          results[index] = plan.kind === 'update' ? { index, status: 'updated', user: plan.existing } : { index, status: 'created', user: null };
+        }
+        const complete = results as ItemResult[];
+        return { results: complete, summary: summarise(complete, false, true) };
+      }
+
+      // 3. Credentials, off the event loop and outside any transaction.
+      const prepared = await Promise.all(candidates.filter((c) => planned.has(c.index)).map(prepare));
+      const byUsernameKey = new Map(prepared.map((p) => [p.usernameKey, p]));
+      const byId = new Map(prepared.map((p) => [p.row.id, p]));
+
+      // 4. Write. The database decides every conflict.
+      try {
+        return await ctx.db.transaction(async (tx) => {
+          const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
+          const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row));
+          const insertedIds = new Set(inserted.map((u) => u.id));
+          for (const user of inserted) {
+            const p = byId.get(user.id)!;
+            results[p.index] = p.secret === undefined ? { index: p.index, status: 'created', user } : { index: p.index, status: 'created', user, secret: p.secret };
+          }
+
+          // Rows the constraints turned away: existing users the plan did not know of.
+          const turnedAway = toInsert.filter((p) => !insertedIds.has(p.row.id));
+          const toUpdate = prepared.filter((p) => planned.get(p.index)!.kind === 'update');
+          if (turnedAway.length > 0) {
+            const existing = await repo.findUsersByKeys(
+              tx,
+              tenantId,
+              directory.id,
+              turnedAway.map((p) => p.usernameKey),
+              turnedAway.flatMap((p) => (p.emailKey === null ? [] : [p.emailKey])),
+            );
+            const { byUsername, byEmail } = keyedMaps(existing);
+            for (const p of turnedAway) {
+              const verdict = conflictVerdict(p, byUsername, byEmail, policy);
+              if (verdict.kind === 'update') toUpdate.push(p);
+              else if (verdict.kind === 'done') results[p.index] = verdict.result;
+              // Neither key matches any more: the conflicting row was deleted meanwhile. Report, do not retry blindly.
+              else failed(p.index, new MusterError('user.username_taken', 'The username or email was taken by a concurrent change; retry.', { field: 'username' }));
+            }
+          }
+
+          const { updated, failed: updateFailures } = await updateIsolatingConflicts(
+            tx,
+            tenantId,
+            directory.id,
+            toUpdate.map((p) => ({ usernameKey: p.usernameKey, set: updateColumns(p) })),
+          );
+          for (const { user, usernameKey } of updated) {
+            const p = byUsernameKey.get(usernameKey)!;
+            results[p.index] = p.secret === undefined ? { index: p.index, status: 'updated', user } : { index: p.index, status: 'updated', user, secret: p.secret };
+          }
+          for (const p of toUpdate) {
+            const error = updateFailures.get(p.usernameKey);
+            if (error) failed(p.index, error);
+            else if (!results[p.index]) failed(p.index, new MusterError('user.not_found', 'The user to update was deleted by a concurrent change.'));
+          }
+
+          if (atomic && anyFailed()) throw new AtomicRollback(results);
+          const complete = results as ItemResult[];
+          const outcome: BatchOutcome = { results: complete, summary: summarise(complete, true, false) };
+          await options.beforeCommit?.(tx, outcome);
+          return outcome;
+        });
+      } catch (error) {
+        if (error instanceof AtomicRollback) return aborted(error.results, false);
+        throw constraintError(error) ?? error; // e.g. the directory deleted meanwhile
+      }
+    },
+  };
+}
+
+export type ProvisioningService = ReturnType<typeof provisioningService>;

@@ -1,0 +1,58 @@
+/** Native batch create: `POST /v1/directories/{directory}/users/batch`, over the engine's createUsers. */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { BatchPolicy } from '../../domain/batch.ts';
+import type { Engine } from '../../engine/engine.ts';
+import type { StoredResponse } from '../../engine/idempotency.ts';
+import { principalOf } from '../auth/apiKeyAuth.ts';
+import { sendIdempotent } from '../idempotency.ts';
+import { compileBodyValidator } from '../validation.ts';
+import { errorResponses } from './openapi.ts';
+import { BatchBody, BatchResultBody, DirectoryParams } from './schemas.ts';
+import { batchItemFromWire, renderBatch, renderErrorResponse } from './translate.ts';
+
+/**
+ * The request is validated as an envelope only: `users` must be an array, but
+ * each item is validated by itself afterwards, so one bad item fails alone
+ * with its index instead of failing the whole request.
+ */
+const envelopeSchema = { ...BatchBody, properties: { ...BatchBody.properties, users: { type: 'array', items: {} } } };
+
+export function batchRoutes(app: FastifyInstance, engine: Engine): void {
+  app.withTypeProvider<TypeBoxTypeProvider>().post(
+    '/directories/:directory/users/batch',
+    {
+      config: { scope: 'users:write' },
+      validatorCompiler: ({ schema, httpPart }) => compileBodyValidator(httpPart === 'body' ? envelopeSchema : (schema as object)),
+      schema: {
+        tags: ['users'],
+        summary: 'Create users in a batch',
+        description:
+          'Creates up to BATCH_MAX_ITEMS users (default 1000) in one transaction, with one result per item in input order. ' +
+          '200 when the batch was processed (see `summary`); 422 `batch.rejected` semantics when an atomic batch failed: nothing written, ' +
+          'every item has its verdict. Send `Idempotency-Key` to make retries safe: the first response is replayed ' +
+          '(with `Idempotent-Replayed: true`), a different body with the same key is a 422, a concurrent one a 409.',
+        params: DirectoryParams,
+        body: BatchBody,
+        response: { 200: BatchResultBody, 422: BatchResultBody, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = principalOf(request);
+      const items = request.body.users.map(batchItemFromWire);
+      const policy: BatchPolicy = { mode: request.body.mode, onConflict: request.body.onConflict, dryRun: request.body.dryRun };
+      return sendIdempotent(request, reply, engine, tenantId, renderErrorResponse, async (recorder) => {
+        let recordedResponse: StoredResponse | undefined;
+        const outcome = await engine.provisioning.createUsers(tenantId, request.params.directory, items, policy, {
+          ...(recorder && {
+            beforeCommit: async (tx, committed) => {
+              recordedResponse = renderBatch(committed);
+              await recorder.record(tx, recordedResponse);
+            },
+          }),
+        });
+        return recordedResponse ?? renderBatch(outcome);
+      });
+    },
+  );
+}

@@ -1,0 +1,53 @@
+/** Native wire <-> engine values for user creation: shared by the single and batch routes. */
+import type { Static } from 'typebox';
+import type { BatchOutcome, ItemResult } from '../../domain/batch.ts';
+import { MusterError } from '../../domain/errors.ts';
+import type { UserDraft } from '../../domain/user.ts';
+import type { StoredResponse } from '../../engine/idempotency.ts';
+import { validationProblems } from '../errors.ts';
+import { compileBodyValidator } from '../validation.ts';
+import { renderError, renderUser } from './render.ts';
+import type { BatchResultBody, UserCreateBody } from './schemas.ts';
+import { UserCreateBody as UserCreateSchema } from './schemas.ts';
+
+type UserCreateWire = Static<typeof UserCreateBody>;
+
+export function draftFromWire(body: UserCreateWire): UserDraft {
+  const { expiresAt, ...rest } = body;
+  return { ...rest, ...(expiresAt !== undefined && { expiresAt: expiresAt === null ? null : new Date(expiresAt) }) };
+}
+
+const validateItem = compileBodyValidator(UserCreateSchema);
+
+/** A batch item from the wire: a draft, or the schema problems that keep it from being one. */
+export function batchItemFromWire(item: unknown): { draft: UserDraft } | { rejected: MusterError } {
+  if (validateItem(item)) return { draft: draftFromWire(item as UserCreateWire) };
+  const problems = validationProblems(validateItem.errors ?? [], 'body');
+  const first = problems[0]!;
+  return { rejected: new MusterError('request.invalid', `${first.field} ${first.message}.`, { field: first.field, problems }) };
+}
+
+type ResultWire = Static<typeof BatchResultBody>['results'][number];
+
+function renderResult(result: ItemResult): ResultWire {
+  if (result.status === 'failed') {
+    const { error } = renderError(result.error);
+    const field = result.error.details?.field;
+    return { index: result.index, status: 'failed', error: { ...error, ...(typeof field === 'string' && { field }) } };
+  }
+  const user = result.user === null ? null : renderUser(result.user);
+  return 'secret' in result && result.secret !== undefined
+    ? { index: result.index, status: result.status, user, secret: result.secret }
+    : { index: result.index, status: result.status, user };
+}
+
+/** 200 when the batch was processed; 422 when an atomic batch failed and nothing was written. */
+export function renderBatch(outcome: BatchOutcome): StoredResponse {
+  const rejected = !outcome.summary.committed && !outcome.summary.dryRun && outcome.summary.failed > 0;
+  return { status: rejected ? 422 : 200, body: { results: outcome.results.map(renderResult), summary: outcome.summary } };
+}
+
+/** A request-level error as a recordable response. */
+export function renderErrorResponse(error: MusterError): StoredResponse {
+  return { status: error.status, body: renderError(error) };
+}
