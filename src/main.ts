@@ -14,6 +14,7 @@ import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
 import { migrate } from './store/migrate.ts';
+import { startIdempotencySweeper } from './workers/idempotencySweeper.ts';
 import { openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
 import type { Database } from './store/ports.ts';
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
     log.warn('MUSTER_SERVER_KEY is not set: using a key in DATA_DIR. Every instance sharing this database must use the same key; set MUSTER_SERVER_KEY.');
   }
   await service.app.listen({ port: config.port, host: config.host });
+  const stopSweeper = startIdempotencySweeper(service.engine, log);
   log.info({ store: db.kind, startupMs: Math.round(performance.now() - startedAt), version: VERSION }, 'muster is ready');
 
   let stopping = false;
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    stopSweeper();
     const timer = setTimeout(() => {
       log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
       process.exit(1);

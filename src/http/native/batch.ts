@@ -8,7 +8,8 @@ import { principalOf } from '../auth/apiKeyAuth.ts';
 import { sendIdempotent } from '../idempotency.ts';
 import { compileBodyValidator } from '../validation.ts';
 import { errorResponses } from './openapi.ts';
-import { BatchBody, BatchResultBody, DirectoryParams } from './schemas.ts';
+import { Type } from 'typebox';
+import { BatchBody, BatchResultBody, DirectoryParams, ErrorBody, IdempotencyHeaders } from './schemas.ts';
 import { batchItemFromWire, renderBatch, renderErrorResponse } from './translate.ts';
 
 /**
@@ -33,8 +34,15 @@ export function batchRoutes(app: FastifyInstance, engine: Engine): void {
           'every item has its verdict. Send `Idempotency-Key` to make retries safe: the first response is replayed ' +
           '(with `Idempotent-Replayed: true`), a different body with the same key is a 422, a concurrent one a 409.',
         params: DirectoryParams,
+        headers: IdempotencyHeaders,
         body: BatchBody,
-        response: { 200: BatchResultBody, 422: BatchResultBody, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: {
+          200: BatchResultBody,
+          ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+          422: Type.Union([BatchResultBody, ErrorBody], {
+            description: 'An atomic batch failed (results and summary, nothing written), or an Idempotency-Key was reused (error).',
+          }),
+        },
       },
     },
     async (request, reply) => {

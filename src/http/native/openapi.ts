@@ -6,10 +6,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, malformed, unknown or revoked API key; for authenticate, rejected credentials.',
   403: 'The key lacks the required scope.',
   404: 'No such directory, user or key in the caller\'s tenant.',
-  409: 'Conflict with an existing resource.',
+  409: 'Conflict with an existing resource, or a request with the same Idempotency-Key is still running.',
   412: 'If-Match does not match the current version.',
   413: 'The body exceeds the configured size limit.',
   415: 'Unsupported Content-Type.',
+  422: 'The Idempotency-Key was used with a different request.',
 };
 
 /** Response entries for the given error statuses, all in the native error shape. */

@@ -230,3 +230,11 @@ export const ApiKeyParams = Type.Object({ keyId: Type.String({ description: 'Key
 export type UserWire = Static<typeof UserBody>;
 export type DirectoryWire = Static<typeof DirectoryBody>;
 export type ApiKeyWire = Static<typeof ApiKeyBody>;
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description: 'Makes retries safe: the first response is replayed for 24 h (IDEMPOTENCY_TTL_HOURS) with Idempotent-Replayed: true; another body with this key is a 422, a concurrent request a 409.',
+    }),
+  ),
+});

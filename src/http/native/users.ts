@@ -16,6 +16,7 @@ import {
   AuthenticateBody,
   CreatedUserBody,
   DirectoryParams,
+  IdempotencyHeaders,
   UserBody,
   UserCreateBody,
   UserListQuery,
@@ -46,8 +47,9 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
         tags,
         summary: 'Create a user',
         params: DirectoryParams,
+        headers: IdempotencyHeaders,
         body: UserCreateBody,
-        response: { 201: CreatedUserBody, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: { 201: CreatedUserBody, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {
