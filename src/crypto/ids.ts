@@ -1,6 +1,20 @@
 /** Identifiers: UUIDv7 (RFC 9562), time-ordered so id order is creation order. */
 import { randomBytes } from 'node:crypto';
 
+// Random bytes drawn 4 KiB at a time: one system call per 256 ids, not per id.
+const POOL_SIZE = 4096;
+let pool = randomBytes(POOL_SIZE);
+let offset = 0;
+
+function randomChunk(): Buffer {
+  if (offset + 16 > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  offset += 16;
+  return pool.subarray(offset - 16, offset);
+}
+
 let lastMillis = 0;
 let sequence = 0;
 
@@ -21,7 +35,7 @@ export function newId(): string {
     lastMillis = millis;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
+  const bytes = randomChunk(); // each chunk is used once, so writing into the view is safe
   bytes.writeUIntBE(millis, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;

@@ -16,6 +16,8 @@
  *    database's unique constraints decide (also against concurrent batches:
  *    a loser gets a per-item conflict, never a duplicate or a 500), update the
  *    upserts in one statement, then the caller's `beforeCommit` (idempotency).
+ *    A batch with no known conflicts tries a plain INSERT first and falls back
+ *    to one that skips taken rows only if a constraint objects.
  *
  * Atomic mode is all or nothing: if any item fails, the transaction rolls back
  * (or never opens) and every item gets a verdict: its own error, or
@@ -277,11 +279,15 @@ export function provisioningService(ctx: EngineContext) {
       const byUsernameKey = new Map(prepared.map((p) => [p.usernameKey, p]));
       const byId = new Map(prepared.map((p) => [p.row.id, p]));
 
-      // 4. Write. The database decides every conflict.
-      try {
-        return await ctx.db.transaction(async (tx) => {
+      // 4. Write. The database decides every conflict. A batch with no known
+      // conflicts first tries a plain insert; if a constraint turns a row away
+      // after all (a race), that transaction rolls back before anything else
+      // ran in it, and the batch is written again skipping taken rows.
+      const expectConflicts = [...planned.values()].some((p) => p.kind === 'update') || results.some((r) => r !== undefined);
+      const write = (onTaken: repo.OnTaken) =>
+        ctx.db.transaction(async (tx) => {
           const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
-          const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row));
+          const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken);
           const insertedIds = new Set(inserted.map((u) => u.id));
           for (const user of inserted) {
             const p = byId.get(user.id)!;
@@ -331,6 +337,15 @@ export function provisioningService(ctx: EngineContext) {
           await options.beforeCommit?.(tx, outcome);
           return outcome;
         });
+      try {
+        if (expectConflicts) return await write('skip');
+        try {
+          return await write('raise');
+        } catch (error) {
+          const taken = constraintError(error)?.code;
+          if (taken !== 'user.username_taken' && taken !== 'user.email_taken') throw error;
+          return await write('skip');
+        }
       } catch (error) {
         if (error instanceof AtomicRollback) return aborted(error.results, false);
         throw constraintError(error) ?? error; // e.g. the directory deleted meanwhile

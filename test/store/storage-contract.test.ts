@@ -177,6 +177,13 @@ for (const kind of STORE_KINDS) {
       assert.equal(error.code, 'user.email_taken');
     });
 
+    it('raises the named violation instead, when asked to (the fast path)', async () => {
+      const error = await insertUsers(db, tenantId, directoryId, [userRow('UNIQUE.person')], 'raise').catch((e: unknown) => e);
+      assert.equal(databaseErrorInfo(error)?.constraint, 'users_username_uq');
+      const fresh = userRow('raise-fresh');
+      assert.deepEqual((await insertUsers(db, tenantId, directoryId, [fresh], 'raise')).map((u) => u.id), [fresh.id]);
+    });
+
     it('lets exactly one of two concurrent transactions create the same username', async () => {
       const attempt = (label: string) =>
         db.transaction(async (tx) => {
