@@ -64,6 +64,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
   const app = await buildApp({
     engine,
     bodyLimitBytes: config.bodyLimitBytes,
+    batchMaxItems: config.batchMaxItems,
     logLevel: config.logLevel,
     version: VERSION,
     ...(logStream && { logStream }),

@@ -20,6 +20,7 @@ import { validatorCompiler } from './validation.ts';
 export interface AppOptions {
   readonly engine: Engine;
   readonly bodyLimitBytes: number;
+  readonly batchMaxItems: number;
   readonly logLevel: LogLevel;
   /** Where JSON log lines go; stdout by default (tests capture them). */
   readonly logStream?: Writable;
@@ -97,8 +98,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         version: options.version,
         description:
           'Self-hosted user provisioning. Authenticate with `Authorization: Bearer <api key>`.\n\n' +
+          `Limits on this server: request bodies up to ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES; more is 413 \`request.too_large\`), ` +
+          `batches up to ${options.batchMaxItems} users (BATCH_MAX_ITEMS; more is 413 \`batch.too_large\`).\n\n` +
           'Every error has the shape `{"error": {"code", "message", "details"?}}` with one of these stable codes:\n\n' +
           describeErrorCodes(),
+        // An OpenAPI extension field, for tools: the same limits, machine-readable.
+        ...({ 'x-muster-limits': { bodyLimitBytes: options.bodyLimitBytes, batchMaxItems: options.batchMaxItems } } as object),
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' } } },
       security: [{ apiKey: [] }],

@@ -36,6 +36,8 @@ describe('operations', () => {
     assert.ok(createUser.requestBody.content['application/json'].schema.properties.username);
     assert.equal(createUser.requestBody.content['application/json'].schema.additionalProperties, false);
     for (const code of Object.keys(ERROR_CODES)) assert.ok(spec.info.description.includes(`\`${code}\``), `${code} is documented`);
+    assert.deepEqual(spec.info['x-muster-limits'], { bodyLimitBytes: 4 * 1024 * 1024, batchMaxItems: 1000 });
+    assert.match(spec.info.description, /batches up to 1000 users/);
   });
 
   it('serves the docs page', async () => {
