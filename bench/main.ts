@@ -12,6 +12,10 @@
  * - pre-hashed: 100,000 users with bcrypt hashes. Target: within 10% of no passwords.
  * - the server's peak RSS, and p50/p99 latency of a 1000-user batch.
  *
+ * Each side is warmed up first, and each comparison interleaves baseline and API
+ * in rounds so that drift in the machine's state (two cores shared by client,
+ * server and database) weighs on both alike.
+ *
  * Prints a table, then as its last line one JSON object with every figure.
  * Set BENCH_USERS to scale the 100,000 (e.g. 20000 for a quick look).
  */
@@ -21,7 +25,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import pg from 'pg';
-import { createPasswordHasher } from '../src/crypto/passwords.ts';
+import { createPasswordHasher, type PasswordHasher } from '../src/crypto/passwords.ts';
 import { newId } from '../src/crypto/ids.ts';
 import { comparisonKey } from '../src/domain/user.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -34,6 +38,8 @@ const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const BATCH = 1000;
 const PASSWORD_USERS = 2000;
+/** Baseline and API alternate in this many rounds. */
+const ROUNDS = 4;
 const THREADS = availableParallelism();
 const ADMIN_KEY = `bench-${randomBytes(24).toString('hex')}`;
 
@@ -57,7 +63,12 @@ function bodies(prefix: string, total: number, extra: (i: number) => object = ()
 }
 
 /** Sends the bodies with `concurrency` requests in flight; returns users/s and per-request latencies. */
-async function drive(service: RunningService, directory: string, payloads: string[], concurrency: number): Promise<{ rate: number; latencies: number[] }> {
+async function drive(
+  service: RunningService,
+  directory: string,
+  payloads: string[],
+  concurrency: number,
+): Promise<{ rate: number; seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   let users = 0;
@@ -79,49 +90,50 @@ async function drive(service: RunningService, directory: string, payloads: strin
       }
     }),
   );
-  return { rate: users / ((performance.now() - started) / 1000), latencies };
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: users / seconds, seconds, latencies };
 }
 
 /** The fastest multi-row insert: one INSERT ... SELECT FROM unnest per 1000 rows, same table, same constraints. */
-async function baselineInsert(db: Database, total: number): Promise<number> {
+async function baselineStore(db: Database): Promise<(prefix: string, total: number) => Promise<number>> {
   const tenantId = newId();
   const directoryId = newId();
   await db.query("INSERT INTO tenants (id, name) VALUES ($1, 'baseline')", [tenantId]);
   await db.query("INSERT INTO directories (tenant_id, id, name) VALUES ($1, $2, 'baseline')", [tenantId, directoryId]);
-  const started = performance.now();
-  for (let start = 0; start < total; start += BATCH) {
-    const ids: string[] = [];
-    const names: string[] = [];
-    const keys: string[] = [];
-    const emails: string[] = [];
-    const emailKeys: string[] = [];
-    const displayNames: string[] = [];
-    for (let i = start; i < Math.min(total, start + BATCH); i++) {
-      ids.push(newId());
-      names.push(`base${i}`);
-      keys.push(comparisonKey(`base${i}`));
-      emails.push(`base${i}@example.com`);
-      emailKeys.push(comparisonKey(`base${i}@example.com`));
-      displayNames.push(`User ${i}`);
+  return async (prefix, total) => {
+    const started = performance.now();
+    for (let start = 0; start < total; start += BATCH) {
+      const ids: string[] = [];
+      const names: string[] = [];
+      const keys: string[] = [];
+      const emails: string[] = [];
+      const emailKeys: string[] = [];
+      const displayNames: string[] = [];
+      for (let i = start; i < Math.min(total, start + BATCH); i++) {
+        ids.push(newId());
+        names.push(`${prefix}${i}`);
+        keys.push(comparisonKey(`${prefix}${i}`));
+        emails.push(`${prefix}${i}@example.com`);
+        emailKeys.push(comparisonKey(`${prefix}${i}@example.com`));
+        displayNames.push(`User ${i}`);
+      }
+      await db.query(
+        `INSERT INTO users (tenant_id, directory_id, id, username, username_key, email, email_key, display_name, status)
+         SELECT $1, $2, id, username, username_key, email, email_key, display_name, 'active'
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+           AS t(id, username, username_key, email, email_key, display_name)`,
+        [tenantId, directoryId, ids, names, keys, emails, emailKeys, displayNames],
+      );
     }
-    await db.query(
-      `INSERT INTO users (tenant_id, directory_id, id, username, username_key, email, email_key, display_name, status)
-       SELECT $1, $2, id, username, username_key, email, email_key, display_name, 'active'
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-         AS t(id, username, username_key, email, email_key, display_name)`,
-      [tenantId, directoryId, ids, names, keys, emails, emailKeys, displayNames],
-    );
-  }
-  return total / ((performance.now() - started) / 1000);
+    return (performance.now() - started) / 1000;
+  };
 }
 
-async function baselineHashing(passwords: string[]): Promise<number> {
-  const hasher = await createPasswordHasher(THREADS);
+/** Seconds to hash `passwords` with a pool of the server's size and parameters. */
+async function hashingSeconds(hasher: PasswordHasher, passwords: string[]): Promise<number> {
   const started = performance.now();
   await Promise.all(passwords.map((p) => hasher.hash(p)));
-  const rate = passwords.length / ((performance.now() - started) / 1000);
-  await hasher.close();
-  return rate;
+  return (performance.now() - started) / 1000;
 }
 
 function peakRssMiB(pid: number): number {
@@ -160,51 +172,70 @@ async function benchStore(kind: StoreKind): Promise<Figures> {
     serviceEnv = { DATA_DIR: join(dataDir, 'service') };
     baselineDb = await openEmbedded({ dataDir: join(dataDir, 'baseline') });
   }
+  const hasher = await createPasswordHasher(THREADS);
   try {
     await migrate(baselineDb);
-    process.stderr.write(`[${kind}] baseline: raw multi-row inserts of ${USERS} users\n`);
-    figures.baselineInsertUsersPerSec = await baselineInsert(baselineDb, USERS);
-    await baselineDb.close();
-
+    const baselineInsert = await baselineStore(baselineDb);
     const service = await startProcess({ ...serviceEnv, MUSTER_ADMIN_KEY: ADMIN_KEY, PASSWORD_HASH_THREADS: String(THREADS) }, 120_000);
     try {
-      for (const [label, concurrency, total] of [
-        ['c1', 1, USERS],
-        ['c2', 2, USERS / 2],
-        ['c4', 4, USERS / 2],
-      ] as const) {
-        await createDirectory(service, `plain-${label}`);
-        process.stderr.write(`[${kind}] API, no passwords, ${total} users, ${concurrency} at a time\n`);
-        const run = await drive(service, `plain-${label}`, bodies(`${label}u`, total), concurrency);
-        figures[`apiUsersPerSec_${label}`] = run.rate;
-        if (concurrency === 1) {
-          const sorted = [...run.latencies].sort((a, b) => a - b);
-          figures.batchLatencyP50Ms = percentile(sorted, 50);
-          figures.batchLatencyP99Ms = percentile(sorted, 99);
-        }
+      // Warm both sides up (JIT, caches, connections) before anything is timed.
+      await baselineInsert('warm', 5 * BATCH);
+      await createDirectory(service, 'warm');
+      await drive(service, 'warm', bodies('warm', 5 * BATCH), 1);
+
+      // Baseline and API interleaved in rounds, so that drift in the machine's
+      // state weighs on both alike; each figure is over all of its rounds.
+      process.stderr.write(`[${kind}] no passwords: ${USERS} users, baseline and API interleaved in ${ROUNDS} rounds\n`);
+      await createDirectory(service, 'plain-c1');
+      let baselineSeconds = 0;
+      let apiSeconds = 0;
+      const latencies: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        baselineSeconds += await baselineInsert(`base${round}-`, USERS / ROUNDS);
+        const run = await drive(service, 'plain-c1', bodies(`c1r${round}-`, USERS / ROUNDS), 1);
+        apiSeconds += run.seconds;
+        latencies.push(...run.latencies);
       }
-      figures.ratioNoPasswords = figures.apiUsersPerSec_c1! / figures.baselineInsertUsersPerSec!;
+      figures.baselineInsertUsersPerSec = USERS / baselineSeconds;
+      figures.apiUsersPerSec_c1 = USERS / apiSeconds;
+      const sorted = latencies.sort((a, b) => a - b);
+      figures.batchLatencyP50Ms = percentile(sorted, 50);
+      figures.batchLatencyP99Ms = percentile(sorted, 99);
+      figures.ratioNoPasswords = figures.apiUsersPerSec_c1 / figures.baselineInsertUsersPerSec;
+
+      for (const concurrency of [2, 4]) {
+        await createDirectory(service, `plain-c${concurrency}`);
+        process.stderr.write(`[${kind}] no passwords: ${USERS / 2} users, ${concurrency} requests at a time\n`);
+        figures[`apiUsersPerSec_c${concurrency}`] = (await drive(service, `plain-c${concurrency}`, bodies(`c${concurrency}u`, USERS / 2), concurrency)).rate;
+      }
 
       await createDirectory(service, 'prehashed');
       const bcryptHashes = Array.from({ length: 64 }, (_, i) => bcryptHash(`imported password ${i}`, { cost: 4 }));
-      process.stderr.write(`[${kind}] API, bcrypt hashes, ${USERS} users\n`);
+      process.stderr.write(`[${kind}] bcrypt hashes: ${USERS} users\n`);
       const prehashed = await drive(service, 'prehashed', bodies('h', USERS, (i) => ({ passwordHash: bcryptHashes[i % 64] })), 1);
       figures.apiPrehashedUsersPerSec = prehashed.rate;
-      figures.ratioPrehashedToNoPasswords = prehashed.rate / figures.apiUsersPerSec_c1!;
+      figures.ratioPrehashedToNoPasswords = prehashed.rate / figures.apiUsersPerSec_c1;
 
+      process.stderr.write(`[${kind}] plain passwords: ${PASSWORD_USERS} users, baseline hashing and API interleaved\n`);
       await createDirectory(service, 'passwords');
       const passwords = Array.from({ length: PASSWORD_USERS }, (_, i) => `correct horse ${i} battery`);
-      process.stderr.write(`[${kind}] API, ${PASSWORD_USERS} plain passwords\n`);
-      const withPasswords = await drive(service, 'passwords', bodies('p', PASSWORD_USERS, (i) => ({ password: passwords[i] })), 1);
-      figures.apiPasswordUsersPerSec = withPasswords.rate;
+      let hashSeconds = 0;
+      let passwordApiSeconds = 0;
+      for (let start = 0; start < PASSWORD_USERS; start += BATCH) {
+        const slice = passwords.slice(start, start + BATCH);
+        hashSeconds += await hashingSeconds(hasher, slice);
+        passwordApiSeconds += (await drive(service, 'passwords', bodies(`p${start}-`, slice.length, (i) => ({ password: slice[i] })), 1)).seconds;
+      }
+      figures.baselineHashesPerSec = PASSWORD_USERS / hashSeconds;
+      figures.apiPasswordUsersPerSec = PASSWORD_USERS / passwordApiSeconds;
+      figures.ratioPasswords = figures.apiPasswordUsersPerSec / figures.baselineHashesPerSec;
       figures.serverPeakRssMiB = peakRssMiB(service.process.pid!);
     } finally {
       await service.stop();
     }
-    process.stderr.write(`[${kind}] baseline: hashing ${PASSWORD_USERS} passwords on ${THREADS} threads\n`);
-    figures.baselineHashesPerSec = await baselineHashing(Array.from({ length: PASSWORD_USERS }, (_, i) => `correct horse ${i} battery`));
-    figures.ratioPasswords = figures.apiPasswordUsersPerSec! / figures.baselineHashesPerSec;
   } finally {
+    await hasher.close();
+    await baselineDb.close();
     if (kind === 'postgres') {
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);
       await admin.query(`DROP SCHEMA ${baselineSchema} CASCADE`);

@@ -2,8 +2,8 @@
  * Batches: the policy a caller chooses, and the per-item results the engine
  * returns. Pure types and rules, no I/O.
  */
-import { MusterError } from './errors.ts';
-import { comparisonKey, type User, type UserDraft } from './user.ts';
+import { isMusterError, MusterError } from './errors.ts';
+import { comparisonKey, validateDraft, type User, type UserDraft } from './user.ts';
 
 export const BATCH_MODES = ['atomic', 'partial'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
@@ -90,4 +90,42 @@ export function duplicatesInBatch(drafts: ReadonlyMap<number, UserDraft>): Map<n
     if (emailKey !== undefined) firstByEmail.set(emailKey, index);
   }
   return duplicates;
+}
+
+/** A validated item with the keys it will be stored under. */
+export interface Candidate {
+  readonly index: number;
+  readonly draft: UserDraft;
+  readonly usernameKey: string;
+  readonly emailKey: string | null;
+}
+
+/**
+ * Step 1 of every batch, before any I/O: validates and normalises each item
+ * and catches repeats inside the batch. Every item ends up either a candidate
+ * or a failure, by index.
+ */
+export function validateBatch(items: readonly BatchItem[]): { candidates: Candidate[]; failures: Map<number, MusterError> } {
+  const failures = new Map<number, MusterError>();
+  const drafts = new Map<number, UserDraft>();
+  items.forEach((item, index) => {
+    if ('rejected' in item) return failures.set(index, item.rejected);
+    try {
+      drafts.set(index, validateDraft(item.draft));
+    } catch (error) {
+      if (!isMusterError(error)) throw error;
+      failures.set(index, error);
+    }
+  });
+  for (const [index, error] of duplicatesInBatch(drafts)) {
+    drafts.delete(index);
+    failures.set(index, error);
+  }
+  const candidates = [...drafts].map(([index, draft]) => ({
+    index,
+    draft,
+    usernameKey: comparisonKey(draft.username),
+    emailKey: draft.email == null ? null : comparisonKey(draft.email),
+  }));
+  return { candidates, failures };
 }

@@ -23,9 +23,9 @@
  * (or never opens) and every item gets a verdict: its own error, or
  * `batch.aborted` when it was valid. It never degrades to best effort.
  */
-import { duplicatesInBatch, summarise, type BatchItem, type BatchOutcome, type BatchPolicy, type ItemResult } from '../domain/batch.ts';
-import { isMusterError, MusterError } from '../domain/errors.ts';
-import { comparisonKey, validateDraft, type User, type UserDraft } from '../domain/user.ts';
+import { summarise, validateBatch, type BatchItem, type BatchOutcome, type BatchPolicy, type Candidate, type ItemResult } from '../domain/batch.ts';
+import { MusterError } from '../domain/errors.ts';
+import type { User } from '../domain/user.ts';
 import { newId } from '../crypto/ids.ts';
 import { randomToken } from '../crypto/secrets.ts';
 import { constraintError } from '../store/constraints.ts';
@@ -41,14 +41,6 @@ export interface CreateUsersOptions {
    * commit together). Not called when nothing is written.
    */
   readonly beforeCommit?: (tx: Queryable, outcome: BatchOutcome) => Promise<void>;
-}
-
-/** A validated item with its comparison keys. */
-interface Candidate {
-  readonly index: number;
-  readonly draft: UserDraft;
-  readonly usernameKey: string;
-  readonly emailKey: string | null;
 }
 
 /** A candidate with its credentials computed, ready to insert or to update an existing user. */
@@ -220,26 +212,8 @@ export function provisioningService(ctx: EngineContext) {
       const failed = (index: number, error: MusterError) => (results[index] = { index, status: 'failed', error });
 
       // 1. Validate, normalise, catch repeats. Pure.
-      const drafts = new Map<number, UserDraft>();
-      items.forEach((item, index) => {
-        if ('rejected' in item) return failed(index, item.rejected);
-        try {
-          drafts.set(index, validateDraft(item.draft));
-        } catch (error) {
-          if (!isMusterError(error)) throw error;
-          failed(index, error);
-        }
-      });
-      for (const [index, error] of duplicatesInBatch(drafts)) {
-        drafts.delete(index);
-        failed(index, error);
-      }
-      const candidates: Candidate[] = [...drafts].map(([index, draft]) => ({
-        index,
-        draft,
-        usernameKey: comparisonKey(draft.username),
-        emailKey: draft.email == null ? null : comparisonKey(draft.email),
-      }));
+      const { candidates, failures } = validateBatch(items);
+      for (const [index, error] of failures) failed(index, error);
 
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const atomic = policy.mode === 'atomic';

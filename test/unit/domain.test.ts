@@ -5,6 +5,7 @@ import { newId } from '../../src/crypto/ids.ts';
 import { isUuid, validateDirectoryName } from '../../src/domain/directory.ts';
 import { ERROR_CODES, MusterError } from '../../src/domain/errors.ts';
 import { comparisonKey, signInBlocker, validateDraft, validatePatch } from '../../src/domain/user.ts';
+import { validateBatch } from '../../src/domain/batch.ts';
 
 function codeOf(work: () => unknown): string | undefined {
   try {
@@ -105,5 +106,28 @@ describe('newId', () => {
       assert.match(id[19]!, /[89ab]/);
     }
     for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} !< ${ids[i]}`);
+  });
+});
+
+describe('validateBatch', () => {
+  it('splits items into candidates and failures by index, catching repeats before any I/O', () => {
+    const { candidates, failures } = validateBatch([
+      { draft: { username: 'Ann', email: 'ann@example.com' } },
+      { draft: { username: 'ANN' } },
+      { draft: { username: 'bob', email: 'ANN@example.com' } },
+      { rejected: new MusterError('request.invalid') },
+      { draft: { username: '', email: 'x' } },
+      { draft: { username: 'ｃａｔ' } },
+    ]);
+    assert.deepEqual(candidates.map((c) => [c.index, c.usernameKey, c.emailKey]), [
+      [0, 'ann', 'ann@example.com'],
+      [5, 'cat', null],
+    ]);
+    assert.deepEqual([...failures].map(([i, e]) => [i, e.code, e.details?.firstIndex]), [
+      [3, 'request.invalid', undefined],
+      [4, 'user.invalid_username', undefined],
+      [1, 'batch.duplicate_in_batch', 0],
+      [2, 'batch.duplicate_in_batch', 0],
+    ]);
   });
 });
