@@ -35,6 +35,30 @@ export interface Config {
   readonly passwordHashThreads: number;
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   readonly shutdownTimeoutMs: number;
+  /** The service's own address, used in links it sends (invitations). */
+  readonly publicUrl: string;
+  readonly mail: MailConfig;
+  readonly invitationTtlHours: number;
+  readonly outbox: OutboxConfig;
+}
+
+export interface MailConfig {
+  /** smtp:// or smtps:// with optional user:password@; undefined writes .eml files under DATA_DIR/mail. */
+  readonly smtpUrl: string | undefined;
+  readonly from: string;
+  /** A folder whose invitation.subject.txt / invitation.txt / invitation.html override the built-in templates. */
+  readonly templatesDir: string | undefined;
+}
+
+export interface OutboxConfig {
+  /** How often an idle dispatcher looks for due messages. */
+  readonly pollMs: number;
+  /** Attempts before a message is marked dead. */
+  readonly maxAttempts: number;
+  /** The first retry's delay; each further retry doubles it (with jitter), up to an hour. */
+  readonly retryBaseMs: number;
+  /** How long a claimed message is held; a sender that dies frees it after this. */
+  readonly leaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -88,8 +112,14 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const smtpUrl = optional(env, 'SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL');
+  const port = integer(env, 'PORT', 8080, 0, 65_535);
+  const publicUrl = optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`;
+  if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError('PUBLIC_URL', 'must be an http:// or https:// URL');
+
   return {
-    port: integer(env, 'PORT', 8080, 0, 65_535),
+    port,
     host: optional(env, 'HOST') ?? '0.0.0.0',
     databaseUrl,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
@@ -102,5 +132,14 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     passwordHashThreads: integer(env, 'PASSWORD_HASH_THREADS', defaultPasswordThreads(), 1, 256),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    mail: { smtpUrl, from: optional(env, 'MAIL_FROM') ?? 'muster <no-reply@localhost>', templatesDir: optional(env, 'MAIL_TEMPLATES_DIR') },
+    invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 168, 1, 24 * 365),
+    outbox: {
+      pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 3_600_000),
+      maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
+      retryBaseMs: integer(env, 'OUTBOX_RETRY_BASE_MS', 5000, 1, 3_600_000),
+      leaseMs: integer(env, 'OUTBOX_LEASE_MS', 60_000, 100, 3_600_000),
+    },
   };
 }

@@ -4,6 +4,7 @@
  * the service; other modules import `composeService` and `openStore`.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -14,7 +15,10 @@ import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
 import { migrate } from './store/migrate.ts';
+import { loadInvitationTemplates } from './mail/templates.ts';
+import { fileTransport, smtpTransport } from './mail/transport.ts';
 import { startIdempotencySweeper } from './workers/idempotencySweeper.ts';
+import { startOutboxDispatcher } from './workers/outboxDispatcher.ts';
 import { openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
 import type { Database } from './store/ports.ts';
@@ -33,14 +37,17 @@ export interface Service {
   readonly engine: Engine;
   readonly db: Database;
   readonly serverKeyOrigin: ServerKeyOrigin;
+  /** Where mail goes: SMTP, or .eml files under DATA_DIR/mail. */
+  readonly mailTransport: 'smtp' | 'file';
   /** Closes the server, the hashing pool and the store, in that order. */
   close(): Promise<void>;
 }
 
 /** The engine over an open store, and how to release what it holds (not the store). */
 export async function composeEngine(
-  config: Pick<Config, 'passwordHashThreads' | 'serverKey' | 'dataDir' | 'batchMaxItems' | 'idempotencyTtlHours'>,
+  config: Config,
   db: Database,
+  notifyOutbox: () => void = () => {},
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKeyOrigin: ServerKeyOrigin }> {
   const passwords = await createPasswordHasher(config.passwordHashThreads);
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
@@ -49,32 +56,65 @@ export async function composeEngine(
     passwords,
     secrets: new SecretHasher(serverKey),
     idempotencySealer: createSealer(serverKey, 'idempotency'),
+    outboxSealer: createSealer(serverKey, 'outbox'),
+    messageIdDomain: messageIdDomain(config.mail.from),
+    notifyOutbox,
     now: () => new Date(),
-    limits: { batchMaxItems: config.batchMaxItems, idempotencyTtlHours: config.idempotencyTtlHours },
+    limits: {
+      batchMaxItems: config.batchMaxItems,
+      idempotencyTtlHours: config.idempotencyTtlHours,
+      invitationTtlHours: config.invitationTtlHours,
+      outboxMaxAttempts: config.outbox.maxAttempts,
+      outboxRetryBaseMs: config.outbox.retryBaseMs,
+      outboxLeaseMs: config.outbox.leaseMs,
+    },
   });
   return { engine, release: () => passwords.close(), serverKeyOrigin: origin };
 }
 
+/** The domain of the From address (`muster <no-reply@example.com>` -> example.com), for Message-IDs. */
+function messageIdDomain(from: string): string {
+  return /@([\w.-]+)>?\s*$/.exec(from)?.[1] ?? 'muster.local';
+}
+
 /**
- * Builds the engine and HTTP app over an open, migrated store. The service
- * owns the store from here on: `close()` closes it.
+ * Builds the engine, the mail transport, the outbox dispatcher and the HTTP app
+ * over an open, migrated store. The service owns the store from here on:
+ * `close()` stops the dispatcher (sends in flight finish), then closes the
+ * server, the hashing pool and the store.
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
-  const { engine, release, serverKeyOrigin } = await composeEngine(config, db);
+  let wakeDispatcher = () => {};
+  const { engine, release, serverKeyOrigin } = await composeEngine(config, db, () => wakeDispatcher());
+  const files = config.mail.smtpUrl === undefined ? fileTransport(join(config.dataDir, 'mail'), config.mail.from) : undefined;
+  const transport = files ?? smtpTransport(config.mail.smtpUrl!, config.mail.from);
   const app = await buildApp({
     engine,
+    mailFolder: files,
     bodyLimitBytes: config.bodyLimitBytes,
     batchMaxItems: config.batchMaxItems,
     logLevel: config.logLevel,
     version: VERSION,
     ...(logStream && { logStream }),
   });
+  const dispatcher = startOutboxDispatcher({
+    engine,
+    transport,
+    templates: loadInvitationTemplates(config.mail.templatesDir),
+    publicUrl: config.publicUrl,
+    log: app.log,
+    pollMs: config.outbox.pollMs,
+  });
+  wakeDispatcher = dispatcher.wake;
   return {
     app,
     engine,
     db,
     serverKeyOrigin,
+    mailTransport: transport.kind,
     async close() {
+      await dispatcher.stop();
+      transport.close();
       await app.close();
       await release();
       await db.close();
@@ -127,7 +167,10 @@ async function main(): Promise<void> {
   }
   await service.app.listen({ port: config.port, host: config.host });
   const stopSweeper = startIdempotencySweeper(service.engine, log);
-  log.info({ store: db.kind, startupMs: Math.round(performance.now() - startedAt), version: VERSION }, 'muster is ready');
+  log.info(
+    { store: db.kind, mail: service.mailTransport, startupMs: Math.round(performance.now() - startedAt), version: VERSION },
+    'muster is ready',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

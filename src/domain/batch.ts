@@ -3,6 +3,7 @@
  * returns. Pure types and rules, no I/O.
  */
 import { isMusterError, MusterError } from './errors.ts';
+import type { InviteOptions } from './invitation.ts';
 import { comparisonKey, validateDraft, type User, type UserDraft } from './user.ts';
 
 export const BATCH_MODES = ['atomic', 'partial'] as const;
@@ -17,6 +18,8 @@ export interface BatchPolicy {
   readonly onConflict: ConflictPolicy;
   /** Validate and check conflicts against the store; write nothing. */
   readonly dryRun: boolean;
+  /** Invite every created user by email; they are created `pending` and choose their password. */
+  readonly invite?: InviteOptions;
 }
 
 /**
@@ -105,13 +108,14 @@ export interface Candidate {
  * and catches repeats inside the batch. Every item ends up either a candidate
  * or a failure, by index.
  */
-export function validateBatch(items: readonly BatchItem[]): { candidates: Candidate[]; failures: Map<number, MusterError> } {
+export function validateBatch(items: readonly BatchItem[], invite = false): { candidates: Candidate[]; failures: Map<number, MusterError> } {
   const failures = new Map<number, MusterError>();
   const drafts = new Map<number, UserDraft>();
   items.forEach((item, index) => {
     if ('rejected' in item) return failures.set(index, item.rejected);
     try {
-      drafts.set(index, validateDraft(item.draft));
+      const draft = validateDraft(item.draft);
+      drafts.set(index, invite ? invitedDraft(draft) : draft);
     } catch (error) {
       if (!isMusterError(error)) throw error;
       failures.set(index, error);
@@ -128,4 +132,19 @@ export function validateBatch(items: readonly BatchItem[]): { candidates: Candid
     emailKey: draft.email == null ? null : comparisonKey(draft.email),
   }));
   return { candidates, failures };
+}
+
+/**
+ * An invited user has an email to be invited at, no credential (the person
+ * chooses a password), and starts `pending`.
+ */
+function invitedDraft(draft: UserDraft): UserDraft {
+  if (draft.email == null) throw new MusterError('invitation.email_required', undefined, { field: 'email' });
+  if (draft.password !== undefined || draft.passwordHash !== undefined || draft.generateSecret) {
+    throw new MusterError('invitation.credential_conflict', undefined, { field: 'password' });
+  }
+  if (draft.status !== undefined && draft.status !== 'pending') {
+    throw new MusterError('request.invalid', 'Invited users start pending; leave out status.', { field: 'status' });
+  }
+  return { ...draft, status: 'pending' };
 }

@@ -65,6 +65,15 @@ export const ERROR_CODES = {
   'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
   'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
 
+  // Invitations and mail
+  'invitation.redirect_not_allowed': { status: 400, message: 'The redirect URL is not on the tenant\'s allow-list.', description: 'Invitation redirects must match an entry of the tenant\'s allow-list (same origin, same or deeper path); set it with PUT /v1/settings/redirect-allowlist.' },
+  'invitation.email_required': { status: 400, message: 'An invited user needs an email address.', description: 'Per item: the user was to be invited but has no `email`.' },
+  'invitation.credential_conflict': { status: 400, message: 'An invited user chooses a password; do not give one.', description: 'Per item: `invite` cannot be combined with `password`, `passwordHash` or `generateSecret`.' },
+  'invitation.not_found': { status: 404, message: 'The user has no invitation.', description: 'No invitation was ever sent to this user.' },
+  'invitation.not_pending': { status: 409, message: 'The user is not waiting for an invitation.', description: 'Resend and revoke need a `pending` user (resend also needs an email address).' },
+  'mail.not_file_transport': { status: 404, message: 'Mail goes out over SMTP here; there are no local .eml files.', description: 'The mail listing exists only with the file transport (no SMTP_URL).' },
+  'mail.not_found': { status: 404, message: 'No such mail file.', description: 'No .eml file with this name in the tenant\'s mail folder.' },
+
   // Authenticating users (checking a user's credentials)
   'credentials.invalid': { status: 401, message: 'Invalid username or credentials.', description: 'The user does not exist, has no such credential, or the password or secret is wrong. Deliberately one code for all three.' },
   'credentials.user_pending': { status: 401, message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },

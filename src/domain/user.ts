@@ -104,6 +104,21 @@ export function passwordProblem(password: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The policy for a password a person chooses (the invitation page): the length
+ * rule, and not the username or email itself.
+ */
+export function passwordPolicyProblem(password: string, user: { username: string; email: string | null }): string | undefined {
+  const lengthProblem = passwordProblem(password);
+  if (lengthProblem) return `The password ${lengthProblem}.`;
+  if (password.trim() === '') return 'The password must not be only spaces.';
+  const folded = comparisonKey(password);
+  if (folded === comparisonKey(user.username) || (user.email !== null && folded === comparisonKey(user.email))) {
+    return 'The password must not be your username or email address.';
+  }
+  return undefined;
+}
+
 const TEXT_FIELDS = ['displayName', 'givenName', 'familyName', 'phone', 'locale', 'externalId'] as const;
 
 interface FieldError {

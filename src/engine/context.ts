@@ -10,6 +10,12 @@ export interface EngineContext {
   readonly secrets: SecretHasher;
   /** Seals stored responses of idempotent requests. */
   readonly idempotencySealer: Sealer;
+  /** Seals outbox payloads (they carry invitation tokens until sent). */
+  readonly outboxSealer: Sealer;
+  /** The domain part of the Message-IDs muster mints. */
+  readonly messageIdDomain: string;
+  /** Called after a transaction that queued mail commits, so a dispatcher can start at once. */
+  readonly notifyOutbox: () => void;
   /** The clock; tests may pin it. */
   readonly now: () => Date;
   readonly limits: EngineLimits;
@@ -20,4 +26,10 @@ export interface EngineLimits {
   readonly batchMaxItems: number;
   /** How long an idempotent response is kept. */
   readonly idempotencyTtlHours: number;
+  /** How long an invitation can be accepted. */
+  readonly invitationTtlHours: number;
+  /** Attempts before an outbox message is dead, and the first retry's delay. */
+  readonly outboxMaxAttempts: number;
+  readonly outboxRetryBaseMs: number;
+  readonly outboxLeaseMs: number;
 }

@@ -2,14 +2,19 @@
 import type { EngineContext } from './context.ts';
 import { directoryService } from './directories.ts';
 import { idempotencyService } from './idempotency.ts';
+import { invitationService } from './invitations.ts';
+import { outboxService } from './outbox.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
 import { userService } from './users.ts';
 
 export function createEngine(ctx: EngineContext) {
-  const provisioning = provisioningService(ctx);
+  const invitations = invitationService(ctx);
+  const provisioning = provisioningService(ctx, invitations);
   return {
     provisioning,
+    invitations,
+    outbox: outboxService(ctx),
     idempotency: idempotencyService(ctx),
     tenants: tenantService(ctx),
     directories: directoryService(ctx),

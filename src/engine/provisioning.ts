@@ -15,7 +15,8 @@
  * 4. one transaction: insert every new row in one statement whose conflicts the
  *    database's unique constraints decide (also against concurrent batches:
  *    a loser gets a per-item conflict, never a duplicate or a 500), update the
- *    upserts in one statement, then the caller's `beforeCommit` (idempotency).
+ *    upserts in one statement, the invitations of created users and their mail
+ *    (outbox), then the caller's `beforeCommit` (idempotency).
  *    A batch with no known conflicts tries a plain INSERT first and falls back
  *    to one that skips taken rows only if a constraint objects.
  *
@@ -33,6 +34,7 @@ import type { Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
+import type { InvitationService } from './invitations.ts';
 
 export interface CreateUsersOptions {
   /**
@@ -126,7 +128,7 @@ function aborted(results: readonly (ItemResult | undefined)[], dryRun: boolean):
   return { results: complete, summary: summarise(complete, false, dryRun) };
 }
 
-export function provisioningService(ctx: EngineContext) {
+export function provisioningService(ctx: EngineContext, invitations: InvitationService) {
   async function prepare(candidate: Candidate): Promise<Prepared> {
     const { draft } = candidate;
     const secret = draft.generateSecret ? randomToken() : undefined;
@@ -211,8 +213,10 @@ export function provisioningService(ctx: EngineContext) {
       const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
       const failed = (index: number, error: MusterError) => (results[index] = { index, status: 'failed', error });
 
+      const invite = policy.invite && (await invitations.checkInviteOptions(tenantId, policy.invite));
+
       // 1. Validate, normalise, catch repeats. Pure.
-      const { candidates, failures } = validateBatch(items);
+      const { candidates, failures } = validateBatch(items, invite !== undefined);
       for (const [index, error] of failures) failed(index, error);
 
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
@@ -262,6 +266,7 @@ export function provisioningService(ctx: EngineContext) {
         ctx.db.transaction(async (tx) => {
           const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
           const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken);
+          if (invite && inserted.length > 0) await invitations.inviteUsers(tx, tenantId, directory.id, inserted, invite);
           const insertedIds = new Set(inserted.map((u) => u.id));
           for (const user of inserted) {
             const p = byId.get(user.id)!;
@@ -311,15 +316,20 @@ export function provisioningService(ctx: EngineContext) {
           await options.beforeCommit?.(tx, outcome);
           return outcome;
         });
-      try {
-        if (expectConflicts) return await write('skip');
+      const writeOnce = async (): Promise<BatchOutcome> => {
+        if (expectConflicts) return write('skip');
         try {
           return await write('raise');
         } catch (error) {
           const taken = constraintError(error)?.code;
           if (taken !== 'user.username_taken' && taken !== 'user.email_taken') throw error;
-          return await write('skip');
+          return write('skip');
         }
+      };
+      try {
+        const outcome = await writeOnce();
+        if (invite && outcome.summary.created > 0) ctx.notifyOutbox();
+        return outcome;
       } catch (error) {
         if (error instanceof AtomicRollback) return aborted(error.results, false);
         throw constraintError(error) ?? error; // e.g. the directory deleted meanwhile

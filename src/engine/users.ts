@@ -17,6 +17,7 @@ import {
   type UserStatus,
 } from '../domain/user.ts';
 import type { BatchOutcome, BatchPolicy } from '../domain/batch.ts';
+import type { InviteOptions } from '../domain/invitation.ts';
 import { needsRehash } from '../crypto/passwords.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import * as repo from '../store/repositories/users.ts';
@@ -78,8 +79,15 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      * validation code, or `user.username_taken` / `user.email_taken` (decided by
      * the database).
      */
-    async createUser(tenantId: string, directoryRef: string, draft: UserDraft, options: CreateUsersOptions = {}): Promise<CreatedUser> {
-      return createdUserOf(await provisioning.createUsers(tenantId, directoryRef, [{ draft }], SINGLE_CREATE, options));
+    async createUser(
+      tenantId: string,
+      directoryRef: string,
+      draft: UserDraft,
+      options: CreateUsersOptions & { readonly invite?: InviteOptions } = {},
+    ): Promise<CreatedUser> {
+      const { invite, ...rest } = options;
+      const policy: BatchPolicy = invite ? { ...SINGLE_CREATE, invite } : SINGLE_CREATE;
+      return createdUserOf(await provisioning.createUsers(tenantId, directoryRef, [{ draft }], policy, rest));
     },
 
     async getUser(tenantId: string, directoryRef: string, userId: string): Promise<User> {

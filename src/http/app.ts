@@ -13,12 +13,16 @@ import { ERROR_CODES, MusterError } from '../domain/errors.ts';
 import type { LogLevel } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
 import { classifyError } from './errors.ts';
+import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
+import type { MailFolder } from '../mail/transport.ts';
 import { renderError } from './native/render.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface AppOptions {
   readonly engine: Engine;
+  /** The .eml files, when mail is written locally (no SMTP). */
+  readonly mailFolder: MailFolder | undefined;
   readonly bodyLimitBytes: number;
   readonly batchMaxItems: number;
   readonly logLevel: LogLevel;
@@ -55,7 +59,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       level: options.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
-        req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/\?.*$/, ''), remoteAddress: req.ip }),
+        // No query strings, and no invitation tokens: they are credentials.
+        req: (req: FastifyRequest) => ({
+          method: req.method,
+          url: req.url.replace(/\?.*$/, '').replace(/^\/invite\/[^/]+/, '/invite/[redacted]'),
+          remoteAddress: req.ip,
+        }),
         // Driver errors carry the failed statement's parameters; log only what identifies the failure.
         err: (err: Error & { code?: unknown; constraint?: unknown }) => ({
           type: err.name,
@@ -124,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
-  await app.register(nativePlugin(options.engine), { prefix: '/v1' });
+  await app.register(nativePlugin(options.engine, options.mailFolder), { prefix: '/v1' });
+  await app.register(invitePagePlugin(options.engine));
   return app;
 }

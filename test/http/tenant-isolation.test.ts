@@ -25,16 +25,24 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'POST /v1/api-keys': { body: { name: 'intruder', scopes: ['admin'] }, expect: 'own_data_only' },
   'GET /v1/api-keys': { expect: 'own_data_only' },
   'POST /v1/api-keys/{keyId}/revoke': { expect: 'not_found' },
+  'GET /v1/directories/{directory}/users/{userId}/invitation': { expect: 'not_found' },
+  'POST /v1/directories/{directory}/users/{userId}/invitation/resend': { expect: 'not_found' },
+  'POST /v1/directories/{directory}/users/{userId}/invitation/revoke': { expect: 'not_found' },
+  'GET /v1/settings/redirect-allowlist': { expect: 'own_data_only' },
+  'PUT /v1/settings/redirect-allowlist': { body: { allowed: ['https://intruder.example/'] }, expect: 'own_data_only' },
+  'GET /v1/outbox': { expect: 'own_data_only' },
+  'GET /v1/mail': { expect: 'own_data_only' },
+  'GET /v1/mail/{file}': { expect: 'not_found' },
 };
 
 for (const kind of STORE_KINDS) {
   describe(`tenant isolation: ${kind}`, () => {
     let svc: TestService;
-    let victim: { key: string; directoryId: string; userId: string; keyId: string; keyPrefix: string };
+    let victim: { key: string; directoryId: string; userId: string; invitedId: string; keyId: string; keyPrefix: string; mailFile: string };
     let intruderKey: string;
 
     before(async () => {
-      svc = await startTestService(kind);
+      svc = await startTestService(kind, { OUTBOX_POLL_MS: '20' });
       const a = await svc.newTenant();
       const directory = await svc.call('POST', '/v1/directories', { key: a.adminKey, body: { name: 'alpha' } });
       const user = await svc.call('POST', '/v1/directories/alpha/users', {
@@ -42,7 +50,25 @@ for (const kind of STORE_KINDS) {
         body: { username: 'victim', password: 'victim password' },
       });
       const extraKey = await svc.call('POST', '/v1/api-keys', { key: a.adminKey, body: { name: 'victim-key', scopes: ['users:read'] } });
-      victim = { key: a.adminKey, directoryId: directory.body.id, userId: user.body.id, keyId: extraKey.body.id, keyPrefix: extraKey.body.prefix };
+      await svc.call('PUT', '/v1/settings/redirect-allowlist', { key: a.adminKey, body: { allowed: ['https://victim.example/'] } });
+      const invited = await svc.call('POST', '/v1/directories/alpha/users', {
+        key: a.adminKey,
+        body: { username: 'invitee', email: 'invitee@victim.example', invite: { redirectUrl: 'https://victim.example/welcome' } },
+      });
+      let mailFile: string | undefined;
+      for (let i = 0; i < 200 && !mailFile; i++) {
+        mailFile = (await svc.call('GET', '/v1/mail', { key: a.adminKey })).body.messages[0]?.file;
+        if (!mailFile) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      victim = {
+        key: a.adminKey,
+        directoryId: directory.body.id,
+        userId: user.body.id,
+        invitedId: invited.body.id,
+        keyId: extraKey.body.id,
+        keyPrefix: extraKey.body.prefix,
+        mailFile: mailFile!,
+      };
       intruderKey = (await svc.newTenant()).adminKey;
     });
     after(() => svc.close());
@@ -63,7 +89,8 @@ for (const kind of STORE_KINDS) {
           const url = template
             .replace('{directory}', directoryRef ?? '')
             .replace('{userId}', victim.userId)
-            .replace('{keyId}', victim.keyPrefix);
+            .replace('{keyId}', victim.keyPrefix)
+            .replace('{file}', victim.mailFile);
           const response = await svc.call(method, url, { key: intruderKey, ...(body && { body }) });
           if (expect === 'not_found') {
             assert.equal(response.status, 404, `${method} ${url}: ${response.text}`);
@@ -72,7 +99,7 @@ for (const kind of STORE_KINDS) {
           }
           // Nothing of the victim's may come back, beyond what the caller itself sent.
           const sent = url + JSON.stringify(body ?? {});
-          for (const ofVictim of [victim.directoryId, victim.userId, victim.keyId, victim.keyPrefix]) {
+          for (const ofVictim of [victim.directoryId, victim.userId, victim.invitedId, victim.keyId, victim.keyPrefix, victim.mailFile, 'victim.example']) {
             if (!sent.includes(ofVictim)) assert.ok(!response.text.includes(ofVictim), `${method} ${url} leaked ${ofVictim}`);
           }
         }
@@ -85,7 +112,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(user.body.version, 1);
       assert.equal(user.body.displayName, null);
       const users = await svc.call('GET', '/v1/directories/alpha/users', { key: victim.key });
-      assert.deepEqual(users.body.users.map((u: { username: string }) => u.username), ['victim']);
+      assert.deepEqual(users.body.users.map((u: { username: string }) => u.username), ['victim', 'invitee']);
+      const invitation = await svc.call('GET', `/v1/directories/alpha/users/${victim.invitedId}/invitation`, { key: victim.key });
+      assert.equal(invitation.body.status, 'pending');
+      const allowlist = await svc.call('GET', '/v1/settings/redirect-allowlist', { key: victim.key });
+      assert.deepEqual(allowlist.body.allowed, ['https://victim.example/']);
       const keys = await svc.call('GET', '/v1/api-keys', { key: victim.key });
       assert.deepEqual(keys.body.keys.map((k: { name: string; revokedAt: unknown }) => [k.name, k.revokedAt]), [
         ['admin', null],

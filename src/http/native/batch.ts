@@ -48,7 +48,8 @@ export function batchRoutes(app: FastifyInstance, engine: Engine): void {
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const items = request.body.users.map(batchItemFromWire);
-      const policy: BatchPolicy = { mode: request.body.mode, onConflict: request.body.onConflict, dryRun: request.body.dryRun };
+      const { mode, onConflict, dryRun, invite } = request.body;
+      const policy: BatchPolicy = { mode, onConflict, dryRun, ...(invite && { invite }) };
       return sendIdempotent(request, reply, engine, tenantId, renderErrorResponse, async (recorder) => {
         let recordedResponse: StoredResponse | undefined;
         const outcome = await engine.provisioning.createUsers(tenantId, request.params.directory, items, policy, {

@@ -7,15 +7,20 @@ import type { Engine } from '../../engine/engine.ts';
 import { useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { apiKeyRoutes } from './apiKeys.ts';
 import { batchRoutes } from './batch.ts';
+import { invitationRoutes } from './invitations.ts';
+import { outboxRoutes } from './outbox.ts';
+import type { MailFolder } from '../../mail/transport.ts';
 import { directoryRoutes } from './directories.ts';
 import { userRoutes } from './users.ts';
 
-export function nativePlugin(engine: Engine) {
+export function nativePlugin(engine: Engine, mailFolder: MailFolder | undefined) {
   return async function native(app: FastifyInstance): Promise<void> {
     useApiKeyAuth(app, engine);
     directoryRoutes(app, engine);
     userRoutes(app, engine);
     batchRoutes(app, engine);
     apiKeyRoutes(app, engine);
+    invitationRoutes(app, engine);
+    outboxRoutes(app, engine, mailFolder);
   };
 }

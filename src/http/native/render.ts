@@ -3,7 +3,8 @@ import type { ApiKeyInfo } from '../../domain/apiKey.ts';
 import type { Directory } from '../../domain/directory.ts';
 import type { MusterError } from '../../domain/errors.ts';
 import type { User } from '../../domain/user.ts';
-import type { ApiKeyWire, DirectoryWire, UserWire } from './schemas.ts';
+import type { InvitationView } from '../../engine/invitations.ts';
+import type { ApiKeyWire, DirectoryWire, InvitationWire, UserWire } from './schemas.ts';
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
 
@@ -48,4 +49,17 @@ export function renderApiKey(key: ApiKeyInfo): ApiKeyWire {
 
 export function renderError(error: MusterError): { error: { code: string; message: string; details?: Record<string, unknown> } } {
   return { error: { code: error.code, message: error.message, ...(error.details && { details: { ...error.details } }) } };
+}
+
+export function renderInvitation(view: InvitationView): InvitationWire {
+  const { invitation, delivery } = view;
+  return {
+    id: invitation.id,
+    status: invitation.status,
+    redirectUrl: invitation.redirectUrl,
+    expiresAt: invitation.expiresAt.toISOString(),
+    createdAt: invitation.createdAt.toISOString(),
+    endedAt: iso(invitation.endedAt),
+    delivery: delivery && { ...delivery, sentAt: iso(delivery.sentAt) },
+  };
 }

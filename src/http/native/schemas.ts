@@ -9,6 +9,7 @@ import { SCOPES } from '../../domain/apiKey.ts';
 import { BATCH_MODES, CONFLICT_POLICIES } from '../../domain/batch.ts';
 import { SUPPORTED_HASH_FORMATS } from '../../domain/passwordHash.ts';
 import { DIRECTORY_NAME_PATTERN } from '../../domain/directory.ts';
+import { INVITATION_MESSAGE_MAX_LENGTH, REDIRECT_URL_MAX_LENGTH } from '../../domain/invitation.ts';
 import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
 
 /**
@@ -98,6 +99,21 @@ export const UserCreateBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const InviteBody = Type.Object(
+  {
+    redirectUrl: Type.Optional(
+      Type.String({ maxLength: REDIRECT_URL_MAX_LENGTH, description: 'Where the invitation page sends the person after they chose a password; must match the tenant\'s allow-list.' }),
+    ),
+    message: Type.Optional(Type.String({ maxLength: INVITATION_MESSAGE_MAX_LENGTH, description: 'A personal note, included in the mail.' })),
+  },
+  { additionalProperties: false, description: 'Invite by email: the user is created pending, without a credential, and chooses a password on the invitation page.' },
+);
+
+export const SingleCreateBody = Type.Object(
+  { ...UserCreateBody.properties, invite: Type.Optional(InviteBody) },
+  { additionalProperties: false },
+);
+
 export const BatchBody = Type.Object(
   {
     users: Type.Array(UserCreateBody, {
@@ -109,6 +125,7 @@ export const BatchBody = Type.Object(
       description: 'An existing username: `fail` the item, `skip` it (reporting the existing user), or `upsert` (update the fields given).',
     }),
     dryRun: Type.Boolean({ default: false, description: 'Validate and check conflicts against the store; write nothing.' }),
+    invite: Type.Optional(InviteBody),
   },
   { additionalProperties: false },
 );
@@ -244,3 +261,59 @@ export const IdempotencyHeaders = Type.Object({
     }),
   ),
 });
+
+export const InvitationBody = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: Type.Enum(['pending', 'accepted', 'revoked', 'superseded'] as const),
+  redirectUrl: Nullable(Type.String()),
+  expiresAt: DateTime,
+  createdAt: DateTime,
+  endedAt: Nullable(DateTime),
+  delivery: Type.Unsafe<{ messageId: string; status: 'pending' | 'sent' | 'dead'; attempts: number; lastError: string | null; sentAt: string | null } | null>({
+    type: ['object', 'null'],
+    properties: {
+      messageId: { type: 'string' },
+      status: { type: 'string', enum: ['pending', 'sent', 'dead'] },
+      attempts: { type: 'integer' },
+      lastError: { type: ['string', 'null'] },
+      sentAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+    required: ['messageId', 'status', 'attempts', 'lastError', 'sentAt'],
+    description: 'The invitation mail: `pending` (queued or retrying), `sent`, or `dead` (gave up; see lastError).',
+  }),
+});
+
+export const AllowlistBody = Type.Object(
+  {
+    allowed: Type.Array(Type.String({ maxLength: REDIRECT_URL_MAX_LENGTH }), {
+      description: 'Absolute http(s) URLs. A redirect is allowed when it has the same origin as an entry and its path is the entry\'s path or below it.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const OutboxBody = Type.Object({
+  pending: Type.Integer({ description: 'Messages waiting to be sent or retried.' }),
+  sent: Type.Integer(),
+  dead: Type.Integer({ description: 'Messages given up on after the last attempt.' }),
+  attempts: Type.Integer({ description: 'Delivery attempts made, all messages.' }),
+  oldestPendingSeconds: Nullable(Type.Integer()),
+  deadMessages: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      messageId: Type.String(),
+      recipient: Type.String(),
+      attempts: Type.Integer(),
+      lastError: Nullable(Type.String()),
+      createdAt: DateTime,
+    }),
+  ),
+});
+
+export const MailListBody = Type.Object({
+  messages: Type.Array(Type.Object({ file: Type.String(), bytes: Type.Integer(), createdAt: DateTime })),
+});
+
+export const MailParams = Type.Object({ file: Type.String() });
+
+export type InvitationWire = Static<typeof InvitationBody>;

@@ -18,7 +18,7 @@ import {
   DirectoryParams,
   IdempotencyHeaders,
   UserBody,
-  UserCreateBody,
+  SingleCreateBody,
   UserListQuery,
   UserPageBody,
   UserParams,
@@ -48,13 +48,14 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
         summary: 'Create a user',
         params: DirectoryParams,
         headers: IdempotencyHeaders,
-        body: UserCreateBody,
+        body: SingleCreateBody,
         response: { 201: CreatedUserBody, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {
       const { tenantId } = principalOf(request);
-      const draft = draftFromWire(request.body);
+      const { invite, ...user } = request.body;
+      const draft = draftFromWire(user);
       return sendIdempotent(request, reply, engine, tenantId, renderErrorResponse, async (recorder) => {
         const render = (created: CreatedUser): StoredResponse => ({
           status: 201,
@@ -63,6 +64,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
         });
         let recordedResponse: StoredResponse | undefined;
         const created = await engine.users.createUser(tenantId, request.params.directory, draft, {
+          ...(invite && { invite }),
           ...(recorder && {
             beforeCommit: async (tx, outcome) => {
               recordedResponse = render(createdUserOf(outcome));

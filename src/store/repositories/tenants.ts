@@ -104,3 +104,12 @@ export async function touchApiKey(q: Queryable, id: string): Promise<void> {
     [id],
   );
 }
+
+export async function getRedirectAllowlist(q: Queryable, tenantId: string): Promise<string[]> {
+  const { rows } = await q.query<{ redirect_allowlist: string[] }>('SELECT redirect_allowlist FROM tenants WHERE id = $1', [tenantId]);
+  return rows[0]?.redirect_allowlist ?? [];
+}
+
+export async function setRedirectAllowlist(q: Queryable, tenantId: string, allowlist: readonly string[]): Promise<void> {
+  await q.query('UPDATE tenants SET redirect_allowlist = $2 WHERE id = $1', [tenantId, allowlist]);
+}

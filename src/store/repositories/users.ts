@@ -418,6 +418,16 @@ export async function replacePasswordHash(
   return rowCount > 0;
 }
 
+/** Sets the password and activates a pending user; false if the user is no longer pending. */
+export async function activateWithPassword(q: Queryable, tenantId: string, userId: string, passwordHash: string): Promise<User | undefined> {
+  const { rows } = await q.query<UserRow>(
+    `UPDATE users SET password_hash = $3, status = 'active', version = version + 1, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING ${USER_COLUMNS}`,
+    [tenantId, userId, passwordHash],
+  );
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
 export async function deleteUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<boolean> {
   const { rowCount } = await q.query('DELETE FROM users WHERE tenant_id = $1 AND directory_id = $2 AND id = $3', [
     tenantId,

@@ -1,0 +1,197 @@
+/**
+ * Invitations: a single-use token, stored only as a hash, mailed to a pending
+ * user through the outbox. Accepting it sets the password the person chose,
+ * activates the user, burns the token and returns where to redirect.
+ *
+ * Contracts:
+ * - the invitation and its mail are written in the caller's transaction
+ *   (`inviteUsers`), so they exist exactly when the user does;
+ * - a new invitation (resend) supersedes the user's pending ones; only the
+ *   newest token works;
+ * - redirects are checked against the tenant's allow-list when the invitation
+ *   is made and again when it is accepted (the list may have changed).
+ */
+import { createHash } from 'node:crypto';
+import { MusterError } from '../domain/errors.ts';
+import { isRedirectAllowed, validateAllowlist, validateInviteOptions, type InviteOptions } from '../domain/invitation.ts';
+import { passwordPolicyProblem, type User } from '../domain/user.ts';
+import { isUuid } from '../domain/directory.ts';
+import { newId } from '../crypto/ids.ts';
+import { randomToken } from '../crypto/secrets.ts';
+import type { Queryable } from '../store/ports.ts';
+import * as invitationsRepo from '../store/repositories/invitations.ts';
+import * as outboxRepo from '../store/repositories/outbox.ts';
+import { getRedirectAllowlist, setRedirectAllowlist } from '../store/repositories/tenants.ts';
+import * as usersRepo from '../store/repositories/users.ts';
+import type { EngineContext } from './context.ts';
+import { resolveDirectory } from './directories.ts';
+
+/** What the outbox keeps (sealed) to write an invitation mail. */
+export interface InvitationMail {
+  readonly to: string;
+  readonly username: string;
+  readonly displayName: string | null;
+  readonly token: string;
+  readonly message: string | null;
+  readonly expiresAt: string;
+}
+
+/** An invitation as the API reports it, with its mail's delivery. */
+export type InvitationView = invitationsRepo.InvitationWithDelivery;
+
+/** What a token is worth, for the invitation page. */
+export type TokenState =
+  | { readonly kind: 'valid'; readonly username: string; readonly expiresAt: Date }
+  | { readonly kind: 'expired' | 'used' | 'revoked' | 'unknown' };
+
+export type AcceptOutcome =
+  | { readonly kind: 'accepted'; readonly user: User; readonly redirectUrl: string | null }
+  | { readonly kind: 'weak_password'; readonly message: string }
+  | { readonly kind: 'invalid'; readonly state: Exclude<TokenState['kind'], 'valid'> };
+
+const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+function tokenState(found: invitationsRepo.TokenInvitation | undefined): TokenState {
+  if (!found) return { kind: 'unknown' };
+  const { invitation } = found;
+  if (invitation.status === 'accepted') return { kind: 'used' };
+  if (invitation.status !== 'pending' || found.userStatus !== 'pending') return { kind: 'revoked' };
+  if (found.expired) return { kind: 'expired' };
+  return { kind: 'valid', username: found.username, expiresAt: invitation.expiresAt };
+}
+
+export function invitationService(ctx: EngineContext) {
+  /**
+   * Inside the caller's transaction: one invitation and one outbox message per
+   * user (each must have an email). The caller calls `ctx.notifyOutbox()` after
+   * COMMIT.
+   */
+  async function inviteUsers(tx: Queryable, tenantId: string, directoryId: string, users: readonly User[], options: InviteOptions): Promise<void> {
+    const expiresAt = new Date(ctx.now().getTime() + ctx.limits.invitationTtlHours * 3_600_000);
+    const invitations: invitationsRepo.NewInvitation[] = [];
+    const messages: outboxRepo.NewOutboxMessage[] = [];
+    for (const user of users) {
+      if (user.email === null) throw new Error('inviteUsers needs users with an email');
+      const token = randomToken();
+      const invitation = {
+        id: newId(),
+        directoryId,
+        userId: user.id,
+        tokenHash: tokenHash(token),
+        redirectUrl: options.redirectUrl ?? null,
+        message: options.message ?? null,
+        expiresAt,
+      };
+      const messageId = `<${newId()}@${ctx.messageIdDomain}>`;
+      const mail: InvitationMail = {
+        to: user.email,
+        username: user.username,
+        displayName: user.displayName,
+        token,
+        message: options.message ?? null,
+        expiresAt: expiresAt.toISOString(),
+      };
+      invitations.push(invitation);
+      messages.push({
+        id: newId(),
+        kind: 'invitation',
+        messageId,
+        recipient: user.email,
+        invitationId: invitation.id,
+        payload: ctx.outboxSealer.seal(Buffer.from(JSON.stringify(mail)), messageId),
+      });
+    }
+    await invitationsRepo.insertInvitations(tx, tenantId, invitations);
+    await outboxRepo.insertMessages(tx, tenantId, messages);
+  }
+
+  async function findUserIn(q: Queryable, tenantId: string, directoryRef: string, userId: string): Promise<{ directoryId: string; user: User }> {
+    const directory = await resolveDirectory(q, tenantId, directoryRef);
+    const user = isUuid(userId) ? await usersRepo.findUser(q, tenantId, directory.id, userId) : undefined;
+    if (!user) throw new MusterError('user.not_found');
+    return { directoryId: directory.id, user };
+  }
+
+  async function view(q: Queryable, tenantId: string, userId: string): Promise<InvitationView> {
+    const latest = await invitationsRepo.latestInvitation(q, tenantId, userId);
+    if (!latest) throw new MusterError('invitation.not_found');
+    return latest;
+  }
+
+  return {
+    inviteUsers,
+
+    /** Throws `invitation.redirect_not_allowed` unless the options fit the tenant's allow-list. */
+    async checkInviteOptions(tenantId: string, options: InviteOptions): Promise<InviteOptions> {
+      return validateInviteOptions(options, options.redirectUrl === undefined ? [] : await getRedirectAllowlist(ctx.db, tenantId));
+    },
+
+    /** Sends a new invitation to a pending user; the previous token stops working. */
+    async resend(tenantId: string, directoryRef: string, userId: string, options: InviteOptions): Promise<InvitationView> {
+      const checked = await this.checkInviteOptions(tenantId, options);
+      const result = await ctx.db.transaction(async (tx) => {
+        const { directoryId, user } = await findUserIn(tx, tenantId, directoryRef, userId);
+        if (user.status !== 'pending' || user.email === null) throw new MusterError('invitation.not_pending');
+        await invitationsRepo.endPendingInvitations(tx, tenantId, user.id, 'superseded');
+        await inviteUsers(tx, tenantId, directoryId, [user], checked);
+        return view(tx, tenantId, user.id);
+      });
+      ctx.notifyOutbox();
+      return result;
+    },
+
+    /** Revokes the user's pending invitation: its token stops working. */
+    async revoke(tenantId: string, directoryRef: string, userId: string): Promise<InvitationView> {
+      return ctx.db.transaction(async (tx) => {
+        const { user } = await findUserIn(tx, tenantId, directoryRef, userId);
+        if ((await invitationsRepo.endPendingInvitations(tx, tenantId, user.id, 'revoked')) === 0) throw new MusterError('invitation.not_pending');
+        return view(tx, tenantId, user.id);
+      });
+    },
+
+    /** The user's latest invitation and the delivery state of its mail. */
+    async status(tenantId: string, directoryRef: string, userId: string): Promise<InvitationView> {
+      const { user } = await findUserIn(ctx.db, tenantId, directoryRef, userId);
+      return view(ctx.db, tenantId, user.id);
+    },
+
+    /** What a token is worth, without using it. */
+    inspect: async (token: string): Promise<TokenState> => tokenState(await invitationsRepo.findByTokenHash(ctx.db, tokenHash(token), false)),
+
+    /**
+     * Uses a token: checks the password against the policy, hashes it (outside
+     * the transaction), then in one transaction re-checks the token under a row
+     * lock, sets the password, activates the user and burns the token.
+     */
+    async accept(token: string, password: string): Promise<AcceptOutcome> {
+      const hash = tokenHash(token);
+      const found = await invitationsRepo.findByTokenHash(ctx.db, hash, false);
+      const state = tokenState(found);
+      if (state.kind !== 'valid') return { kind: 'invalid', state: state.kind };
+      const weak = passwordPolicyProblem(password, { username: found!.username, email: found!.email });
+      if (weak) return { kind: 'weak_password', message: weak };
+      const passwordHash = await ctx.passwords.hash(password);
+      return ctx.db.transaction(async (tx): Promise<AcceptOutcome> => {
+        const locked = await invitationsRepo.findByTokenHash(tx, hash, true);
+        const now = tokenState(locked);
+        if (now.kind !== 'valid') return { kind: 'invalid', state: now.kind };
+        const user = await usersRepo.activateWithPassword(tx, locked!.tenantId, locked!.invitation.userId, passwordHash);
+        if (!user) return { kind: 'invalid', state: 'revoked' };
+        await invitationsRepo.markAccepted(tx, locked!.tenantId, locked!.invitation.id);
+        const redirect = locked!.invitation.redirectUrl;
+        const allowed = redirect !== null && isRedirectAllowed(redirect, await getRedirectAllowlist(tx, locked!.tenantId));
+        return { kind: 'accepted', user, redirectUrl: allowed ? redirect : null };
+      });
+    },
+
+    getAllowlist: (tenantId: string): Promise<string[]> => getRedirectAllowlist(ctx.db, tenantId),
+
+    async setAllowlist(tenantId: string, entries: readonly string[]): Promise<string[]> {
+      const valid = validateAllowlist(entries);
+      await setRedirectAllowlist(ctx.db, tenantId, valid);
+      return valid;
+    },
+  };
+}
+
+export type InvitationService = ReturnType<typeof invitationService>;
