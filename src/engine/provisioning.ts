@@ -18,7 +18,8 @@
  *    upserts in one statement, the invitations of created users and their mail
  *    (outbox), then the caller's `beforeCommit` (idempotency).
  *    A batch with no known conflicts tries a plain INSERT first and falls back
- *    to one that skips taken rows only if a constraint objects.
+ *    to one that skips taken rows only if a constraint objects (or the database
+ *    picked it as a deadlock victim; such transactions are retried).
  *
  * Atomic mode is all or nothing: if any item fails, the transaction rolls back
  * (or never opens) and every item gets a verdict: its own error, or
@@ -30,7 +31,7 @@ import type { User } from '../domain/user.ts';
 import { newId } from '../crypto/ids.ts';
 import { randomToken } from '../crypto/secrets.ts';
 import { constraintError } from '../store/constraints.ts';
-import type { Queryable } from '../store/ports.ts';
+import { databaseErrorInfo, retryingAbortedTransactions, type Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
@@ -264,6 +265,8 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       const expectConflicts = [...planned.values()].some((p) => p.kind === 'update') || results.some((r) => r !== undefined);
       const write = (onTaken: repo.OnTaken) =>
         ctx.db.transaction(async (tx) => {
+          // A retried attempt starts clean: nothing of a rolled-back one stands.
+          for (const p of prepared) results[p.index] = undefined;
           const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
           const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken);
           if (invite && inserted.length > 0) await invitations.inviteUsers(tx, tenantId, directory.id, inserted, invite);
@@ -317,13 +320,14 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           return outcome;
         });
       const writeOnce = async (): Promise<BatchOutcome> => {
-        if (expectConflicts) return write('skip');
+        if (expectConflicts) return retryingAbortedTransactions(() => write('skip'));
         try {
           return await write('raise');
         } catch (error) {
           const taken = constraintError(error)?.code;
-          if (taken !== 'user.username_taken' && taken !== 'user.email_taken') throw error;
-          return write('skip');
+          const deadlocked = databaseErrorInfo(error)?.sqlState === '40P01';
+          if (taken !== 'user.username_taken' && taken !== 'user.email_taken' && !deadlocked) throw error;
+          return retryingAbortedTransactions(() => write('skip'));
         }
       };
       try {

@@ -67,3 +67,22 @@ export function transactionHandle(inner: Queryable): { readonly tx: Queryable; e
     },
   };
 }
+
+/** SQLSTATEs after which the whole transaction may simply be run again. */
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
+
+/**
+ * Runs `work` (a whole transaction) again when the database aborted it as a
+ * deadlock victim or for a serialisation failure, up to `attempts` times.
+ * `work` must be safe to repeat: nothing of a rolled-back attempt persists.
+ */
+export async function retryingAbortedTransactions<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const sqlState = databaseErrorInfo(error)?.sqlState;
+      if (attempt >= attempts || sqlState === undefined || !RETRYABLE.has(sqlState)) throw error;
+    }
+  }
+}
