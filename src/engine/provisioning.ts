@@ -110,7 +110,15 @@ function updateColumns(prepared: Prepared): repo.BatchUpdateColumns {
   return set;
 }
 
-function keyedMaps(existing: readonly repo.KeyedUser[]) {
+/** The directory's users that share a username or email key with any candidate, indexed by each key. */
+async function existingFor(q: Queryable, tenantId: string, directoryId: string, candidates: readonly Candidate[]) {
+  const existing = await repo.findUsersByKeys(
+    q,
+    tenantId,
+    directoryId,
+    candidates.map((c) => c.usernameKey),
+    candidates.flatMap((c) => (c.emailKey === null ? [] : [c.emailKey])),
+  );
   const byUsername = new Map(existing.map((e) => [e.usernameKey, e]));
   const byEmail = new Map(existing.filter((e) => e.emailKey !== null).map((e) => [e.emailKey!, e]));
   return { byUsername, byEmail };
@@ -228,14 +236,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       const planned = new Map<number, { kind: 'write' } | { kind: 'update'; existing: User }>();
       const mustPlan = policy.dryRun || (atomic && anyFailed()) || candidates.some((c) => c.draft.password !== undefined);
       if (mustPlan && candidates.length > 0) {
-        const existing = await repo.findUsersByKeys(
-          ctx.db,
-          tenantId,
-          directory.id,
-          candidates.map((c) => c.usernameKey),
-          candidates.flatMap((c) => (c.emailKey === null ? [] : [c.emailKey])),
-        );
-        const { byUsername, byEmail } = keyedMaps(existing);
+        const { byUsername, byEmail } = await existingFor(ctx.db, tenantId, directory.id, candidates);
         for (const candidate of candidates) {
           const verdict = conflictVerdict(candidate, byUsername, byEmail, policy);
           if (verdict.kind === 'done') results[candidate.index] = verdict.result;
@@ -280,14 +281,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           const turnedAway = toInsert.filter((p) => !insertedIds.has(p.row.id));
           const toUpdate = prepared.filter((p) => planned.get(p.index)!.kind === 'update');
           if (turnedAway.length > 0) {
-            const existing = await repo.findUsersByKeys(
-              tx,
-              tenantId,
-              directory.id,
-              turnedAway.map((p) => p.usernameKey),
-              turnedAway.flatMap((p) => (p.emailKey === null ? [] : [p.emailKey])),
-            );
-            const { byUsername, byEmail } = keyedMaps(existing);
+            const { byUsername, byEmail } = await existingFor(tx, tenantId, directory.id, turnedAway);
             for (const p of turnedAway) {
               const verdict = conflictVerdict(p, byUsername, byEmail, policy);
               if (verdict.kind === 'update') toUpdate.push(p);

@@ -57,24 +57,13 @@ function toUser(row: UserRow): User {
 }
 
 /** A row ready to insert: validated, normalised, credentials already hashed. */
-export interface NewUserRow {
-  readonly id: string;
-  readonly username: string;
+export type NewUserRow = Omit<User, 'directoryId' | 'hasPassword' | 'hasSecret' | 'createdAt' | 'updatedAt' | 'version' | 'attributes'> & {
   readonly usernameKey: string;
-  readonly email: string | null;
   readonly emailKey: string | null;
-  readonly displayName: string | null;
-  readonly givenName: string | null;
-  readonly familyName: string | null;
-  readonly phone: string | null;
-  readonly locale: string | null;
-  readonly externalId: string | null;
-  readonly status: UserStatus;
-  readonly expiresAt: Date | null;
   readonly attributes: Record<string, unknown>;
   readonly passwordHash: string | null;
   readonly secretHash: Buffer | null;
-}
+};
 
 /** How one column of a new user travels: its SQL array type, how it is read back out of the array, its value. */
 interface InsertColumn {
