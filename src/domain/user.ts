@@ -17,6 +17,8 @@ export const TEXT_FIELD_MAX_LENGTH = 256;
 /** A stored user, as the engine returns it. Credentials are never part of it. */
 export interface User {
   readonly id: string;
+  /** A short integer id, for dialects whose clients need integer ids (Gcore). */
+  readonly seq: number;
   readonly directoryId: string;
   readonly username: string;
   readonly email: string | null;

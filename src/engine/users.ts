@@ -154,20 +154,21 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     async authenticate(tenantId: string, directoryRef: string, credentials: UserCredentials): Promise<User> {
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username));
-      let valid: boolean;
-      if ('password' in credentials) {
-        valid = found?.passwordHash
-          ? await ctx.passwords.verify(found.passwordHash, credentials.password)
-          : await ctx.passwords.verifyNothing(credentials.password);
-      } else {
-        valid = found?.secretHash ? ctx.secrets.verify(credentials.secret, found.secretHash) : false;
-      }
+      // The presented value is checked against whichever credential the user
+      // has: a generated secret (HMAC) or a chosen password or secret (argon2id
+      // or an imported hash). Both fields name the same thing on the wire.
+      const presented = 'password' in credentials ? credentials.password : credentials.secret;
+      let valid = false;
+      let viaPassword = false;
+      if (found?.secretHash && ctx.secrets.verify(presented, found.secretHash)) valid = true;
+      else if (found?.passwordHash) valid = viaPassword = await ctx.passwords.verify(found.passwordHash, presented);
+      else await ctx.passwords.verifyNothing(presented);
       if (!found || !valid) throw new MusterError('credentials.invalid');
-      if ('password' in credentials && found.passwordHash && needsRehash(found.passwordHash)) {
+      if (viaPassword && needsRehash(found.passwordHash!)) {
         // An imported or older hash: upgrade it now that the password is known.
         // Compare-and-set, so a concurrent password change wins.
-        const upgraded = await ctx.passwords.hash(credentials.password);
-        await repo.replacePasswordHash(ctx.db, tenantId, directory.id, found.user.id, found.passwordHash, upgraded);
+        const upgraded = await ctx.passwords.hash(presented);
+        await repo.replacePasswordHash(ctx.db, tenantId, directory.id, found.user.id, found.passwordHash!, upgraded);
       }
       const blocker = signInBlocker(found.user, ctx.now());
       if (blocker) throw new MusterError(blocker);

@@ -10,6 +10,8 @@ import type { Queryable } from '../ports.ts';
 
 interface UserRow {
   id: string;
+  /** int8: a string from pg, a number from PGlite. */
+  seq: string | number;
   directory_id: string;
   username: string;
   email: string | null;
@@ -29,13 +31,14 @@ interface UserRow {
   version: number;
 }
 
-const USER_COLUMNS = `id, directory_id, username, email, display_name, given_name, family_name, phone, locale,
+const USER_COLUMNS = `id, seq, directory_id, username, email, display_name, given_name, family_name, phone, locale,
   external_id, status, expires_at, attributes, password_hash IS NOT NULL AS has_password,
   secret_hash IS NOT NULL AS has_secret, created_at, updated_at, version`;
 
 function toUser(row: UserRow): User {
   return {
     id: row.id,
+    seq: Number(row.seq),
     directoryId: row.directory_id,
     username: row.username,
     email: row.email,
@@ -57,7 +60,7 @@ function toUser(row: UserRow): User {
 }
 
 /** A row ready to insert: validated, normalised, credentials already hashed. */
-export type NewUserRow = Omit<User, 'directoryId' | 'hasPassword' | 'hasSecret' | 'createdAt' | 'updatedAt' | 'version' | 'attributes'> & {
+export type NewUserRow = Omit<User, 'seq' | 'directoryId' | 'hasPassword' | 'hasSecret' | 'createdAt' | 'updatedAt' | 'version' | 'attributes'> & {
   readonly usernameKey: string;
   readonly emailKey: string | null;
   readonly attributes: Record<string, unknown>;
@@ -148,22 +151,24 @@ export async function insertUsers(
   const aliases = names.map((_, i) => `c${i + 1}`).join(', ');
   // Only ids come back: every other value is known here, and sending 1000 full
   // rows back to be parsed again would cost more than the insert's own work.
-  const { rows } = await q.query<{ id: string }>(
+  // (seq comes from the identity sequence.)
+  const { rows } = await q.query<{ id: string; seq: string | number }>(
     `INSERT INTO users (tenant_id, directory_id, created_at, updated_at, ${names.join(', ')})
      SELECT $1, $2, $3, $3, ${selects.join(', ')}
      FROM unnest(${arrays.join(', ')}) AS t(${aliases})
      ${onTaken === 'skip' ? 'ON CONFLICT DO NOTHING' : ''}
-     RETURNING id`,
+     RETURNING id, seq`,
     params,
   );
-  const inserted = new Set(rows.map((r) => r.id));
-  return users.filter((u) => inserted.has(u.id)).map((u) => insertedUser(u, directoryId, now));
+  const seqById = new Map(rows.map((r) => [r.id, Number(r.seq)]));
+  return users.filter((u) => seqById.has(u.id)).map((u) => insertedUser(u, seqById.get(u.id)!, directoryId, now));
 }
 
 /** The stored user of an inserted row, without reading it back. */
-function insertedUser(row: NewUserRow, directoryId: string, now: Date): User {
+function insertedUser(row: NewUserRow, seq: number, directoryId: string, now: Date): User {
   return {
     id: row.id,
+    seq,
     directoryId,
     username: row.username,
     email: row.email,
