@@ -93,6 +93,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     mailFolder: files,
     bodyLimitBytes: config.bodyLimitBytes,
     batchMaxItems: config.batchMaxItems,
+    publicUrl: config.publicUrl,
     logLevel: config.logLevel,
     version: VERSION,
     ...(logStream && { logStream }),

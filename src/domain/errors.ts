@@ -65,6 +65,10 @@ export const ERROR_CODES = {
   'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
   'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
 
+  // Container registries (Gcore dialect)
+  'registry.not_found': { status: 404, message: 'Registry not found.', description: 'No registry with this id in the project and region of the caller\'s tenant.' },
+  'registry.name_taken': { status: 409, message: 'A registry with this name already exists.', description: 'Registry names are unique per project and region.' },
+
   // Invitations and mail
   'invitation.redirect_not_allowed': { status: 400, message: 'The redirect URL is not on the tenant\'s allow-list.', description: 'Invitation redirects must match an entry of the tenant\'s allow-list (same origin, same or deeper path); set it with PUT /v1/settings/redirect-allowlist.' },
   'invitation.email_required': { status: 400, message: 'An invited user needs an email address.', description: 'Per item: the user was to be invited but has no `email`.' },

@@ -60,6 +60,8 @@ export interface UserDraft extends UserProfile {
   /** An imported hash (see domain/passwordHash.ts), stored as is and upgraded at the first sign-in. */
   passwordHash?: string;
   generateSecret?: boolean;
+  /** Expire this many seconds after creation (instead of at a given `expiresAt`). */
+  lifetimeSeconds?: number;
 }
 
 /** What a caller asks to change. `undefined` leaves a field as it is; `null` clears it. */
@@ -180,6 +182,13 @@ export function validateDraft(draft: UserDraft): UserDraft {
   const usernameIssue = usernameProblem(normalised.username);
   if (usernameIssue) errors.push({ code: 'user.invalid_username', problem: { field: 'username', message: usernameIssue } });
   errors.push(...profileErrors(normalised));
+  if (normalised.lifetimeSeconds !== undefined) {
+    if (!Number.isSafeInteger(normalised.lifetimeSeconds) || normalised.lifetimeSeconds < 0) {
+      errors.push({ code: 'user.invalid_field', problem: { field: 'lifetimeSeconds', message: 'must be a whole number of seconds, 0 or more' } });
+    } else if (normalised.expiresAt != null) {
+      errors.push({ code: 'user.invalid_field', problem: { field: 'expiresAt', message: 'cannot be combined with lifetimeSeconds' } });
+    }
+  }
   const credentials = [normalised.password !== undefined, normalised.passwordHash !== undefined, normalised.generateSecret === true];
   if (credentials.filter(Boolean).length > 1) {
     errors.push({ code: 'user.credential_conflict', problem: { field: 'password', message: 'give at most one of password, passwordHash, generateSecret' } });

@@ -4,6 +4,7 @@ import { directoryService } from './directories.ts';
 import { idempotencyService } from './idempotency.ts';
 import { invitationService } from './invitations.ts';
 import { outboxService } from './outbox.ts';
+import { registryService } from './registries.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
 import { userService } from './users.ts';
@@ -15,6 +16,7 @@ export function createEngine(ctx: EngineContext) {
     provisioning,
     invitations,
     outbox: outboxService(ctx),
+    registries: registryService(ctx),
     idempotency: idempotencyService(ctx),
     tenants: tenantService(ctx),
     directories: directoryService(ctx),

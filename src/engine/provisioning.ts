@@ -138,8 +138,9 @@ function aborted(results: readonly (ItemResult | undefined)[], dryRun: boolean):
 }
 
 export function provisioningService(ctx: EngineContext, invitations: InvitationService) {
-  async function prepare(candidate: Candidate): Promise<Prepared> {
+  async function prepare(candidate: Candidate, now: Date): Promise<Prepared> {
     const { draft } = candidate;
+    const expiresAt = draft.lifetimeSeconds !== undefined ? new Date(now.getTime() + draft.lifetimeSeconds * 1000) : (draft.expiresAt ?? null);
     const secret = draft.generateSecret ? randomToken() : undefined;
     const passwordHash = draft.password !== undefined ? await ctx.passwords.hash(draft.password) : (draft.passwordHash ?? null);
     const row: repo.NewUserRow = {
@@ -155,7 +156,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       locale: draft.locale ?? null,
       externalId: draft.externalId ?? null,
       status: draft.status ?? 'active',
-      expiresAt: draft.expiresAt ?? null,
+      expiresAt,
       attributes: draft.attributes ?? {},
       passwordHash,
       secretHash: secret === undefined ? null : ctx.secrets.hash(secret),
@@ -255,7 +256,9 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       }
 
       // 3. Credentials, off the event loop and outside any transaction.
-      const prepared = await Promise.all(candidates.filter((c) => planned.has(c.index)).map(prepare));
+      // One clock reading for the batch: every user's creation time, and the base of lifetimes.
+      const now = ctx.now();
+      const prepared = await Promise.all(candidates.filter((c) => planned.has(c.index)).map((c) => prepare(c, now)));
       const byUsernameKey = new Map(prepared.map((p) => [p.usernameKey, p]));
       const byId = new Map(prepared.map((p) => [p.row.id, p]));
 
@@ -269,7 +272,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           // A retried attempt starts clean: nothing of a rolled-back one stands.
           for (const p of prepared) results[p.index] = undefined;
           const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
-          const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken);
+          const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken, now);
           if (invite && inserted.length > 0) await invitations.inviteUsers(tx, tenantId, directory.id, inserted, invite);
           const insertedIds = new Set(inserted.map((u) => u.id));
           for (const user of inserted) {

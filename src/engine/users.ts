@@ -19,6 +19,7 @@ import {
 import type { BatchOutcome, BatchPolicy } from '../domain/batch.ts';
 import type { InviteOptions } from '../domain/invitation.ts';
 import { needsRehash } from '../crypto/passwords.ts';
+import { randomToken } from '../crypto/secrets.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
@@ -132,6 +133,29 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       if (outcome.kind === 'not_found') throw new MusterError('user.not_found');
       if (outcome.kind === 'version_mismatch') throw new MusterError('user.version_mismatch');
       return outcome.user;
+    },
+
+    /** By the integer id of dialects that use them (Gcore); throws `user.not_found`. */
+    async getUserBySeq(tenantId: string, directoryRef: string, seq: number): Promise<User> {
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      const user = Number.isSafeInteger(seq) ? await repo.findUserBySeq(ctx.db, tenantId, directory.id, seq) : undefined;
+      if (!user) throw new MusterError('user.not_found');
+      return user;
+    },
+
+    /** A page by offset with the total, in creation order (for dialects that page by offset). */
+    async listUsersByOffset(tenantId: string, directoryRef: string, limit: number, offset: number): Promise<{ count: number; users: User[] }> {
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      return repo.listUsersByOffset(ctx.db, tenantId, directory.id, limit, offset);
+    },
+
+    /** Gives the user a new generated secret, shown once; the old credential stops working. */
+    async rotateSecret(tenantId: string, directoryRef: string, userId: string): Promise<CreatedUser & { secret: string }> {
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      const secret = randomToken();
+      const user = isUuid(userId) ? await repo.replaceWithSecret(ctx.db, tenantId, directory.id, userId, ctx.secrets.hash(secret)) : undefined;
+      if (!user) throw new MusterError('user.not_found');
+      return { user, secret };
     },
 
     async deleteUser(tenantId: string, directoryRef: string, userId: string): Promise<void> {

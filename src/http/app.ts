@@ -13,6 +13,7 @@ import { ERROR_CODES, MusterError } from '../domain/errors.ts';
 import type { LogLevel } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
 import { classifyError } from './errors.ts';
+import { gcorePlugin } from './gcore/index.ts';
 import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
 import type { MailFolder } from '../mail/transport.ts';
@@ -25,6 +26,8 @@ export interface AppOptions {
   readonly mailFolder: MailFolder | undefined;
   readonly bodyLimitBytes: number;
   readonly batchMaxItems: number;
+  /** The service's public address (links, registry URLs). */
+  readonly publicUrl: string;
   readonly logLevel: LogLevel;
   /** Where JSON log lines go; stdout by default (tests capture them). */
   readonly logStream?: Writable;
@@ -114,7 +117,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         // An OpenAPI extension field, for tools: the same limits, machine-readable.
         ...({ 'x-muster-limits': { bodyLimitBytes: options.bodyLimitBytes, batchMaxItems: options.batchMaxItems } } as object),
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' },
+          gcoreApiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Gcore dialect: `APIKey <muster API key>` (scheme in any letter case).' },
+        },
+      },
       security: [{ apiKey: [] }],
     },
   });
@@ -135,5 +143,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(nativePlugin(options.engine, options.mailFolder), { prefix: '/v1' });
   await app.register(invitePagePlugin(options.engine));
+  await app.register(gcorePlugin(options.engine, new URL(options.publicUrl).host), { prefix: '/cloud/v1/registries' });
   return app;
 }

@@ -11,6 +11,7 @@ const CONSTRAINTS: Record<string, { code: ErrorCode; field: string }> = {
   users_email_uq: { code: 'user.email_taken', field: 'email' },
   directories_name_uq: { code: 'directory.name_taken', field: 'name' },
   tenants_name_uq: { code: 'tenant.name_taken', field: 'name' },
+  gcore_registries_name_uq: { code: 'registry.name_taken', field: 'name' },
   // The directory was deleted between being resolved and the insert.
   users_directory_fk: { code: 'directory.not_found', field: 'directory' },
 };

@@ -1,5 +1,5 @@
 /**
- * Bearer API-key authentication for the native API. Runs on `onRequest`,
+ * API-key authentication for the dialects that use muster's keys. Runs on `onRequest`,
  * before the body is read, so an unauthenticated caller learns nothing about
  * the body's validity. Each route declares the scope it needs in
  * `config.scope`; routes without one need only a valid key.
@@ -25,11 +25,15 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** Adds bearer-key authentication to every route registered on `app` (an encapsulated plugin). */
-export function useApiKeyAuth(app: FastifyInstance, engine: Engine): void {
+/**
+ * Adds API-key authentication to every route registered on `app` (an
+ * encapsulated plugin): `Authorization: <scheme> <key>`, the scheme matched in
+ * any letter case (`Bearer` natively, `APIKey` for Gcore clients).
+ */
+export function useApiKeyAuth(app: FastifyInstance, engine: Engine, scheme = 'Bearer'): void {
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
-    const key = credentialFromHeader(request.headers.authorization, 'Bearer');
+    const key = credentialFromHeader(request.headers.authorization, scheme);
     request.principal = await engine.tenants.authenticateKey(key, request.routeOptions.config.scope);
   });
 }

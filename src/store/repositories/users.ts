@@ -119,8 +119,8 @@ export type OnTaken = 'skip' | 'raise';
  * statement and its plan do not grow with the batch). Columns that no row of
  * this batch sets are left to their defaults rather than sent as arrays of
  * nulls. Rows go in username-key order, so concurrent batches take their
- * unique-index locks in the same order (fewer deadlocks). Returns the
- * inserted users, in the order given.
+ * unique-index locks in the same order (fewer deadlocks). `now` is their
+ * creation time. Returns the inserted users, in the order given.
  */
 export async function insertUsers(
   q: Queryable,
@@ -128,8 +128,8 @@ export async function insertUsers(
   directoryId: string,
   users: readonly NewUserRow[],
   onTaken: OnTaken = 'skip',
+  now: Date = new Date(),
 ): Promise<User[]> {
-  const now = new Date();
   const params: unknown[] = [tenantId, directoryId, now];
   const names: string[] = [];
   const arrays: string[] = [];
@@ -281,6 +281,44 @@ export async function findUser(q: Queryable, tenantId: string, directoryId: stri
   const { rows } = await q.query<UserRow>(
     `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 AND id = $3`,
     [tenantId, directoryId, userId],
+  );
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+export async function findUserBySeq(q: Queryable, tenantId: string, directoryId: string, seq: number): Promise<User | undefined> {
+  const { rows } = await q.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 AND seq = $3`,
+    [tenantId, directoryId, seq],
+  );
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+/** A page by offset, in creation order, with the directory's total (for dialects that page by offset). */
+export async function listUsersByOffset(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  limit: number,
+  offset: number,
+): Promise<{ count: number; users: User[] }> {
+  const [page, total] = await Promise.all([
+    q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 ORDER BY id LIMIT $3 OFFSET $4`, [
+      tenantId,
+      directoryId,
+      limit,
+      offset,
+    ]),
+    q.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE tenant_id = $1 AND directory_id = $2', [tenantId, directoryId]),
+  ]);
+  return { count: total.rows[0]!.n, users: page.rows.map(toUser) };
+}
+
+/** Replaces the user's credential with a generated secret (the password, if any, is removed). */
+export async function replaceWithSecret(q: Queryable, tenantId: string, directoryId: string, userId: string, secretHash: Buffer): Promise<User | undefined> {
+  const { rows } = await q.query<UserRow>(
+    `UPDATE users SET secret_hash = $4, password_hash = NULL, version = version + 1, updated_at = now()
+     WHERE tenant_id = $1 AND directory_id = $2 AND id = $3 RETURNING ${USER_COLUMNS}`,
+    [tenantId, directoryId, userId, secretHash],
   );
   return rows[0] ? toUser(rows[0]) : undefined;
 }

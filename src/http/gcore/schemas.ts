@@ -1,0 +1,79 @@
+/**
+ * Gcore Cloud API wire schemas (seeds 000 and 001, and the Gcore SDK's models).
+ * Unknown request fields are ignored, as Gcore's own service does (its SDKs
+ * can send extra body fields); path ids are integers.
+ */
+import { Type, type Static } from 'typebox';
+
+const Id = Type.Integer({ minimum: 0 });
+const DateTime = Type.String({ format: 'date-time' });
+
+export const ScopeParams = Type.Object({ project_id: Id, region_id: Id });
+export const RegistryParams = Type.Object({ project_id: Id, region_id: Id, registry_id: Id });
+export const UserParams = Type.Object({ project_id: Id, region_id: Id, registry_id: Id, user_id: Id });
+
+export const PageQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+
+export const GcoreError = Type.Object(
+  {
+    exception_class: Type.String(),
+    message: Type.String(),
+    invalid_fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  },
+  { description: 'Gcore\'s error shape.' },
+);
+
+export const RegistryCreateBody = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9-]{1,24}$', description: 'Lower-case letters, digits and -, at most 24.' }),
+  storage_limit: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'GiB.' }),
+});
+
+export const RegistryResizeBody = Type.Object({ storage_limit: Type.Integer({ minimum: 1, maximum: 1000 }) });
+
+export const RegistryBody = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  created_at: DateTime,
+  updated_at: DateTime,
+  storage_limit: Type.Integer(),
+  storage_used: Type.Integer(),
+  repo_count: Type.Integer(),
+  url: Type.String(),
+});
+
+export const RegistryListBody = Type.Object({ count: Type.Integer(), results: Type.Array(RegistryBody) });
+
+export const UserCreateBody = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9]{0,16}$', description: 'Lower-case letters and digits, at most 16.' }),
+  duration: Type.Integer({ minimum: -1, maximum: 365, description: 'Days the user works; -1: never expires.' }),
+  read_only: Type.Boolean({ default: false }),
+  secret: Type.String({ default: '', maxLength: 1024, description: 'Empty: a secret is generated and returned once.' }),
+});
+
+export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1, description: 'Items as in single create.' }) });
+
+export const UserUpdateBody = Type.Object({
+  duration: Type.Integer({ minimum: -1, maximum: 365 }),
+  read_only: Type.Optional(Type.Boolean()),
+});
+
+export const RegistryUserBody = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  duration: Type.Integer(),
+  read_only: Type.Boolean(),
+  created_at: DateTime,
+  expires_at: Type.String({ format: 'date-time', description: 'For duration -1 (never expires): 9999-12-31T23:59:59Z.' }),
+});
+
+export const RegistryUserCreatedBody = Type.Object({ ...RegistryUserBody.properties, secret: Type.String() });
+
+export const RegistryUserListBody = Type.Object({ count: Type.Integer(), results: Type.Array(RegistryUserBody) });
+export const RegistryUserCreatedListBody = Type.Object({ count: Type.Integer(), results: Type.Array(RegistryUserCreatedBody) });
+
+export type UserCreateWire = Static<typeof UserCreateBody>;
+export type RegistryWire = Static<typeof RegistryBody>;
+export type RegistryUserWire = Static<typeof RegistryUserBody>;
