@@ -57,6 +57,7 @@ export async function composeEngine(
     secrets: new SecretHasher(serverKey),
     idempotencySealer: createSealer(serverKey, 'idempotency'),
     outboxSealer: createSealer(serverKey, 'outbox'),
+    accessKeySealer: createSealer(serverKey, 'access-keys'),
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
     now: () => new Date(),

@@ -10,6 +10,7 @@
  *   muster keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write]
  *   muster keys list --tenant <name|id>
  *   muster keys revoke --tenant <name|id> <key id or prefix>
+ *   muster access-keys create|list|revoke --tenant <name|id> ...   (AK/SK for signed requests)
  *
  * Add --json for machine-readable output. Exit codes: 0 done, 1 failed, 2 usage.
  */
@@ -29,6 +30,9 @@ const USAGE = `Usage:
   muster keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write,admin]
   muster keys list --tenant <name|id>
   muster keys revoke --tenant <name|id> <key id or prefix>
+  muster access-keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write,admin]
+  muster access-keys list --tenant <name|id>
+  muster access-keys revoke --tenant <name|id> <access key id>
 Options: --json  print JSON instead of text`;
 
 class UsageError extends Error {}
@@ -75,6 +79,28 @@ const COMMANDS: Record<string, Command> = {
   'keys list': async (engine, { tenant }, out) => {
     const keys = await engine.tenants.listKeys((await engine.tenants.resolveTenant(requireTenant(tenant))).id);
     out.print(keys.map(keyLine).join('\n') || '(no keys)', keys);
+  },
+  'access-keys create': async (engine, { tenant, name, scopes }, out) => {
+    const { id: tenantId } = await engine.tenants.resolveTenant(requireTenant(tenant));
+    const created = await engine.accessKeys.create(tenantId, {
+      name: name ?? 'cli',
+      scopes: (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean),
+    });
+    out.print(
+      `Access key ${created.info.id} [${created.info.scopes.join(',')}]\nSecret access key (shown once, store it now):\n  ${created.secretAccessKey}`,
+      { accessKeyId: created.info.id, secretAccessKey: created.secretAccessKey, scopes: created.info.scopes },
+    );
+  },
+  'access-keys list': async (engine, { tenant }, out) => {
+    const keys = await engine.accessKeys.list((await engine.tenants.resolveTenant(requireTenant(tenant))).id);
+    const line = (k: (typeof keys)[number]) => `${k.id}  ${k.name}  [${k.scopes.join(',')}]  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}`;
+    out.print(keys.map(line).join('\n') || '(no access keys)', keys);
+  },
+  'access-keys revoke': async (engine, { tenant, positionals }, out) => {
+    const [id] = positionals;
+    if (!id) throw new UsageError('access-keys revoke needs an access key id');
+    const key = await engine.accessKeys.revoke((await engine.tenants.resolveTenant(requireTenant(tenant))).id, id);
+    out.print(`Revoked access key ${key.id}`, key);
   },
   'keys revoke': async (engine, { tenant, positionals }, out) => {
     const [ref] = positionals;

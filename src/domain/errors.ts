@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   'directory.name_taken': { status: 409, message: 'A directory with this name already exists.', description: 'Directory names are unique per tenant.' },
   'directory.not_empty': { status: 409, message: 'The directory still has users; pass force=true to delete them with it.', description: 'Deleting a directory that has users requires `force=true`.' },
   'api_key.not_found': { status: 404, message: 'No such API key.', description: 'No key with this id or prefix exists in the tenant.' },
+  'access_key.not_found': { status: 404, message: 'No such access key.', description: 'No access key (AK) with this id exists in the tenant.' },
+  'auth.signature_invalid': { status: 401, message: 'The request signature does not match.', description: 'SDK-HMAC-SHA256: the signature is not the one the access key\'s secret makes for this request.' },
+  'auth.signature_expired': { status: 401, message: 'The request was signed more than 15 minutes from now.', description: 'SDK-HMAC-SHA256: X-Sdk-Date is missing, malformed, or more than 15 minutes off the server\'s clock.' },
 
   // Users
   'user.not_found': { status: 404, message: 'No such user.', description: 'No user with this id exists in the directory.' },
@@ -64,6 +67,10 @@ export const ERROR_CODES = {
   'idempotency.invalid_key': { status: 400, message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
   'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
   'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
+
+  // Groups
+  'group.not_found': { status: 404, message: 'No such group.', description: 'No group with this id in the directory (also per item, for `groupIds` naming a group that does not exist).' },
+  'group.name_taken': { status: 409, message: 'A group with this name already exists in the directory.', description: 'Group names are unique per directory.' },
 
   // Container registries (Gcore dialect)
   'registry.not_found': { status: 404, message: 'Registry not found.', description: 'No registry with this id in the project and region of the caller\'s tenant.' },

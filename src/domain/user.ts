@@ -62,6 +62,8 @@ export interface UserDraft extends UserProfile {
   generateSecret?: boolean;
   /** Expire this many seconds after creation (instead of at a given `expiresAt`). */
   lifetimeSeconds?: number;
+  /** Ids of groups of the directory to add the user to; each must exist. */
+  groupIds?: readonly string[];
 }
 
 /** What a caller asks to change. `undefined` leaves a field as it is; `null` clears it. */

@@ -12,6 +12,8 @@ export interface EngineContext {
   readonly idempotencySealer: Sealer;
   /** Seals outbox payloads (they carry invitation tokens until sent). */
   readonly outboxSealer: Sealer;
+  /** Seals access-key secrets (signature checks need them in the clear). */
+  readonly accessKeySealer: Sealer;
   /** The domain part of the Message-IDs muster mints. */
   readonly messageIdDomain: string;
   /** Called after a transaction that queued mail commits, so a dispatcher can start at once. */

@@ -1,6 +1,8 @@
 /** The engine: every use case, over one context. Dialects and the CLI call only this. */
 import type { EngineContext } from './context.ts';
+import { accessKeyService } from './accessKeys.ts';
 import { directoryService } from './directories.ts';
+import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
 import { invitationService } from './invitations.ts';
 import { outboxService } from './outbox.ts';
@@ -17,6 +19,8 @@ export function createEngine(ctx: EngineContext) {
     invitations,
     outbox: outboxService(ctx),
     registries: registryService(ctx),
+    accessKeys: accessKeyService(ctx),
+    groups: groupService(ctx),
     idempotency: idempotencyService(ctx),
     tenants: tenantService(ctx),
     directories: directoryService(ctx),

@@ -26,12 +26,14 @@
  * `batch.aborted` when it was valid. It never degrades to best effort.
  */
 import { summarise, validateBatch, type BatchItem, type BatchOutcome, type BatchPolicy, type Candidate, type ItemResult } from '../domain/batch.ts';
+import { isUuid } from '../domain/directory.ts';
 import { MusterError } from '../domain/errors.ts';
 import type { User } from '../domain/user.ts';
 import { newId } from '../crypto/ids.ts';
 import { randomToken } from '../crypto/secrets.ts';
 import { constraintError } from '../store/constraints.ts';
 import { databaseErrorInfo, retryingAbortedTransactions, type Queryable } from '../store/ports.ts';
+import * as groupsRepo from '../store/repositories/groups.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
@@ -233,6 +235,18 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       const atomic = policy.mode === 'atomic';
       const anyFailed = () => results.some((r) => r?.status === 'failed');
 
+      // Groups named by items must exist in the directory (one read for the batch).
+      const groupIds = [...new Set(candidates.flatMap((c) => c.draft.groupIds ?? []))];
+      if (groupIds.length > 0) {
+        const known = await groupsRepo.existingGroupIds(ctx.db, tenantId, directory.id, groupIds.filter(isUuid));
+        for (const candidate of [...candidates]) {
+          const missing = candidate.draft.groupIds?.find((id) => !known.has(id));
+          if (missing === undefined) continue;
+          failed(candidate.index, new MusterError('group.not_found', `No group ${missing} in this directory.`, { field: 'groupIds', groupId: missing }));
+          candidates.splice(candidates.indexOf(candidate), 1);
+        }
+      }
+
       // 2. Plan against what exists, when it saves hashing or is the whole answer.
       const planned = new Map<number, { kind: 'write' } | { kind: 'update'; existing: User }>();
       const mustPlan = policy.dryRun || (atomic && anyFailed()) || candidates.some((c) => c.draft.password !== undefined);
@@ -274,6 +288,11 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
           const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken, now);
           if (invite && inserted.length > 0) await invitations.inviteUsers(tx, tenantId, directory.id, inserted, invite);
+          await groupsRepo.insertMemberships(
+            tx,
+            tenantId,
+            inserted.flatMap((user) => (byId.get(user.id)!.draft.groupIds ?? []).map((groupId) => ({ groupId, userId: user.id }))),
+          );
           const insertedIds = new Set(inserted.map((u) => u.id));
           for (const user of inserted) {
             const p = byId.get(user.id)!;

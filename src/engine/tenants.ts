@@ -28,7 +28,8 @@ export interface KeyRequest {
 /** Bootstrap lock: two instances starting on an empty store create one tenant. */
 const BOOTSTRAP_LOCK_ID = 7_240_419_002;
 
-function validScopes(scopes: readonly string[]): Scope[] {
+/** Checks a requested scope list; throws `request.invalid` for an empty or unknown one. */
+export function validScopes(scopes: readonly string[]): Scope[] {
   const invalid = scopes.filter((s) => !isScope(s));
   if (scopes.length === 0 || invalid.length > 0) {
     throw new MusterError('request.invalid', `scopes must be a non-empty list of users:read, users:write, admin.`, { field: 'scopes' });

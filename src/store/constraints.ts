@@ -12,6 +12,7 @@ const CONSTRAINTS: Record<string, { code: ErrorCode; field: string }> = {
   directories_name_uq: { code: 'directory.name_taken', field: 'name' },
   tenants_name_uq: { code: 'tenant.name_taken', field: 'name' },
   gcore_registries_name_uq: { code: 'registry.name_taken', field: 'name' },
+  groups_name_uq: { code: 'group.name_taken', field: 'name' },
   // The directory was deleted between being resolved and the insert.
   users_directory_fk: { code: 'directory.not_found', field: 'directory' },
 };

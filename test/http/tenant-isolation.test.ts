@@ -25,6 +25,12 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'POST /v1/api-keys': { body: { name: 'intruder', scopes: ['admin'] }, expect: 'own_data_only' },
   'GET /v1/api-keys': { expect: 'own_data_only' },
   'POST /v1/api-keys/{keyId}/revoke': { expect: 'not_found' },
+  'POST /v1/access-keys': { body: { name: 'intruder', scopes: ['admin'] }, expect: 'own_data_only' },
+  'POST /v1/directories/{directory}/groups': { body: { name: 'intruders' }, expect: 'not_found' },
+  'GET /v1/directories/{directory}/groups': { expect: 'not_found' },
+  'DELETE /v1/directories/{directory}/groups/{groupId}': { expect: 'not_found' },
+  'GET /v1/access-keys': { expect: 'own_data_only' },
+  'POST /v1/access-keys/{accessKeyId}/revoke': { expect: 'not_found' },
   'GET /v1/directories/{directory}/users/{userId}/invitation': { expect: 'not_found' },
   'POST /v1/directories/{directory}/users/{userId}/invitation/resend': { expect: 'not_found' },
   'POST /v1/directories/{directory}/users/{userId}/invitation/revoke': { expect: 'not_found' },
@@ -38,7 +44,7 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
 for (const kind of STORE_KINDS) {
   describe(`tenant isolation: ${kind}`, () => {
     let svc: TestService;
-    let victim: { key: string; directoryId: string; userId: string; invitedId: string; keyId: string; keyPrefix: string; mailFile: string };
+    let victim: { key: string; directoryId: string; userId: string; invitedId: string; keyId: string; keyPrefix: string; mailFile: string; accessKeyId: string; groupId: string };
     let intruderKey: string;
 
     before(async () => {
@@ -68,6 +74,8 @@ for (const kind of STORE_KINDS) {
         keyId: extraKey.body.id,
         keyPrefix: extraKey.body.prefix,
         mailFile: mailFile!,
+        accessKeyId: (await svc.call('POST', '/v1/access-keys', { key: a.adminKey, body: { name: 'victim-ak', scopes: ['users:read'] } })).body.accessKeyId,
+        groupId: (await svc.call('POST', '/v1/directories/alpha/groups', { key: a.adminKey, body: { name: 'victims' } })).body.id,
       };
       intruderKey = (await svc.newTenant()).adminKey;
     });
@@ -90,7 +98,9 @@ for (const kind of STORE_KINDS) {
             .replace('{directory}', directoryRef ?? '')
             .replace('{userId}', victim.userId)
             .replace('{keyId}', victim.keyPrefix)
-            .replace('{file}', victim.mailFile);
+            .replace('{file}', victim.mailFile)
+            .replace('{accessKeyId}', victim.accessKeyId)
+            .replace('{groupId}', victim.groupId);
           const response = await svc.call(method, url, { key: intruderKey, ...(body && { body }) });
           if (expect === 'not_found') {
             assert.equal(response.status, 404, `${method} ${url}: ${response.text}`);
@@ -99,7 +109,7 @@ for (const kind of STORE_KINDS) {
           }
           // Nothing of the victim's may come back, beyond what the caller itself sent.
           const sent = url + JSON.stringify(body ?? {});
-          for (const ofVictim of [victim.directoryId, victim.userId, victim.invitedId, victim.keyId, victim.keyPrefix, victim.mailFile, 'victim.example']) {
+          for (const ofVictim of [victim.directoryId, victim.userId, victim.invitedId, victim.keyId, victim.keyPrefix, victim.mailFile, victim.accessKeyId, victim.groupId, 'victim.example']) {
             if (!sent.includes(ofVictim)) assert.ok(!response.text.includes(ofVictim), `${method} ${url} leaked ${ofVictim}`);
           }
         }

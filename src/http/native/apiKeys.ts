@@ -1,11 +1,21 @@
-/** Native API-key routes: an admin key manages its own tenant's keys. */
+/** Native key routes: an admin key manages its own tenant's API keys and access keys (AK/SK). */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/engine.ts';
 import { principalOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
-import { renderApiKey } from './render.ts';
-import { ApiKeyBody, ApiKeyCreateBody, ApiKeyListBody, ApiKeyParams, CreatedApiKeyBody } from './schemas.ts';
+import { renderAccessKey, renderApiKey } from './render.ts';
+import {
+  AccessKeyBody,
+  AccessKeyListBody,
+  AccessKeyParams,
+  ApiKeyBody,
+  ApiKeyCreateBody,
+  ApiKeyListBody,
+  ApiKeyParams,
+  CreatedAccessKeyBody,
+  CreatedApiKeyBody,
+} from './schemas.ts';
 
 export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -42,5 +52,39 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
       schema: { tags, summary: 'Revoke an API key', params: ApiKeyParams, response: { 200: ApiKeyBody, ...errorResponses(401, 403, 404) } },
     },
     async (request) => renderApiKey(await engine.tenants.revokeKey(principalOf(request).tenantId, request.params.keyId)),
+  );
+
+  r.post(
+    '/access-keys',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        summary: 'Create an access key pair for signed requests (the secret is shown once)',
+        description: 'For clients that sign requests with SDK-HMAC-SHA256 (Huawei\'s SDKs). The secret is stored encrypted under the server key.',
+        body: ApiKeyCreateBody,
+        response: { 201: CreatedAccessKeyBody, ...errorResponses(400, 401, 403, 415) },
+      },
+    },
+    async (request, reply) => {
+      const created = await engine.accessKeys.create(principalOf(request).tenantId, request.body);
+      reply.code(201);
+      return { ...renderAccessKey(created.info), secretAccessKey: created.secretAccessKey };
+    },
+  );
+
+  r.get(
+    '/access-keys',
+    { config: { scope: 'admin' }, schema: { tags, summary: 'List access keys', response: { 200: AccessKeyListBody, ...errorResponses(401, 403) } } },
+    async (request) => ({ accessKeys: (await engine.accessKeys.list(principalOf(request).tenantId)).map(renderAccessKey) }),
+  );
+
+  r.post(
+    '/access-keys/:accessKeyId/revoke',
+    {
+      config: { scope: 'admin' },
+      schema: { tags, summary: 'Revoke an access key', params: AccessKeyParams, response: { 200: AccessKeyBody, ...errorResponses(401, 403, 404) } },
+    },
+    async (request) => renderAccessKey(await engine.accessKeys.revoke(principalOf(request).tenantId, request.params.accessKeyId)),
   );
 }

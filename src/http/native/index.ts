@@ -7,6 +7,7 @@ import type { Engine } from '../../engine/engine.ts';
 import { useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { apiKeyRoutes } from './apiKeys.ts';
 import { batchRoutes } from './batch.ts';
+import { groupRoutes } from './groups.ts';
 import { invitationRoutes } from './invitations.ts';
 import { outboxRoutes } from './outbox.ts';
 import type { MailFolder } from '../../mail/transport.ts';
@@ -21,6 +22,7 @@ export function nativePlugin(engine: Engine, mailFolder: MailFolder | undefined)
     batchRoutes(app, engine);
     apiKeyRoutes(app, engine);
     invitationRoutes(app, engine);
+    groupRoutes(app, engine);
     outboxRoutes(app, engine, mailFolder);
   };
 }

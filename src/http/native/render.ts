@@ -3,8 +3,9 @@ import type { ApiKeyInfo } from '../../domain/apiKey.ts';
 import type { Directory } from '../../domain/directory.ts';
 import type { MusterError } from '../../domain/errors.ts';
 import type { User } from '../../domain/user.ts';
+import type { AccessKeyInfo } from '../../engine/accessKeys.ts';
 import type { InvitationView } from '../../engine/invitations.ts';
-import type { ApiKeyWire, DirectoryWire, InvitationWire, UserWire } from './schemas.ts';
+import type { AccessKeyWire, ApiKeyWire, DirectoryWire, InvitationWire, UserWire } from './schemas.ts';
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
 
@@ -62,4 +63,8 @@ export function renderInvitation(view: InvitationView): InvitationWire {
     endedAt: iso(invitation.endedAt),
     delivery: delivery && { ...delivery, sentAt: iso(delivery.sentAt) },
   };
+}
+
+export function renderAccessKey(key: AccessKeyInfo): AccessKeyWire {
+  return { accessKeyId: key.id, name: key.name, scopes: [...key.scopes], createdAt: key.createdAt.toISOString(), revokedAt: iso(key.revokedAt) };
 }

@@ -95,6 +95,7 @@ export const UserCreateBody = Type.Object(
     generateSecret: Type.Optional(
       Type.Boolean({ description: 'Generate a 256-bit secret, returned once in the response. At most one of password, passwordHash, generateSecret.' }),
     ),
+    groupIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 100, description: 'Groups of the directory to add the user to; each must exist.' })),
   },
   { additionalProperties: false },
 );
@@ -317,3 +318,28 @@ export const MailListBody = Type.Object({
 export const MailParams = Type.Object({ file: Type.String() });
 
 export type InvitationWire = Static<typeof InvitationBody>;
+
+export const AccessKeyBody = Type.Object({
+  accessKeyId: Type.String({ description: 'The AK.' }),
+  name: Type.String(),
+  scopes: Type.Array(Scope),
+  createdAt: DateTime,
+  revokedAt: Nullable(DateTime),
+});
+
+export const CreatedAccessKeyBody = Type.Object({
+  ...AccessKeyBody.properties,
+  secretAccessKey: Type.String({ description: 'The SK. Shown only in this response; store it now.' }),
+});
+
+export const AccessKeyListBody = Type.Object({ accessKeys: Type.Array(AccessKeyBody) });
+export const AccessKeyParams = Type.Object({ accessKeyId: Type.String() });
+export type AccessKeyWire = Static<typeof AccessKeyBody>;
+
+export const GroupCreateBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 128 }), description: Type.Optional(Type.String({ maxLength: 255 })) },
+  { additionalProperties: false },
+);
+export const GroupBody = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String(), description: Nullable(Type.String()), createdAt: DateTime });
+export const GroupListBody = Type.Object({ groups: Type.Array(GroupBody) });
+export const GroupParams = Type.Object({ directory: Type.String(), groupId: Type.String() });

@@ -1,0 +1,63 @@
+/**
+ * Access keys: an id (AK) and a secret (SK) for clients that sign requests
+ * (Huawei's SDKs). The secret is shown once, at creation, and stored sealed
+ * under the server key: verifying a signature needs it, so it cannot be hashed.
+ */
+import { randomBytes } from 'node:crypto';
+import { hasScope, type Principal, type Scope } from '../domain/apiKey.ts';
+import { MusterError } from '../domain/errors.ts';
+import { randomToken } from '../crypto/secrets.ts';
+import * as repo from '../store/repositories/accessKeys.ts';
+import type { EngineContext } from './context.ts';
+import { validScopes } from './tenants.ts';
+
+export type { AccessKeyInfo } from '../store/repositories/accessKeys.ts';
+
+/** AKs look like Huawei's: 20 upper-case letters and digits. */
+const AK_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+function newAccessKeyId(): string {
+  return Array.from(randomBytes(20), (b) => AK_ALPHABET[b % AK_ALPHABET.length]).join('');
+}
+
+export function accessKeyService(ctx: EngineContext) {
+  return {
+    /** Creates a key pair; `secretAccessKey` is returned only here. */
+    async create(tenantId: string, request: { name: string; scopes: readonly string[] }): Promise<{ info: repo.AccessKeyInfo; secretAccessKey: string }> {
+      const id = newAccessKeyId();
+      const secretAccessKey = randomToken(30);
+      const info = await repo.insertAccessKey(ctx.db, {
+        id,
+        tenantId,
+        name: request.name,
+        sealedSecret: ctx.accessKeySealer.seal(Buffer.from(secretAccessKey, 'utf8'), id),
+        scopes: validScopes(request.scopes),
+      });
+      return { info, secretAccessKey };
+    },
+
+    list: (tenantId: string) => repo.listAccessKeys(ctx.db, tenantId),
+
+    async revoke(tenantId: string, id: string): Promise<repo.AccessKeyInfo> {
+      const revoked = await repo.revokeAccessKey(ctx.db, tenantId, id);
+      if (!revoked) throw new MusterError('access_key.not_found');
+      return revoked;
+    },
+
+    /**
+     * The principal and secret of a live access key, for verifying a signature.
+     * Throws `auth.invalid_key`, `auth.key_revoked`, or `auth.insufficient_scope`.
+     */
+    async secretFor(id: string, required?: Scope): Promise<{ principal: Principal; secretAccessKey: string }> {
+      const found = await repo.findAccessKey(ctx.db, id);
+      if (!found) throw new MusterError('auth.invalid_key');
+      if (found.revokedAt !== null) throw new MusterError('auth.key_revoked');
+      const principal: Principal = { tenantId: found.tenantId, keyId: found.id, scopes: found.scopes };
+      if (required && !hasScope(principal, required)) {
+        throw new MusterError('auth.insufficient_scope', `This operation needs the ${required} scope.`, { requiredScope: required });
+      }
+      return { principal, secretAccessKey: ctx.accessKeySealer.open(found.sealedSecret, id).toString('utf8') };
+    },
+  };
+}
+
+export type AccessKeyService = ReturnType<typeof accessKeyService>;

@@ -1,0 +1,58 @@
+/** Access keys (AK/SK). The secret is stored sealed; only the engine opens it. */
+import type { Scope } from '../../domain/apiKey.ts';
+import type { Queryable } from '../ports.ts';
+
+export interface AccessKeyInfo {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+interface Row {
+  id: string;
+  tenant_id: string;
+  name: string;
+  scopes: string[];
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const toInfo = (row: Row): AccessKeyInfo => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  scopes: row.scopes as Scope[],
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
+
+const COLUMNS = 'id, tenant_id, name, scopes, created_at, revoked_at';
+
+export async function insertAccessKey(q: Queryable, key: { id: string; tenantId: string; name: string; sealedSecret: Buffer; scopes: readonly Scope[] }): Promise<AccessKeyInfo> {
+  const { rows } = await q.query<Row>(
+    `INSERT INTO access_keys (id, tenant_id, name, secret, scopes) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+    [key.id, key.tenantId, key.name, key.sealedSecret, key.scopes],
+  );
+  return toInfo(rows[0]!);
+}
+
+export async function findAccessKey(q: Queryable, id: string): Promise<(AccessKeyInfo & { sealedSecret: Uint8Array }) | undefined> {
+  const { rows } = await q.query<Row & { secret: Uint8Array }>(`SELECT ${COLUMNS}, secret FROM access_keys WHERE id = $1`, [id]);
+  return rows[0] && { ...toInfo(rows[0]), sealedSecret: rows[0].secret };
+}
+
+export async function listAccessKeys(q: Queryable, tenantId: string): Promise<AccessKeyInfo[]> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM access_keys WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]);
+  return rows.map(toInfo);
+}
+
+export async function revokeAccessKey(q: Queryable, tenantId: string, id: string): Promise<AccessKeyInfo | undefined> {
+  const { rows } = await q.query<Row>(
+    `UPDATE access_keys SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [tenantId, id],
+  );
+  return rows[0] && toInfo(rows[0]);
+}
