@@ -115,7 +115,7 @@ export function validateBatch(items: readonly BatchItem[], invite = false): { ca
     if ('rejected' in item) return failures.set(index, item.rejected);
     try {
       const draft = validateDraft(item.draft);
-      drafts.set(index, invite ? invitedDraft(draft) : draft);
+      drafts.set(index, invite || draft.invite ? invitedDraft(draft) : draft);
     } catch (error) {
       if (!isMusterError(error)) throw error;
       failures.set(index, error);
@@ -146,5 +146,5 @@ function invitedDraft(draft: UserDraft): UserDraft {
   if (draft.status !== undefined && draft.status !== 'pending') {
     throw new MusterError('request.invalid', 'Invited users start pending; leave out status.', { field: 'status' });
   }
-  return { ...draft, status: 'pending' };
+  return { ...draft, status: 'pending', invite: true };
 }

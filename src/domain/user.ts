@@ -64,6 +64,8 @@ export interface UserDraft extends UserProfile {
   lifetimeSeconds?: number;
   /** Ids of groups of the directory to add the user to; each must exist. */
   groupIds?: readonly string[];
+  /** Invite this user by email (as the batch policy's `invite` does for every user). */
+  invite?: boolean;
 }
 
 /** What a caller asks to change. `undefined` leaves a field as it is; `null` clears it. */

@@ -287,7 +287,8 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           for (const p of prepared) results[p.index] = undefined;
           const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
           const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken, now);
-          if (invite && inserted.length > 0) await invitations.inviteUsers(tx, tenantId, directory.id, inserted, invite);
+          const invited = inserted.filter((user) => byId.get(user.id)!.draft.invite);
+          if (invited.length > 0) await invitations.inviteUsers(tx, tenantId, directory.id, invited, invite ?? {});
           await groupsRepo.insertMemberships(
             tx,
             tenantId,
@@ -348,7 +349,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       };
       try {
         const outcome = await writeOnce();
-        if (invite && outcome.summary.created > 0) ctx.notifyOutbox();
+        if (outcome.summary.created > 0 && candidates.some((c) => c.draft.invite)) ctx.notifyOutbox();
         return outcome;
       } catch (error) {
         if (error instanceof AtomicRollback) return aborted(error.results, false);

@@ -143,10 +143,22 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       return user;
     },
 
-    /** A page by offset with the total, in creation order (for dialects that page by offset). */
-    async listUsersByOffset(tenantId: string, directoryRef: string, limit: number, offset: number): Promise<{ count: number; users: User[] }> {
+    /**
+     * A page by offset with the total, in creation order, optionally filtered by
+     * username or email (case-insensitive), for dialects that page by offset.
+     */
+    async listUsersByOffset(
+      tenantId: string,
+      directoryRef: string,
+      page: { limit: number; offset: number; username?: string; email?: string },
+    ): Promise<{ count: number; users: User[] }> {
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      return repo.listUsersByOffset(ctx.db, tenantId, directory.id, limit, offset);
+      return repo.listUsersByOffset(ctx.db, tenantId, directory.id, {
+        limit: page.limit,
+        offset: page.offset,
+        ...(page.username !== undefined && { usernameKey: comparisonKey(page.username) }),
+        ...(page.email !== undefined && { emailKey: comparisonKey(page.email) }),
+      });
     },
 
     /** Gives the user a new generated secret, shown once; the old credential stops working. */

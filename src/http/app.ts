@@ -14,6 +14,7 @@ import type { LogLevel } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
 import { classifyError } from './errors.ts';
 import { gcorePlugin } from './gcore/index.ts';
+import { huaweiPlugin } from './huawei/index.ts';
 import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
 import type { MailFolder } from '../mail/transport.ts';
@@ -121,6 +122,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' },
           gcoreApiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Gcore dialect: `APIKey <muster API key>` (scheme in any letter case).' },
+          huaweiToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Huawei dialect: a muster API key.' },
+          huaweiSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Huawei dialect: `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=..., Signature=...` with X-Sdk-Date, by a muster access key (POST /v1/access-keys).' },
         },
       },
       security: [{ apiKey: [] }],
@@ -144,5 +147,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(nativePlugin(options.engine, options.mailFolder), { prefix: '/v1' });
   await app.register(invitePagePlugin(options.engine));
   await app.register(gcorePlugin(options.engine, new URL(options.publicUrl).host), { prefix: '/cloud/v1/registries' });
+  await app.register(huaweiPlugin(options.engine), { prefix: '/v2' });
   return app;
 }

@@ -90,6 +90,15 @@ describe('newcomer flow on the embedded store', () => {
     assert.deepEqual(directories.body.directories.map((d: { name: string }) => d.name), ['default']);
     assert.equal(await running.stop(), 0);
     assert.equal((await runToEnd(['src/cli/main.ts', 'tenants', 'create', 'acme'], { DATA_DIR })).code, 1, 'duplicate tenant name');
+    const ak = await runToEnd(['src/cli/main.ts', 'access-keys', 'create', '--tenant', 'acme', '--json'], { DATA_DIR });
+    assert.equal(ak.code, 0, ak.stderr);
+    const { accessKeyId, secretAccessKey } = JSON.parse(ak.stdout) as { accessKeyId: string; secretAccessKey: string };
+    assert.match(accessKeyId, /^[A-Z0-9]{20}$/);
+    assert.ok(secretAccessKey.length >= 40);
+    const akList = await runToEnd(['src/cli/main.ts', 'access-keys', 'list', '--tenant', 'acme'], { DATA_DIR });
+    assert.match(akList.stdout, new RegExp(`${accessKeyId}.*active`));
+    assert.ok(!akList.stdout.includes(secretAccessKey), 'the secret is shown only once');
+    assert.equal((await runToEnd(['src/cli/main.ts', 'access-keys', 'revoke', '--tenant', 'acme', accessKeyId], { DATA_DIR })).code, 0);
     assert.equal((await runToEnd(['src/cli/main.ts', 'frobnicate'], { DATA_DIR })).code, 2, 'usage error');
   });
 

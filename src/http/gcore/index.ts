@@ -173,7 +173,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
       async (request) => {
         const { tenantId } = principalOf(request);
         const registry = await registryOf(tenantId, request.params);
-        const { count, users } = await engine.users.listUsersByOffset(tenantId, registry.directoryId, request.query.limit, request.query.offset);
+        const { count, users } = await engine.users.listUsersByOffset(tenantId, registry.directoryId, request.query);
         return { count, results: users.map(renderUser) };
       },
     );

@@ -298,19 +298,15 @@ export async function listUsersByOffset(
   q: Queryable,
   tenantId: string,
   directoryId: string,
-  limit: number,
-  offset: number,
+  page: { limit: number; offset: number; usernameKey?: string; emailKey?: string },
 ): Promise<{ count: number; users: User[] }> {
-  const [page, total] = await Promise.all([
-    q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 ORDER BY id LIMIT $3 OFFSET $4`, [
-      tenantId,
-      directoryId,
-      limit,
-      offset,
-    ]),
-    q.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE tenant_id = $1 AND directory_id = $2', [tenantId, directoryId]),
+  const params: unknown[] = [tenantId, directoryId, page.usernameKey ?? null, page.emailKey ?? null];
+  const where = `tenant_id = $1 AND directory_id = $2 AND ($3::text IS NULL OR username_key = $3) AND ($4::text IS NULL OR email_key = $4)`;
+  const [rows, total] = await Promise.all([
+    q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE ${where} ORDER BY id LIMIT $5 OFFSET $6`, [...params, page.limit, page.offset]),
+    q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE ${where}`, params),
   ]);
-  return { count: total.rows[0]!.n, users: page.rows.map(toUser) };
+  return { count: total.rows[0]!.n, users: rows.rows.map(toUser) };
 }
 
 /** Replaces the user's credential with a generated secret (the password, if any, is removed). */

@@ -1,0 +1,53 @@
+/**
+ * Huawei's error shape: `{"error_code", "error_msg"}`, with the request id in the
+ * X-Request-Id response header (set for every response by app.ts). Codes follow
+ * Huawei's style; which ones come from Huawei's own documents and which are
+ * muster's choices is listed in docs/dialects/huawei.md.
+ */
+import type { MusterError } from '../../domain/errors.ts';
+import type { StoredResponse } from '../../engine/idempotency.ts';
+
+export const HUAWEI_CODES = {
+  emptyBody: 'WKS.0001',
+  invalidParameter: 'WKS.00170101',
+  userExists: 'WKS.00170201',
+  groupNotFound: 'WKS.00170208',
+  userNotFound: 'WKS.00170312',
+  projectNotFound: 'WKS.00170117',
+  authentication: 'APIGW.0301',
+  permission: 'APIGW.0302',
+  noSuchApi: 'APIGW.0101',
+  internal: 'WKS.00000500',
+  unavailable: 'WKS.00000503',
+} as const;
+
+/** Status and code for a registered error; Huawei answers a missing user with 400 WKS.00170312. */
+function codeFor(error: MusterError): { status: number; code: string } {
+  switch (error.code) {
+    case 'request.body_required':
+      return { status: 400, code: HUAWEI_CODES.emptyBody };
+    case 'user.username_taken':
+    case 'user.email_taken':
+    case 'batch.duplicate_in_batch':
+      return { status: 400, code: HUAWEI_CODES.userExists };
+    case 'group.not_found':
+      return { status: 400, code: HUAWEI_CODES.groupNotFound };
+    case 'user.not_found':
+      return { status: 400, code: HUAWEI_CODES.userNotFound };
+    case 'directory.not_found':
+      return { status: 404, code: HUAWEI_CODES.projectNotFound };
+    case 'route.not_found':
+      return { status: 404, code: HUAWEI_CODES.noSuchApi };
+    case 'auth.insufficient_scope':
+      return { status: 403, code: HUAWEI_CODES.permission };
+  }
+  if (error.status === 401) return { status: 401, code: HUAWEI_CODES.authentication };
+  if (error.status === 503) return { status: 503, code: HUAWEI_CODES.unavailable };
+  if (error.status >= 500) return { status: 500, code: HUAWEI_CODES.internal };
+  return { status: error.status === 413 ? 413 : 400, code: HUAWEI_CODES.invalidParameter };
+}
+
+export function renderHuaweiError(error: MusterError): StoredResponse {
+  const { status, code } = codeFor(error);
+  return { status, body: { error_code: code, error_msg: error.message } };
+}

@@ -1,0 +1,127 @@
+/**
+ * The Huawei Cloud Workspace dialect, mounted at `/v2/{project_id}/users`:
+ * create, batch-create (seed 002), list, show and delete users, wire-compatible
+ * with Huawei's API and SDKs. `{project_id}` names a directory of the caller's
+ * tenant (by name or id). Authentication: X-Auth-Token (a muster API key) or
+ * SDK-HMAC-SHA256 with a muster access key. Decisions where the seed is silent
+ * are in docs/dialects/huawei.md.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { MusterError } from '../../domain/errors.ts';
+import type { Engine } from '../../engine/engine.ts';
+import type { StoredResponse } from '../../engine/idempotency.ts';
+import { principalOf } from '../auth/apiKeyAuth.ts';
+import { useHuaweiAuth } from '../auth/huaweiAuth.ts';
+import { classifyError } from '../errors.ts';
+import { renderHuaweiError } from './errors.ts';
+import { BatchCreateBody, CreatedUserBody, CreateUserRequest, HuaweiError, ListQuery, ListUsersBody, ProjectParams, ShowUserBody, UserParams } from './schemas.ts';
+import { batchError, draftFromWire, renderUser, renderUserDetail } from './translate.ts';
+
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, HuaweiError]));
+const send = (reply: FastifyReply, response: StoredResponse) => reply.code(response.status).send(response.body);
+const ATOMIC = { mode: 'atomic', onConflict: 'fail', dryRun: false } as const;
+/** List filters muster does not implement: refused rather than silently ignored. */
+const UNSUPPORTED_FILTERS = ['description', 'active_type', 'group_name'] as const;
+
+export function huaweiPlugin(engine: Engine) {
+  return async function huawei(app: FastifyInstance): Promise<void> {
+    app.setErrorHandler((error, request, reply) => {
+      const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
+      if (unexpected) request.log.error({ err: error }, 'unexpected error');
+      return send(reply, renderHuaweiError(registered));
+    });
+    app.setNotFoundHandler((request, reply) => send(reply, renderHuaweiError(new MusterError('route.not_found', `No API ${request.method} ${request.url.split('?')[0]}.`))));
+    useHuaweiAuth(app, engine);
+
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['huawei'];
+    const security = [{ huaweiToken: [] }, { huaweiSignature: [] }];
+
+    r.post(
+      '/:project_id/users/batch-create',
+      {
+        config: { scope: 'users:write' },
+        schema: {
+          tags,
+          security,
+          summary: 'Create users in batches (seed 002), all or nothing',
+          description: '200 `{}` when every user was created; otherwise nothing is created and one error names every problem.',
+          params: ProjectParams,
+          body: BatchCreateBody,
+          response: { 200: Type.Object({}), ...errors(400, 401, 403, 404, 500, 503) },
+        },
+      },
+      async (request, reply) => {
+        const items = request.body.users.map(draftFromWire);
+        const outcome = await engine.provisioning.createUsers(principalOf(request).tenantId, request.params.project_id, items, ATOMIC);
+        if (!outcome.summary.committed) throw batchError(outcome);
+        return reply.code(200).send({});
+      },
+    );
+
+    r.post(
+      '/:project_id/users',
+      {
+        config: { scope: 'users:write' },
+        schema: { tags, security, summary: 'Create a user', params: ProjectParams, body: CreateUserRequest, response: { 201: CreatedUserBody, ...errors(400, 401, 403, 404, 500, 503) } },
+      },
+      async (request, reply) => {
+        const item = draftFromWire(request.body);
+        if ('rejected' in item) throw item.rejected;
+        const created = await engine.users.createUser(principalOf(request).tenantId, request.params.project_id, item.draft);
+        return reply.code(201).send({ id: created.user.id });
+      },
+    );
+
+    r.get(
+      '/:project_id/users',
+      {
+        config: { scope: 'users:read' },
+        schema: { tags, security, summary: 'List users', params: ProjectParams, querystring: ListQuery, response: { 200: ListUsersBody, ...errors(400, 401, 403, 404, 500, 503) } },
+      },
+      async (request) => {
+        const unsupported = UNSUPPORTED_FILTERS.find((name) => request.query[name] !== undefined);
+        if (unsupported) throw new MusterError('request.invalid', `The ${unsupported} filter is not supported by this service.`, { field: unsupported });
+        const { tenantId } = principalOf(request);
+        const { limit, offset, user_name, user_email } = request.query;
+        const page = await engine.users.listUsersByOffset(tenantId, request.params.project_id, {
+          limit,
+          offset,
+          ...(user_name !== undefined && { username: user_name }),
+          ...(user_email !== undefined && { email: user_email }),
+        });
+        const groups = await engine.groups.groupsOf(tenantId, page.users.map((u) => u.id));
+        const now = new Date();
+        return { total_count: page.count, users: page.users.map((u) => renderUser(u, groups.get(u.id) ?? [], now)) };
+      },
+    );
+
+    r.get(
+      '/:project_id/users/:user_id',
+      {
+        config: { scope: 'users:read' },
+        schema: { tags, security, summary: 'Show a user', params: UserParams, response: { 200: ShowUserBody, ...errors(400, 401, 403, 404, 500, 503) } },
+      },
+      async (request) => {
+        const { tenantId } = principalOf(request);
+        const user = await engine.users.getUser(tenantId, request.params.project_id, request.params.user_id);
+        const groups = await engine.groups.groupsOf(tenantId, [user.id]);
+        return { user_detail: renderUserDetail(user, groups.get(user.id) ?? [], new Date()) };
+      },
+    );
+
+    r.delete(
+      '/:project_id/users/:user_id',
+      {
+        config: { scope: 'users:write' },
+        schema: { tags, security, summary: 'Delete a user', params: UserParams, response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 500, 503) } },
+      },
+      async (request, reply) => {
+        await engine.users.deleteUser(principalOf(request).tenantId, request.params.project_id, request.params.user_id);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

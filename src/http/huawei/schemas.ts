@@ -1,0 +1,88 @@
+/**
+ * Huawei Cloud Workspace user API wire schemas (seed 002 and Huawei's SDK
+ * models). Request items are validated one by one (see translate.ts), so a
+ * batch reports every bad field; unknown request fields are ignored, as the
+ * SDK can send fields muster has no use for (enterprise_project_id, domain...).
+ */
+import { Type, type Static } from 'typebox';
+
+export const ProjectParams = Type.Object({ project_id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const UserParams = Type.Object({ project_id: Type.String({ minLength: 1, maxLength: 64 }), user_id: Type.String({ maxLength: 64 }) });
+
+export const HuaweiError = Type.Object({ error_code: Type.String(), error_msg: Type.String() }, { description: 'Huawei\'s error shape; the X-Request-Id response header identifies the request.' });
+
+export const CreateUserRequest = Type.Object({
+  user_name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9._-]{0,31}$', description: 'Letters, digits, _ . -; 1 to 32; not starting with a digit or . -' }),
+  user_email: Type.Optional(Type.String({ maxLength: 64 })),
+  account_expires: Type.Optional(Type.String({ pattern: '^(0|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z)$', description: '"0" (never) or yyyy-MM-ddTHH:mm:ssZ / yyyy-MM-ddTHH:mm:ss.SSSZ' })),
+  active_type: Type.Optional(Type.Enum(['USER_ACTIVATE', 'ADMIN_ACTIVATE'] as const, { default: 'USER_ACTIVATE' })),
+  user_phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9][0-9 -]{4,23}$' })),
+  password: Type.Optional(Type.String({ maxLength: 1024 })),
+  enable_change_password: Type.Optional(Type.Boolean()),
+  next_login_change_password: Type.Optional(Type.Boolean()),
+  group_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 5 })),
+  description: Type.Optional(Type.String({ maxLength: 255 })),
+  alias_name: Type.Optional(Type.String({ maxLength: 55 })),
+});
+
+export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 200, description: 'CreateUserRequest objects, 1 to 200.' }) });
+
+export const ListQuery = Type.Object({
+  user_name: Type.Optional(Type.String()),
+  user_email: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  description: Type.Optional(Type.String()),
+  active_type: Type.Optional(Type.String()),
+  group_name: Type.Optional(Type.String()),
+  is_query_total_desktops: Type.Optional(Type.Boolean()),
+  share_space_subscription: Type.Optional(Type.Boolean()),
+  share_space_desktops: Type.Optional(Type.Boolean()),
+});
+
+const common = {
+  id: Type.String(),
+  user_name: Type.String(),
+  user_email: Type.String(),
+  user_phone: Type.String(),
+  active_type: Type.String(),
+  description: Type.String(),
+  total_desktops: Type.Integer(),
+  share_space_desktops: Type.Integer(),
+  is_pre_user: Type.Boolean(),
+  password_never_expired: Type.Boolean(),
+  enable_change_password: Type.Boolean(),
+  next_login_change_password: Type.Boolean(),
+  locked: Type.Boolean(),
+  disabled: Type.Boolean(),
+  share_space_subscription: Type.Boolean(),
+  group_names: Type.Array(Type.String()),
+};
+
+export const UserBody = Type.Object({
+  ...common,
+  sid: Type.String(),
+  account_expires: Type.String({ description: '"0" (never) or milliseconds since the epoch, as a string.' }),
+  account_expired: Type.Boolean(),
+});
+
+export const UserDetailBody = Type.Object({
+  ...common,
+  object_sid: Type.String(),
+  sam_account_name: Type.String(),
+  user_principal_name: Type.String(),
+  full_name: Type.String(),
+  distinguished_name: Type.String(),
+  account_type: Type.Integer(),
+  account_expires: Type.Integer({ description: '0 (never) or milliseconds since the epoch.' }),
+  user_expired: Type.Boolean(),
+  when_created: Type.String(),
+});
+
+export const ListUsersBody = Type.Object({ total_count: Type.Integer(), users: Type.Array(UserBody) });
+export const ShowUserBody = Type.Object({ user_detail: UserDetailBody });
+export const CreatedUserBody = Type.Object({ id: Type.String() });
+
+export type CreateUserWire = Static<typeof CreateUserRequest>;
+export type UserWire = Static<typeof UserBody>;
+export type UserDetailWire = Static<typeof UserDetailBody>;

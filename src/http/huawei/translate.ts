@@ -1,0 +1,145 @@
+/**
+ * Huawei wire <-> engine values. A Workspace user is a muster user:
+ * `user_name` -> username, `user_email` -> email, `user_phone` -> phone,
+ * `alias_name` -> displayName, `account_expires` -> expiresAt, `group_ids` ->
+ * groups; `description` and the two password flags live in
+ * `attributes.huawei`. `USER_ACTIVATE` (the default) creates the user pending
+ * and invites them by email; `ADMIN_ACTIVATE` needs a password and creates the
+ * user active.
+ */
+import type { BatchOutcome } from '../../domain/batch.ts';
+import { MusterError, type FieldProblem } from '../../domain/errors.ts';
+import type { User, UserDraft } from '../../domain/user.ts';
+import type { Group } from '../../engine/groups.ts';
+import { validationProblems } from '../errors.ts';
+import { compileBodyValidator } from '../validation.ts';
+import { CreateUserRequest, type CreateUserWire, type UserDetailWire, type UserWire } from './schemas.ts';
+
+interface HuaweiAttributes {
+  readonly description: string;
+  readonly active_type: 'USER_ACTIVATE' | 'ADMIN_ACTIVATE';
+  readonly enable_change_password: boolean;
+  readonly next_login_change_password: boolean;
+}
+
+const validateRequest = compileBodyValidator(CreateUserRequest);
+
+/** Engine field names back to Huawei's, for messages. */
+const WIRE_FIELDS: Record<string, string> = {
+  username: 'user_name',
+  email: 'user_email',
+  phone: 'user_phone',
+  displayName: 'alias_name',
+  expiresAt: 'account_expires',
+  groupIds: 'group_ids',
+  password: 'password',
+};
+
+function invalid(field: string, message: string): MusterError {
+  return new MusterError('request.invalid', `${field} ${message}.`, { field, problems: [{ field, message }] });
+}
+
+/** One CreateUserRequest: a draft, or why it cannot be one. */
+export function draftFromWire(item: unknown): { draft: UserDraft } | { rejected: MusterError } {
+  if (!validateRequest(item)) {
+    const problems = validationProblems(validateRequest.errors ?? [], 'body');
+    return { rejected: new MusterError('request.invalid', `${problems[0]!.field} ${problems[0]!.message}.`, { field: problems[0]!.field, problems }) };
+  }
+  const wire = item as CreateUserWire;
+  const activeType = wire.active_type ?? 'USER_ACTIVATE';
+  if (activeType === 'ADMIN_ACTIVATE' && !wire.password) return { rejected: invalid('password', 'is required for ADMIN_ACTIVATE') };
+  if (activeType === 'USER_ACTIVATE' && wire.password !== undefined) {
+    return { rejected: invalid('password', 'must not be given for USER_ACTIVATE: the user chooses it from the invitation') };
+  }
+  if (activeType === 'USER_ACTIVATE' && !wire.user_email) return { rejected: invalid('user_email', 'is required for USER_ACTIVATE: the invitation goes there') };
+  const attributes: HuaweiAttributes = {
+    description: wire.description ?? '',
+    active_type: activeType,
+    enable_change_password: wire.enable_change_password ?? true,
+    next_login_change_password: wire.next_login_change_password ?? true,
+  };
+  return {
+    draft: {
+      username: wire.user_name,
+      ...(wire.user_email !== undefined && { email: wire.user_email }),
+      ...(wire.user_phone !== undefined && { phone: wire.user_phone }),
+      ...(wire.alias_name !== undefined && { displayName: wire.alias_name }),
+      ...(wire.account_expires !== undefined && wire.account_expires !== '0' && { expiresAt: new Date(wire.account_expires) }),
+      ...(wire.group_ids !== undefined && { groupIds: wire.group_ids }),
+      ...(activeType === 'ADMIN_ACTIVATE' ? { password: wire.password!, status: 'active' as const } : { invite: true }),
+      attributes: { huawei: attributes },
+    },
+  };
+}
+
+const CONFLICTS = ['user.username_taken', 'user.email_taken', 'batch.duplicate_in_batch'];
+
+/** Every problem of a failed batch, as one Huawei error (its code from the kind of failure). */
+export function batchError(outcome: BatchOutcome): MusterError {
+  const failures = outcome.results.flatMap((r) => (r.status === 'failed' && r.error.code !== 'batch.aborted' ? [r] : []));
+  const problems: FieldProblem[] = failures.flatMap((f) => {
+    const listed = (f.error.details?.problems as FieldProblem[] | undefined) ?? [{ field: String(f.error.details?.field ?? ''), message: f.error.message }];
+    return listed.map((p) => ({ field: `users[${f.index}].${WIRE_FIELDS[p.field] ?? p.field}`, message: p.message }));
+  });
+  const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  // One code for the whole answer: "exists" or "no such group" when that is all that went wrong.
+  const all = (codes: readonly string[]) => failures.every((f) => codes.includes(f.error.code));
+  const kind = all(CONFLICTS) ? 'user.username_taken' : all(['group.not_found']) ? 'group.not_found' : 'request.invalid';
+  return new MusterError(kind, `Nothing was created. ${message}`, { problems });
+}
+
+const huawei = (user: User): HuaweiAttributes =>
+  (user.attributes.huawei as HuaweiAttributes | undefined) ?? {
+    description: '',
+    active_type: 'ADMIN_ACTIVATE',
+    enable_change_password: true,
+    next_login_change_password: true,
+  };
+
+function common(user: User, groups: readonly Group[]) {
+  const attributes = huawei(user);
+  return {
+    id: user.id,
+    user_name: user.username,
+    user_email: user.email ?? '',
+    user_phone: user.phone ?? '',
+    active_type: attributes.active_type,
+    description: attributes.description,
+    total_desktops: 0,
+    share_space_desktops: 0,
+    is_pre_user: user.status === 'pending',
+    password_never_expired: false,
+    enable_change_password: attributes.enable_change_password,
+    next_login_change_password: attributes.next_login_change_password,
+    locked: false,
+    disabled: user.status === 'disabled',
+    share_space_subscription: false,
+    group_names: groups.map((g) => g.name),
+  };
+}
+
+const expired = (user: User, now: Date) => user.expiresAt !== null && user.expiresAt.getTime() <= now.getTime();
+
+export function renderUser(user: User, groups: readonly Group[], now: Date): UserWire {
+  return {
+    ...common(user, groups),
+    sid: String(user.seq),
+    account_expires: user.expiresAt === null ? '0' : String(user.expiresAt.getTime()),
+    account_expired: expired(user, now),
+  };
+}
+
+export function renderUserDetail(user: User, groups: readonly Group[], now: Date): UserDetailWire {
+  return {
+    ...common(user, groups),
+    object_sid: String(user.seq),
+    sam_account_name: user.username,
+    user_principal_name: user.email ?? '',
+    full_name: user.displayName ?? '',
+    distinguished_name: '',
+    account_type: 0,
+    account_expires: user.expiresAt === null ? 0 : user.expiresAt.getTime(),
+    user_expired: expired(user, now),
+    when_created: user.createdAt.toISOString(),
+  };
+}
