@@ -210,6 +210,12 @@ for (const kind of STORE_KINDS) {
         assertHuaweiError(await signed('GET', `/v2/${PROJECT}/users`, undefined, asReader), 401, 'APIGW.0301');
       });
 
+      it('keeps tenants apart: another tenant\'s token finds no such project', async () => {
+        const other = await svc.newTenant();
+        const response = await svc.call('GET', `/v2/${PROJECT}/users`, { headers: { 'x-auth-token': other.adminKey } });
+        assertHuaweiError(response, 404, 'WKS.00170117');
+      });
+
       it('keeps the access-key secret encrypted at rest', async () => {
         const { rows } = await svc.db.query<{ secret: Uint8Array }>('SELECT secret FROM access_keys WHERE id = $1', [ak]);
         assert.ok(!Buffer.from(rows[0]!.secret).toString('latin1').includes(sk));
