@@ -32,6 +32,14 @@ describe('operations', () => {
       assert.ok(op.summary, `${route} has a summary`);
       assert.ok(op.responses && Object.keys(op.responses).length > 0, `${route} documents its responses`);
     }
+    for (const path of [
+      '/cloud/v1/registries/{project_id}/{region_id}/{registry_id}/users/batch',
+      '/cloud/v1/registries/{project_id}/{region_id}/{registry_id}/users',
+      '/v2/{project_id}/users/batch-create',
+      '/v2/{project_id}/users',
+    ]) {
+      assert.ok(spec.paths[path], `the OpenAPI document covers ${path}`);
+    }
     const createUser = spec.paths['/v1/directories/{directory}/users'].post;
     assert.ok(createUser.requestBody.content['application/json'].schema.properties.username);
     assert.equal(createUser.requestBody.content['application/json'].schema.additionalProperties, false);
