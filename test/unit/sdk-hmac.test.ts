@@ -1,10 +1,12 @@
 /** Huawei SDK-HMAC-SHA256: the request captured from the real SDK verifies; any change breaks it. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { canonicalRequest, parseSdkAuthorization, parseSdkDate, signature, stringToSign, verifySignature, type SignedRequest } from '../../src/http/auth/sdkHmac.ts';
 
+/** The project's shared folder sits beside the repository (also in CI). */
 const VECTOR_PATH = new URL('../../../shared/vectors/huawei-sdk-hmac-sha256.json', import.meta.url);
+if (!existsSync(VECTOR_PATH)) throw new Error(`${VECTOR_PATH.pathname} is missing: the shared/ folder must sit beside this repository`);
 const vector = JSON.parse(readFileSync(VECTOR_PATH, 'utf8')) as {
   ak: string;
   sk: string;
