@@ -40,6 +40,16 @@ export interface Config {
   readonly mail: MailConfig;
   readonly invitationTtlHours: number;
   readonly outbox: OutboxConfig;
+  readonly jwt: JwtConfig;
+}
+
+export interface JwtConfig {
+  /** Lifetime of tokens from POST /v1/tokens. */
+  readonly ttlSeconds: number;
+  /** The `aud` muster's tokens carry and every accepted token must carry. */
+  readonly audience: string;
+  /** An external issuer to trust as well: its JWKS URL and `iss`. */
+  readonly external: { readonly jwksUrl: string; readonly issuer: string } | undefined;
 }
 
 export interface MailConfig {
@@ -114,6 +124,12 @@ export function loadConfig(env: Env = process.env): Config {
 
   const smtpUrl = optional(env, 'SMTP_URL');
   if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL');
+  const jwksUrl = optional(env, 'JWT_EXTERNAL_JWKS_URL');
+  const externalIssuer = optional(env, 'JWT_EXTERNAL_ISSUER');
+  if ((jwksUrl === undefined) !== (externalIssuer === undefined)) {
+    throw new ConfigError(jwksUrl === undefined ? 'JWT_EXTERNAL_JWKS_URL' : 'JWT_EXTERNAL_ISSUER', 'must be set together with the other (JWT_EXTERNAL_JWKS_URL and JWT_EXTERNAL_ISSUER)');
+  }
+  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('JWT_EXTERNAL_JWKS_URL', 'must be an http(s) URL');
   const port = integer(env, 'PORT', 8080, 0, 65_535);
   const publicUrl = optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`;
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError('PUBLIC_URL', 'must be an http:// or https:// URL');
@@ -135,6 +151,11 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: publicUrl.replace(/\/+$/, ''),
     mail: { smtpUrl, from: optional(env, 'MAIL_FROM') ?? 'muster <no-reply@localhost>', templatesDir: optional(env, 'MAIL_TEMPLATES_DIR') },
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 168, 1, 24 * 365),
+    jwt: {
+      ttlSeconds: integer(env, 'JWT_TTL_SECONDS', 900, 30, 86_400),
+      audience: optional(env, 'JWT_AUDIENCE') ?? 'muster',
+      external: jwksUrl === undefined ? undefined : { jwksUrl, issuer: externalIssuer! },
+    },
     outbox: {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 3_600_000),
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),

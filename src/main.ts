@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createJwtAuthority } from './crypto/jwt.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
 import { createSealer } from './crypto/sealing.ts';
 import { SecretHasher } from './crypto/secrets.ts';
@@ -48,7 +49,7 @@ export async function composeEngine(
   config: Config,
   db: Database,
   notifyOutbox: () => void = () => {},
-): Promise<{ engine: Engine; release: () => Promise<void>; serverKeyOrigin: ServerKeyOrigin }> {
+): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
   const passwords = await createPasswordHasher(config.passwordHashThreads);
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
   const engine = createEngine({
@@ -70,7 +71,7 @@ export async function composeEngine(
       outboxLeaseMs: config.outbox.leaseMs,
     },
   });
-  return { engine, release: () => passwords.close(), serverKeyOrigin: origin };
+  return { engine, release: () => passwords.close(), serverKey, serverKeyOrigin: origin };
 }
 
 /** The domain of the From address (`muster <no-reply@example.com>` -> example.com), for Message-IDs. */
@@ -86,11 +87,18 @@ function messageIdDomain(from: string): string {
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
   let wakeDispatcher = () => {};
-  const { engine, release, serverKeyOrigin } = await composeEngine(config, db, () => wakeDispatcher());
+  const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(config, db, () => wakeDispatcher());
+  const jwt = await createJwtAuthority(serverKey, {
+    issuer: config.publicUrl,
+    audience: config.jwt.audience,
+    ttlSeconds: config.jwt.ttlSeconds,
+    ...(config.jwt.external && { external: config.jwt.external }),
+  });
   const files = config.mail.smtpUrl === undefined ? fileTransport(join(config.dataDir, 'mail'), config.mail.from) : undefined;
   const transport = files ?? smtpTransport(config.mail.smtpUrl!, config.mail.from);
   const app = await buildApp({
     engine,
+    jwt,
     mailFolder: files,
     bodyLimitBytes: config.bodyLimitBytes,
     batchMaxItems: config.batchMaxItems,

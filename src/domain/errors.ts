@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   'directory.not_empty': { status: 409, message: 'The directory still has users; pass force=true to delete them with it.', description: 'Deleting a directory that has users requires `force=true`.' },
   'api_key.not_found': { status: 404, message: 'No such API key.', description: 'No key with this id or prefix exists in the tenant.' },
   'access_key.not_found': { status: 404, message: 'No such access key.', description: 'No access key (AK) with this id exists in the tenant.' },
+  'auth.invalid_token': { status: 401, message: 'The bearer token is not valid.', description: 'A JWT that is malformed, expired, not yet valid, for another audience, or not signed by a trusted issuer; the message says which.' },
   'auth.signature_invalid': { status: 401, message: 'The request signature does not match.', description: 'SDK-HMAC-SHA256: the signature is not the one the access key\'s secret makes for this request.' },
   'auth.signature_expired': { status: 401, message: 'The request was signed more than 15 minutes from now.', description: 'SDK-HMAC-SHA256: X-Sdk-Date is missing, malformed, or more than 15 minutes off the server\'s clock.' },
 

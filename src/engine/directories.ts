@@ -24,6 +24,10 @@ export function directoryService(ctx: EngineContext) {
 
     getDirectory: (tenantId: string, ref: string): Promise<Directory> => resolveDirectory(ctx.db, tenantId, ref),
 
+    /** The directory with this name, created on first use (dialects whose accounts map to one directory). */
+    ensureDirectory: (tenantId: string, name: string): Promise<Directory> =>
+      repo.ensureDirectory(ctx.db, tenantId, { id: newId(), name: validateDirectoryName(name) }),
+
     listDirectories: (tenantId: string): Promise<Directory[]> => repo.listDirectories(ctx.db, tenantId),
 
     /**

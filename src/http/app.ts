@@ -11,10 +11,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ERROR_CODES, MusterError } from '../domain/errors.ts';
 import type { LogLevel } from '../config.ts';
+import type { JwtAuthority } from '../crypto/jwt.ts';
 import type { Engine } from '../engine/engine.ts';
 import { classifyError } from './errors.ts';
 import { gcorePlugin } from './gcore/index.ts';
 import { huaweiPlugin } from './huawei/index.ts';
+import { alloyPlugin } from './alloy/index.ts';
+import { royaltiPlugin } from './royalti/index.ts';
 import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
 import type { MailFolder } from '../mail/transport.ts';
@@ -23,6 +26,8 @@ import { validatorCompiler } from './validation.ts';
 
 export interface AppOptions {
   readonly engine: Engine;
+  /** Issues and checks JWTs (POST /v1/tokens, /.well-known/jwks.json, the Royalti dialect). */
+  readonly jwt: JwtAuthority;
   /** The .eml files, when mail is written locally (no SMTP). */
   readonly mailFolder: MailFolder | undefined;
   readonly bodyLimitBytes: number;
@@ -123,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' },
           gcoreApiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Gcore dialect: `APIKey <muster API key>` (scheme in any letter case).' },
           huaweiToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Huawei dialect: a muster API key.' },
+          royaltiJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Royalti dialect: a JWT from POST /v1/tokens (or a trusted external issuer).' },
           huaweiSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Huawei dialect: `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=..., Signature=...` with X-Sdk-Date, by a muster access key (POST /v1/access-keys).' },
         },
       },
@@ -132,6 +138,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/.well-known/jwks.json',
+    { schema: { tags: ['operations'], summary: 'The public keys that sign muster\'s tokens (JWKS)', security: [] } },
+    async () => options.jwt.jwks(),
+  );
   app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the process answers', security: [] } }, async () => ({
     status: 'ok',
   }));
@@ -144,9 +155,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
-  await app.register(nativePlugin(options.engine, options.mailFolder), { prefix: '/v1' });
+  await app.register(nativePlugin(options.engine, options.jwt, options.mailFolder), { prefix: '/v1' });
   await app.register(invitePagePlugin(options.engine));
   await app.register(gcorePlugin(options.engine, new URL(options.publicUrl).host), { prefix: '/cloud/v1/registries' });
   await app.register(huaweiPlugin(options.engine), { prefix: '/v2' });
+  await app.register(alloyPlugin(options.engine), { prefix: '/users' });
+  await app.register(royaltiPlugin(options.engine, options.jwt), { prefix: '/user' });
   return app;
 }

@@ -26,6 +26,7 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'GET /v1/api-keys': { expect: 'own_data_only' },
   'POST /v1/api-keys/{keyId}/revoke': { expect: 'not_found' },
   'POST /v1/access-keys': { body: { name: 'intruder', scopes: ['admin'] }, expect: 'own_data_only' },
+  'POST /v1/tokens': { expect: 'own_data_only' },
   'POST /v1/directories/{directory}/groups': { body: { name: 'intruders' }, expect: 'not_found' },
   'GET /v1/directories/{directory}/groups': { expect: 'not_found' },
   'DELETE /v1/directories/{directory}/groups/{groupId}': { expect: 'not_found' },

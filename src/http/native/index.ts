@@ -7,6 +7,8 @@ import type { Engine } from '../../engine/engine.ts';
 import { useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { apiKeyRoutes } from './apiKeys.ts';
 import { batchRoutes } from './batch.ts';
+import { tokenRoutes } from './tokens.ts';
+import type { JwtAuthority } from '../../crypto/jwt.ts';
 import { groupRoutes } from './groups.ts';
 import { invitationRoutes } from './invitations.ts';
 import { outboxRoutes } from './outbox.ts';
@@ -14,13 +16,14 @@ import type { MailFolder } from '../../mail/transport.ts';
 import { directoryRoutes } from './directories.ts';
 import { userRoutes } from './users.ts';
 
-export function nativePlugin(engine: Engine, mailFolder: MailFolder | undefined) {
+export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
   return async function native(app: FastifyInstance): Promise<void> {
     useApiKeyAuth(app, engine);
     directoryRoutes(app, engine);
     userRoutes(app, engine);
     batchRoutes(app, engine);
     apiKeyRoutes(app, engine);
+    tokenRoutes(app, jwt);
     invitationRoutes(app, engine);
     groupRoutes(app, engine);
     outboxRoutes(app, engine, mailFolder);
