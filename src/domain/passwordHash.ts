@@ -9,9 +9,6 @@
  * cost minutes of CPU or gigabytes of memory.
  */
 
-export const IMPORTED_HASH_SCHEMES = ['argon2id', 'argon2i', 'scrypt', 'pbkdf2-sha256', 'bcrypt'] as const;
-export type ImportedHashScheme = (typeof IMPORTED_HASH_SCHEMES)[number];
-
 export const SUPPORTED_HASH_FORMATS =
   'argon2id or argon2i ($argon2id$v=19$m=..,t=..,p=..$salt$hash), scrypt ($scrypt$ln=..,r=..,p=..$salt$hash), ' +
   'pbkdf2-sha256 ($pbkdf2-sha256$i=..$salt$hash), bcrypt ($2a$, $2b$, $2y$)';

@@ -37,6 +37,11 @@ describe('operations', () => {
       '/cloud/v1/registries/{project_id}/{region_id}/{registry_id}/users',
       '/v2/{project_id}/users/batch-create',
       '/v2/{project_id}/users',
+      '/users/batch',
+      '/users/{userId}',
+      '/user/bulk',
+      '/v1/tokens',
+      '/.well-known/jwks.json',
     ]) {
       assert.ok(spec.paths[path], `the OpenAPI document covers ${path}`);
     }

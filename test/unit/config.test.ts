@@ -34,6 +34,11 @@ describe('loadConfig', () => {
     assert.equal(failingVariable({ MUSTER_SERVER_KEY: 'c2hvcnQ=' }), 'MUSTER_SERVER_KEY');
     assert.equal(failingVariable({ BODY_LIMIT_BYTES: '-1' }), 'BODY_LIMIT_BYTES');
     assert.equal(failingVariable({ PASSWORD_HASH_THREADS: '1.5' }), 'PASSWORD_HASH_THREADS');
+    assert.equal(failingVariable({ SMTP_URL: 'http://mail' }), 'SMTP_URL');
+    assert.equal(failingVariable({ PUBLIC_URL: 'muster.example' }), 'PUBLIC_URL');
+    assert.equal(failingVariable({ JWT_EXTERNAL_JWKS_URL: 'https://idp.example/jwks' }), 'JWT_EXTERNAL_ISSUER');
+    assert.equal(failingVariable({ JWT_EXTERNAL_ISSUER: 'https://idp.example' }), 'JWT_EXTERNAL_JWKS_URL');
+    assert.equal(failingVariable({ OUTBOX_MAX_ATTEMPTS: '0' }), 'OUTBOX_MAX_ATTEMPTS');
   });
 
   it('reads the values it is given', () => {
