@@ -6,14 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ERROR_CODES, MusterError } from '../domain/errors.ts';
 import type { LogLevel } from '../config.ts';
 import type { JwtAuthority } from '../crypto/jwt.ts';
 import type { Engine } from '../engine/engine.ts';
-import { classifyError } from './errors.ts';
+import { useErrorShape } from './errors.ts';
 import { gcorePlugin } from './gcore/index.ts';
 import { huaweiPlugin } from './huawei/index.ts';
 import { alloyPlugin } from './alloy/index.ts';
@@ -99,14 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  app.setErrorHandler((error, request: FastifyRequest, reply: FastifyReply) => {
-    const { error: registered, unexpected } = classifyError(error, options.bodyLimitBytes);
-    if (unexpected) request.log.error({ err: error }, 'unexpected error');
-    return reply.code(registered.status).send(renderError(registered));
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(renderError(new MusterError('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`))),
-  );
+  useErrorShape(app, (reply, error) => reply.code(error.status).send(renderError(error)));
 
   await app.register(swagger, {
     openapi: {

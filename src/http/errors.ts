@@ -4,7 +4,7 @@
  * schema violations, oversize bodies, wrong content types) get their own codes;
  * anything unknown becomes `internal` and is logged, never shown.
  */
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isMusterError, MusterError, type FieldProblem } from '../domain/errors.ts';
 import { databaseErrorInfo } from '../store/ports.ts';
 
@@ -79,4 +79,18 @@ export function classifyError(error: unknown, bodyLimitBytes: number): { error: 
     return { error: new MusterError('request.malformed_json'), unexpected: false };
   }
   return { error: new MusterError('internal'), unexpected: true };
+}
+
+/**
+ * Gives a dialect plugin (or the root) its error and not-found answers: every
+ * failure is classified into a registered error, unexpected ones are logged
+ * with the request id, and `respond` renders it in the dialect's shape.
+ */
+export function useErrorShape(app: FastifyInstance, respond: (reply: FastifyReply, error: MusterError) => FastifyReply): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
+    if (unexpected) request.log.error({ err: error }, 'unexpected error');
+    return respond(reply, registered);
+  });
+  app.setNotFoundHandler((request, reply) => respond(reply, new MusterError('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)));
 }

@@ -14,7 +14,7 @@ import { isUuid } from '../../domain/directory.ts';
 import type { User } from '../../domain/user.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { principalOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
-import { classifyError } from '../errors.ts';
+import { useErrorShape } from '../errors.ts';
 
 export const ALLOY_DIRECTORY = 'alloy';
 export const ALLOY_API_VERSION = '2025-09';
@@ -41,12 +41,7 @@ type Submitted = Record<string, unknown>;
 
 export function alloyPlugin(engine: Engine) {
   return async function alloy(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler((error, request, reply) => {
-      const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
-      if (unexpected) request.log.error({ err: error }, 'unexpected error');
-      return sendError(reply, registered);
-    });
-    app.setNotFoundHandler((request, reply) => sendError(reply, new MusterError('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)));
+    useErrorShape(app, sendError);
     useApiKeyAuth(app, engine, 'Bearer');
     app.addHook('onRequest', async (request) => {
       const version = request.headers['x-api-version'];

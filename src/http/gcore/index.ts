@@ -17,7 +17,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
 import type { RegistryScope } from '../../engine/registries.ts';
 import { principalOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
-import { classifyError } from '../errors.ts';
+import { useErrorShape } from '../errors.ts';
 import { renderGcoreError } from './errors.ts';
 import {
   BatchCreateBody,
@@ -52,12 +52,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
       if (body === '') done(null, undefined);
       else void json(request, body as string, done); // the default parser answers through done()
     });
-    app.setErrorHandler((error, request, reply) => {
-      const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
-      if (unexpected) request.log.error({ err: error }, 'unexpected error');
-      return send(reply, renderGcoreError(registered));
-    });
-    app.setNotFoundHandler((request, reply) => send(reply, renderGcoreError(new MusterError('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`))));
+    useErrorShape(app, (reply, error) => send(reply, renderGcoreError(error)));
     useApiKeyAuth(app, engine, 'APIKey');
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();

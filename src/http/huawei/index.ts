@@ -14,7 +14,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
 import { principalOf } from '../auth/apiKeyAuth.ts';
 import { useHuaweiAuth } from '../auth/huaweiAuth.ts';
-import { classifyError } from '../errors.ts';
+import { useErrorShape } from '../errors.ts';
 import { renderHuaweiError } from './errors.ts';
 import { BatchCreateBody, CreatedUserBody, CreateUserRequest, HuaweiError, ListQuery, ListUsersBody, ProjectParams, ShowUserBody, UserParams } from './schemas.ts';
 import { batchError, draftFromWire, renderUser, renderUserDetail } from './translate.ts';
@@ -27,12 +27,7 @@ const UNSUPPORTED_FILTERS = ['description', 'active_type', 'group_name'] as cons
 
 export function huaweiPlugin(engine: Engine) {
   return async function huawei(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler((error, request, reply) => {
-      const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
-      if (unexpected) request.log.error({ err: error }, 'unexpected error');
-      return send(reply, renderHuaweiError(registered));
-    });
-    app.setNotFoundHandler((request, reply) => send(reply, renderHuaweiError(new MusterError('route.not_found', `No API ${request.method} ${request.url.split('?')[0]}.`))));
+    useErrorShape(app, (reply, error) => send(reply, renderHuaweiError(error)));
     useHuaweiAuth(app, engine);
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();

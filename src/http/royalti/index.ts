@@ -16,7 +16,7 @@ import type { UserDraft } from '../../domain/user.ts';
 import { InvalidTokenError, type JwtAuthority } from '../../crypto/jwt.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { credentialFromHeader } from '../auth/bearer.ts';
-import { classifyError } from '../errors.ts';
+import { useErrorShape } from '../errors.ts';
 
 export const ROYALTI_DIRECTORY = 'royalti';
 
@@ -115,12 +115,7 @@ function errorLine(result: Extract<ItemResult, { status: 'failed' }>, user: Roya
 
 export function royaltiPlugin(engine: Engine, jwt: JwtAuthority) {
   return async function royalti(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler((error, request, reply) => {
-      const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
-      if (unexpected) request.log.error({ err: error }, 'unexpected error');
-      return sendError(reply, registered);
-    });
-    app.setNotFoundHandler((request, reply) => sendError(reply, new MusterError('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)));
+    useErrorShape(app, sendError);
     if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
     app.addHook('onRequest', async (request) => {
       const token = credentialFromHeader(request.headers.authorization, 'Bearer');
