@@ -274,6 +274,26 @@ for (const kind of STORE_KINDS) {
       });
     });
 
+    describe('groups', () => {
+      it('adds users to existing groups, and fails an item naming a group that does not exist', async () => {
+        const dir = await directory();
+        const group = await svc.call('POST', `/v1/directories/${dir}/groups`, { key, body: { name: 'ops', description: 'operators' } });
+        assert.equal(group.status, 201);
+        assert.equal((await svc.call('POST', `/v1/directories/${dir}/groups`, { key, body: { name: 'ops' } })).body.error.code, 'group.name_taken');
+        const response = await batch(dir, {
+          mode: 'partial',
+          users: [{ username: 'member', groupIds: [group.body.id] }, { username: 'orphan', groupIds: ['01a208ae-33c0-7000-a5ba-f37ffafbae70'] }],
+        });
+        assert.deepEqual(results(response).map((r) => r.status + (r.error ? `:${r.error.code}` : '')), ['created', 'failed:group.not_found']);
+        const { rows } = await svc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM group_members WHERE group_id = $1', [group.body.id]);
+        assert.equal(rows[0]!.n, 1);
+        assert.deepEqual((await svc.call('GET', `/v1/directories/${dir}/groups`, { key })).body.groups.map((g: { name: string }) => g.name), ['ops']);
+        assert.equal((await svc.call('DELETE', `/v1/directories/${dir}/groups/${group.body.id}`, { key })).status, 204);
+        assert.deepEqual(await usernames(dir), ['member'], 'deleting a group keeps its users');
+        assert.equal((await svc.call('DELETE', `/v1/directories/${dir}/groups/${group.body.id}`, { key })).body.error.code, 'group.not_found');
+      });
+    });
+
     describe('concurrency', () => {
       it('two partial batches racing for the same usernames: no duplicates, every item accounted for', async () => {
         const dir = await directory();
