@@ -1,16 +1,20 @@
 /**
  * A real SMTP server on loopback (the smtp-server package) that records what it
  * accepts and can refuse mail on demand, for mail tests. It requires AUTH, so
- * the tests also show that SMTP_URL credentials work. (TLS is not exercised
- * here: that would need a certificate the test cannot get signed.)
+ * the tests also show that SMTP_URL credentials work. With `tls`, it speaks
+ * implicit TLS (smtps) or offers STARTTLS with a certificate generated here;
+ * being self-signed, the URL it gives tells the client not to verify it.
  */
 import { once } from 'node:events';
+import { generate } from 'selfsigned';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
   readonly messageId: string;
   readonly to: string;
   readonly raw: string;
+  /** Whether the session was encrypted (TLS) when the message came. */
+  readonly secure: boolean;
 }
 
 export interface TestSmtp {
@@ -31,15 +35,17 @@ export interface TestSmtp {
 const USER = 'muster';
 const PASSWORD = 'smtp-test-password';
 
-export async function startTestSmtp(): Promise<TestSmtp> {
+export async function startTestSmtp(options: { tls?: 'implicit' | 'starttls' } = {}): Promise<TestSmtp> {
+  const pems = options.tls ? await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048, algorithm: 'sha256' }) : undefined;
   const received: ReceivedMail[] = [];
   let toRefuse = 0;
   let refuseCode = 451;
   let refused = 0;
   let delay = 0;
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
+    ...(pems ? { key: pems.private, cert: pems.cert, secure: options.tls === 'implicit' } : { disabledCommands: ['STARTTLS'] }),
+    // With TLS, AUTH is accepted only on the encrypted connection.
+    allowInsecureAuth: !pems,
     logger: false,
     onAuth(auth, _session, callback) {
       if (auth.username === USER && auth.password === PASSWORD) callback(null, { user: USER });
@@ -58,7 +64,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
           }
           const raw = Buffer.concat(chunks).toString('utf8');
           const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? '';
-          received.push({ messageId, to: session.envelope.rcptTo.map((r) => r.address).join(','), raw });
+          received.push({ messageId, to: session.envelope.rcptTo.map((r) => r.address).join(','), raw, secure: session.secure });
           callback();
         }, delay);
       });
@@ -69,8 +75,9 @@ export async function startTestSmtp(): Promise<TestSmtp> {
   server.listen(0, '127.0.0.1');
   await once(server.server, 'listening');
   const { port } = server.server.address() as { port: number };
+  const scheme = options.tls === 'implicit' ? 'smtps' : 'smtp';
   return {
-    url: `smtp://${USER}:${PASSWORD}@127.0.0.1:${port}`,
+    url: `${scheme}://${USER}:${PASSWORD}@127.0.0.1:${port}${pems ? '?tls.rejectUnauthorized=false' : ''}`,
     received,
     refuse(count, code = 451) {
       toRefuse = count;

@@ -273,6 +273,25 @@ for (const kind of STORE_KINDS) {
   });
 }
 
+describe('invitations over encrypted SMTP', () => {
+  for (const tls of ['implicit', 'starttls'] as const) {
+    it(`delivers over ${tls === 'implicit' ? 'smtps:// (implicit TLS)' : 'STARTTLS'}, authenticating on the encrypted connection`, async () => {
+      const smtp = await startTestSmtp({ tls });
+      const svc = await startTestService('embedded', { SMTP_URL: smtp.url, ...FAST_OUTBOX });
+      try {
+        const { adminKey } = await svc.newTenant();
+        await svc.call('POST', '/v1/directories/default/users', { key: adminKey, body: { username: 'tls', email: `tls-${tls}@example.com`, invite: {} } });
+        await smtp.waitFor((received) => received.length === 1);
+        assert.equal(smtp.received[0]!.to, `tls-${tls}@example.com`);
+        assert.equal(smtp.received[0]!.secure, true);
+      } finally {
+        await svc.close();
+        await smtp.close();
+      }
+    });
+  }
+});
+
 describe('invitations without SMTP (the embedded default)', () => {
   let svc: TestService;
   let key: string;
