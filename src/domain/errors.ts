@@ -62,7 +62,6 @@ export const ERROR_CODES = {
   'batch.too_large': { status: 413, message: 'The batch has more users than the limit.', description: 'A batch holds at most `details.limit` users (configurable, default 1000).' },
   'batch.duplicate_in_batch': { status: 409, message: 'The same username or email appears earlier in this batch.', description: 'Per item: repeats a username or email of an earlier item (`details.firstIndex` names it); checked before any I/O.' },
   'batch.aborted': { status: 422, message: 'Not written: the atomic batch failed at other items.', description: 'Per item, atomic mode: this item is valid, but nothing was written because other items failed.' },
-  'batch.rejected': { status: 422, message: 'The atomic batch was not written because some items failed; see each result.', description: 'Atomic mode: at least one item failed, so nothing was written. Each result gives the verdict of its item.' },
 
   // Idempotency
   'idempotency.invalid_key': { status: 400, message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },

@@ -45,15 +45,18 @@ export function validationProblems(issues: readonly AjvIssue[], part: string | u
   return issues.map((issue) => ({ field: fieldOf(issue, part), message: describe(issue) }));
 }
 
+/** `request.invalid` naming every problem (the first in the message). */
+export function invalidRequest(problems: readonly FieldProblem[]): MusterError {
+  const first = problems[0];
+  return new MusterError('request.invalid', first ? `${first.field} ${first.message}.` : undefined, { field: first?.field, problems });
+}
+
 /** The registered error for any thrown value, plus whether it is unexpected (to be logged as such). */
 export function classifyError(error: unknown, bodyLimitBytes: number): { error: MusterError; unexpected: boolean } {
   if (isMusterError(error)) return { error, unexpected: false };
   const fastifyError = error as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (Array.isArray(fastifyError.validation)) {
-    const problems = validationProblems(fastifyError.validation, fastifyError.validationContext);
-    const first = problems[0];
-    const message = first ? `${first.field} ${first.message}.` : undefined;
-    return { error: new MusterError('request.invalid', message, { field: first?.field, problems }), unexpected: false };
+    return { error: invalidRequest(validationProblems(fastifyError.validation, fastifyError.validationContext)), unexpected: false };
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -53,14 +53,14 @@ export async function sendIdempotent(
   work: (recorder: IdempotencyRecorder | undefined) => Promise<StoredResponse>,
 ): Promise<FastifyReply> {
   const header = request.headers[IDEMPOTENCY_HEADER];
-  if (header === undefined) return send(reply, await work(undefined));
+  if (header === undefined) return sendStored(reply, await work(undefined));
   const key = Array.isArray(header) ? header[0]! : header;
   if (!KEY_SHAPE.test(key)) throw new MusterError('idempotency.invalid_key');
 
   const claim = await engine.idempotency.claim(tenantId, key, fingerprint(request));
   if (claim.kind === 'mismatch') throw new MusterError('idempotency.key_reused');
   if (claim.kind === 'running') throw new MusterError('idempotency.in_progress');
-  if (claim.kind === 'replay') return send(reply.header(REPLAY_HEADER, 'true'), claim.response);
+  if (claim.kind === 'replay') return sendStored(reply.header(REPLAY_HEADER, 'true'), claim.response);
 
   let recorded = false;
   const recorder: IdempotencyRecorder = {
@@ -81,10 +81,11 @@ export async function sendIdempotent(
     response = renderError(error);
   }
   if (!recorded) await engine.idempotency.complete(undefined, tenantId, key, response);
-  return send(reply, response);
+  return sendStored(reply, response);
 }
 
-function send(reply: FastifyReply, response: StoredResponse): FastifyReply {
+/** Sends a response as recorded: status, headers, body. */
+export function sendStored(reply: FastifyReply, response: StoredResponse): FastifyReply {
   return reply
     .code(response.status)
     .headers(response.headers ?? {})

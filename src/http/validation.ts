@@ -7,6 +7,8 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import type { MusterError } from '../domain/errors.ts';
+import { invalidRequest, validationProblems } from './errors.ts';
 
 // ajv-formats is CommonJS; its callable export is the module itself.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -30,4 +32,14 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
     const ajv = httpPart === 'body' ? strict : coercing;
     return ajv.compile(schema as object);
   };
+}
+
+/**
+ * For batches whose items are validated one by one: a function that gives an
+ * item checked against `schema` (defaults applied), or the `request.invalid`
+ * error naming every problem, so one bad item fails alone.
+ */
+export function compileItemValidator<T>(schema: object): (item: unknown) => { value: T } | { rejected: MusterError } {
+  const validate = strict.compile(schema);
+  return (item) => (validate(item) ? { value: item as T } : { rejected: invalidRequest(validationProblems(validate.errors ?? [], 'body')) });
 }

@@ -9,15 +9,15 @@
  * integer ids; `{count, results}` lists with limit/offset; errors in Gcore's
  * shape, identical for identical retries.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
-import type { StoredResponse } from '../../engine/idempotency.ts';
 import type { RegistryScope } from '../../engine/registries.ts';
 import { principalOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { useErrorShape } from '../errors.ts';
+import { sendStored } from '../idempotency.ts';
 import { renderGcoreError } from './errors.ts';
 import {
   BatchCreateBody,
@@ -40,7 +40,6 @@ import {
 import { batchItemFromWire, draftFromWire, expiryFor, renderBatch, renderRegistry, renderUser } from './translate.ts';
 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, GcoreError]));
-const send = (reply: FastifyReply, response: StoredResponse) => reply.code(response.status).headers(response.headers ?? {}).send(response.body);
 
 export function gcorePlugin(engine: Engine, registryHost: string) {
   return async function gcore(app: FastifyInstance): Promise<void> {
@@ -52,7 +51,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
       if (body === '') done(null, undefined);
       else void json(request, body as string, done); // the default parser answers through done()
     });
-    useErrorShape(app, (reply, error) => send(reply, renderGcoreError(error)));
+    useErrorShape(app, (reply, error) => sendStored(reply, renderGcoreError(error)));
     useApiKeyAuth(app, engine, 'APIKey');
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -155,7 +154,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         const outcome = await engine.provisioning.createUsers(tenantId, registry.directoryId, items, { mode: 'atomic', onConflict: 'fail', dryRun: false });
         const answer = renderBatch(outcome, request.body.users);
         if (answer instanceof MusterError) throw answer;
-        return send(reply, answer);
+        return sendStored(reply, answer);
       },
     );
 

@@ -9,8 +9,7 @@ import { MusterError } from '../../domain/errors.ts';
 import type { User, UserDraft } from '../../domain/user.ts';
 import type { Registry } from '../../engine/registries.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
-import { validationProblems } from '../errors.ts';
-import { compileBodyValidator } from '../validation.ts';
+import { compileItemValidator } from '../validation.ts';
 import { UserCreateBody, type RegistryUserWire, type RegistryWire, type UserCreateWire } from './schemas.ts';
 
 /**
@@ -68,13 +67,12 @@ export function renderRegistry(registry: Registry, registryHost: string): Regist
   };
 }
 
-const validateItem = compileBodyValidator(UserCreateBody);
+const validateItem = compileItemValidator<UserCreateWire>(UserCreateBody);
 
 /** A batch item: validated against the single-create schema (defaults applied), then a draft. */
 export function batchItemFromWire(item: unknown): { draft: UserDraft } | { rejected: MusterError } {
-  if (validateItem(item)) return { draft: draftFromWire(item as UserCreateWire) };
-  const problems = validationProblems(validateItem.errors ?? [], 'body');
-  return { rejected: new MusterError('request.invalid', `${problems[0]!.field} ${problems[0]!.message}.`, { field: problems[0]!.field, problems }) };
+  const checked = validateItem(item);
+  return 'value' in checked ? { draft: draftFromWire(checked.value) } : checked;
 }
 
 /** Codes that make an all-or-nothing Gcore batch a 409 rather than a 400. */

@@ -6,28 +6,27 @@
  * SDK-HMAC-SHA256 with a muster access key. Decisions where the seed is silent
  * are in docs/dialects/huawei.md.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
-import type { StoredResponse } from '../../engine/idempotency.ts';
 import { principalOf } from '../auth/apiKeyAuth.ts';
 import { useHuaweiAuth } from '../auth/huaweiAuth.ts';
 import { useErrorShape } from '../errors.ts';
+import { sendStored } from '../idempotency.ts';
 import { renderHuaweiError } from './errors.ts';
 import { BatchCreateBody, CreatedUserBody, CreateUserRequest, HuaweiError, ListQuery, ListUsersBody, ProjectParams, ShowUserBody, UserParams } from './schemas.ts';
 import { batchError, draftFromWire, renderUser, renderUserDetail } from './translate.ts';
 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, HuaweiError]));
-const send = (reply: FastifyReply, response: StoredResponse) => reply.code(response.status).send(response.body);
 const ATOMIC = { mode: 'atomic', onConflict: 'fail', dryRun: false } as const;
 /** List filters muster does not implement: refused rather than silently ignored. */
 const UNSUPPORTED_FILTERS = ['description', 'active_type', 'group_name'] as const;
 
 export function huaweiPlugin(engine: Engine) {
   return async function huawei(app: FastifyInstance): Promise<void> {
-    useErrorShape(app, (reply, error) => send(reply, renderHuaweiError(error)));
+    useErrorShape(app, (reply, error) => sendStored(reply, renderHuaweiError(error)));
     useHuaweiAuth(app, engine);
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -11,8 +11,7 @@ import type { BatchOutcome } from '../../domain/batch.ts';
 import { MusterError, type FieldProblem } from '../../domain/errors.ts';
 import type { User, UserDraft } from '../../domain/user.ts';
 import type { Group } from '../../engine/groups.ts';
-import { validationProblems } from '../errors.ts';
-import { compileBodyValidator } from '../validation.ts';
+import { compileItemValidator } from '../validation.ts';
 import { CreateUserRequest, type CreateUserWire, type UserDetailWire, type UserWire } from './schemas.ts';
 
 interface HuaweiAttributes {
@@ -22,7 +21,7 @@ interface HuaweiAttributes {
   readonly next_login_change_password: boolean;
 }
 
-const validateRequest = compileBodyValidator(CreateUserRequest);
+const validateRequest = compileItemValidator<CreateUserWire>(CreateUserRequest);
 
 /** Engine field names back to Huawei's, for messages. */
 const WIRE_FIELDS: Record<string, string> = {
@@ -41,11 +40,9 @@ function invalid(field: string, message: string): MusterError {
 
 /** One CreateUserRequest: a draft, or why it cannot be one. */
 export function draftFromWire(item: unknown): { draft: UserDraft } | { rejected: MusterError } {
-  if (!validateRequest(item)) {
-    const problems = validationProblems(validateRequest.errors ?? [], 'body');
-    return { rejected: new MusterError('request.invalid', `${problems[0]!.field} ${problems[0]!.message}.`, { field: problems[0]!.field, problems }) };
-  }
-  const wire = item as CreateUserWire;
+  const checked = validateRequest(item);
+  if ('rejected' in checked) return checked;
+  const wire = checked.value;
   const activeType = wire.active_type ?? 'USER_ACTIVATE';
   if (activeType === 'ADMIN_ACTIVATE' && !wire.password) return { rejected: invalid('password', 'is required for ADMIN_ACTIVATE') };
   if (activeType === 'USER_ACTIVATE' && wire.password !== undefined) {

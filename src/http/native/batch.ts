@@ -30,8 +30,8 @@ export function batchRoutes(app: FastifyInstance, engine: Engine): void {
         summary: 'Create users in a batch',
         description:
           'Creates up to BATCH_MAX_ITEMS users (default 1000) in one transaction, with one result per item in input order. ' +
-          '200 when the batch was processed (see `summary`); 422 `batch.rejected` semantics when an atomic batch failed: nothing written, ' +
-          'every item has its verdict. Send `Idempotency-Key` to make retries safe: the first response is replayed ' +
+          '200 when the batch was processed (see `summary`); 422 with the same body when an atomic batch failed: nothing written, ' +
+          'every item has its verdict (valid ones `batch.aborted`). Send `Idempotency-Key` to make retries safe: the first response is replayed ' +
           '(with `Idempotent-Replayed: true`), a different body with the same key is a 422, a concurrent one a 409.',
         params: DirectoryParams,
         headers: IdempotencyHeaders,

@@ -1,14 +1,12 @@
 /** Native wire <-> engine values for user creation: shared by the single and batch routes. */
 import type { Static } from 'typebox';
 import type { BatchOutcome, ItemResult } from '../../domain/batch.ts';
-import { MusterError } from '../../domain/errors.ts';
+import type { MusterError } from '../../domain/errors.ts';
 import type { UserDraft } from '../../domain/user.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
-import { validationProblems } from '../errors.ts';
-import { compileBodyValidator } from '../validation.ts';
+import { compileItemValidator } from '../validation.ts';
 import { renderError, renderUser } from './render.ts';
-import type { BatchResultBody, UserCreateBody } from './schemas.ts';
-import { UserCreateBody as UserCreateSchema } from './schemas.ts';
+import { UserCreateBody, type BatchResultBody } from './schemas.ts';
 
 type UserCreateWire = Static<typeof UserCreateBody>;
 
@@ -17,14 +15,12 @@ export function draftFromWire(body: UserCreateWire): UserDraft {
   return { ...rest, ...(expiresAt !== undefined && { expiresAt: expiresAt === null ? null : new Date(expiresAt) }) };
 }
 
-const validateItem = compileBodyValidator(UserCreateSchema);
+const validateItem = compileItemValidator<UserCreateWire>(UserCreateBody);
 
 /** A batch item from the wire: a draft, or the schema problems that keep it from being one. */
 export function batchItemFromWire(item: unknown): { draft: UserDraft } | { rejected: MusterError } {
-  if (validateItem(item)) return { draft: draftFromWire(item as UserCreateWire) };
-  const problems = validationProblems(validateItem.errors ?? [], 'body');
-  const first = problems[0]!;
-  return { rejected: new MusterError('request.invalid', `${first.field} ${first.message}.`, { field: first.field, problems }) };
+  const checked = validateItem(item);
+  return 'value' in checked ? { draft: draftFromWire(checked.value) } : checked;
 }
 
 type ResultWire = Static<typeof BatchResultBody>['results'][number];
