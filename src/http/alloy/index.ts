@@ -8,36 +8,22 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/directory.ts';
 import type { User } from '../../domain/user.ts';
+import { ALLOY_API_VERSION, ALLOY_BATCH_LIMIT, ALLOY_DIRECTORY, AlloyUser, Empty, Message, UserInput, UserParams, UserUpdate, VersionHeaders, type AlloyUserWire } from './schemas.ts';
+import { batchAnswer, batchItemFromWire, renderUser } from './translate.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { principalOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { useErrorShape } from '../errors.ts';
 
-export const ALLOY_DIRECTORY = 'alloy';
-export const ALLOY_API_VERSION = '2025-09';
-/** The seed: "Limited to 1000 users at a time". */
-export const ALLOY_BATCH_LIMIT = 1000;
-
-const Message = Type.Object({ message: Type.String() });
-const Empty = Type.Object({});
-const AlloyUser = Type.Object({ userId: Type.String(), username: Type.String(), fullName: Type.String() });
-const UserInput = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), fullName: Type.Optional(Type.String({ maxLength: 256 })) });
-const UserUpdate = Type.Object({ username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), fullName: Type.Optional(Type.String({ maxLength: 256 })) });
-const UserParams = Type.Object({ userId: Type.String({ description: 'The userId, or the username.' }) });
-const VersionHeaders = Type.Object({ 'x-api-version': Type.Optional(Type.String({ description: `Required: ${ALLOY_API_VERSION}.` })) });
 
 /** Alloy's error bodies: `{}` for a 401, `{"message"}` otherwise. */
 function sendError(reply: FastifyReply, error: MusterError) {
   return reply.code(error.status).send(error.status === 401 ? {} : { message: error.message });
 }
 
-const renderUser = (user: User): Static<typeof AlloyUser> => ({ userId: user.id, username: user.username, fullName: user.displayName ?? '' });
-
-/** What was submitted for a batch item, for `invalidUsers` (the object as the caller sent it). */
-type Submitted = Record<string, unknown>;
 
 export function alloyPlugin(engine: Engine) {
   return async function alloy(app: FastifyInstance): Promise<void> {
@@ -80,23 +66,13 @@ export function alloyPlugin(engine: Engine) {
       async (request) => {
         const submitted = request.body.users;
         if (submitted.length > ALLOY_BATCH_LIMIT) throw new MusterError('request.invalid', `Limited to ${ALLOY_BATCH_LIMIT} users at a time; this request has ${submitted.length}.`);
-        const { tenantId } = principalOf(request);
-        const items = submitted.map((raw) => {
-          const user = (raw ?? {}) as Submitted;
-          if (typeof user.username !== 'string' || user.username === '') return { rejected: new MusterError('user.invalid_username', 'Missing username') };
-          if (user.fullName !== undefined && typeof user.fullName !== 'string') return { rejected: new MusterError('user.invalid_field', 'fullName must be a string') };
-          return { draft: { username: user.username, ...(typeof user.fullName === 'string' && { displayName: user.fullName }) } };
-        });
+        const items = submitted.map(batchItemFromWire);
         if (!items.some((i) => 'draft' in i)) throw new MusterError('request.invalid', 'No valid users provided');
+        const { tenantId } = principalOf(request);
         const outcome = await engine.provisioning.createUsers(tenantId, await directoryOf(tenantId), items, { mode: 'partial', onConflict: 'fail', dryRun: false });
-        const failed = outcome.results.filter((r) => r.status === 'failed');
-        if (outcome.summary.created === 0) {
-          // Nothing created: say why in the seed's words. Items that had a username all exist (or repeat)?
-          const existing = failed.filter((r) => 'draft' in items[r.index]!);
-          const allExist = existing.length > 0 && existing.every((r) => r.error.code === 'user.username_taken' || r.error.code === 'batch.duplicate_in_batch');
-          throw new MusterError('request.invalid', allExist ? 'All users already exist' : 'No valid users provided');
-        }
-        return { message: 'success', invalidUsers: failed.map((r) => submitted[r.index]) };
+        const answer = batchAnswer(outcome, items, submitted);
+        if (answer instanceof MusterError) throw answer;
+        return answer;
       },
     );
 
@@ -126,7 +102,7 @@ export function alloyPlugin(engine: Engine) {
         const { tenantId } = principalOf(request);
         const directoryId = await directoryOf(tenantId);
         // Alloy's list has no pagination: every user, read a page at a time.
-        const data: Static<typeof AlloyUser>[] = [];
+        const data: AlloyUserWire[] = [];
         let cursor: string | undefined;
         do {
           const page = await engine.users.listUsers(tenantId, directoryId, { limit: 200, ...(cursor !== undefined && { cursor }) });

@@ -37,7 +37,7 @@ import {
   UserParams,
   UserUpdateBody,
 } from './schemas.ts';
-import { batchItemFromWire, draftFromWire, expiryFor, renderBatch, renderRegistry, renderUser } from './translate.ts';
+import { batchItemFromWire, draftFromWire, patchFromWire, renderBatch, renderRegistry, renderUser } from './translate.ts';
 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, GcoreError]));
 
@@ -190,13 +190,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         const { tenantId } = principalOf(request);
         const registry = await registryOf(tenantId, request.params);
         const user = await engine.users.getUserBySeq(tenantId, registry.directoryId, request.params.user_id);
-        const previous = (user.attributes.gcore ?? {}) as { read_only?: boolean };
-        const readOnly = request.body.read_only ?? previous.read_only ?? false;
-        const updated = await engine.users.updateUser(tenantId, registry.directoryId, user.id, {
-          expiresAt: expiryFor(user.createdAt, request.body.duration),
-          attributes: { ...user.attributes, gcore: { duration: request.body.duration, read_only: readOnly } },
-        });
-        return renderUser(updated);
+        return renderUser(await engine.users.updateUser(tenantId, registry.directoryId, user.id, patchFromWire(user, request.body)));
       },
     );
 

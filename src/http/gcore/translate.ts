@@ -6,7 +6,7 @@
  */
 import type { BatchOutcome } from '../../domain/batch.ts';
 import { MusterError } from '../../domain/errors.ts';
-import type { User, UserDraft } from '../../domain/user.ts';
+import type { User, UserDraft, UserPatch } from '../../domain/user.ts';
 import type { Registry } from '../../engine/registries.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
 import { compileItemValidator } from '../validation.ts';
@@ -39,6 +39,14 @@ export function draftFromWire(wire: UserCreateWire): UserDraft {
     ...(wire.duration !== -1 && { lifetimeSeconds: wire.duration * (DAY_MS / 1000) }),
     attributes: { gcore: { duration: wire.duration, read_only: wire.read_only } },
     ...(wire.secret === '' ? { generateSecret: true } : { password: wire.secret }),
+  };
+}
+
+/** A PATCH: new duration (expiry from the user's creation) and, if given, read_only. */
+export function patchFromWire(user: User, wire: { duration: number; read_only?: boolean }): UserPatch {
+  return {
+    expiresAt: expiryFor(user.createdAt, wire.duration),
+    attributes: { ...user.attributes, gcore: { duration: wire.duration, read_only: wire.read_only ?? gcoreAttributes(user).read_only } },
   };
 }
 

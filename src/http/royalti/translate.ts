@@ -1,0 +1,62 @@
+/**
+ * Royalti wire <-> engine values. A Royalti user is a muster user named by its
+ * email; firstName/lastName/phone map to muster fields, the rest to
+ * `attributes.royalti`. Failures are reported in the seed's wording.
+ */
+import type { Static } from 'typebox';
+import type { BatchOutcome, ItemResult } from '../../domain/batch.ts';
+import type { UserDraft } from '../../domain/user.ts';
+import type { BulkResult, RoyaltiUserWire } from './schemas.ts';
+
+/** The name Royalti's messages use for a user. */
+function nameOf(user: RoyaltiUserWire): string {
+  return [user.firstName, user.lastName].filter(Boolean).join(' ') || user.email || 'unnamed user';
+}
+
+export function draftOf(user: RoyaltiUserWire, invite: boolean): UserDraft {
+  const attributes = Object.fromEntries(
+    (['nickName', 'userType', 'ipi', 'role', 'country'] as const).flatMap((k) => (user[k] === undefined ? [] : [[k, user[k]]])),
+  );
+  const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ');
+  return {
+    username: user.email ?? '',
+    ...(user.email !== undefined && { email: user.email }),
+    ...(user.firstName !== undefined && { givenName: user.firstName }),
+    ...(user.lastName !== undefined && { familyName: user.lastName }),
+    ...(displayName !== '' && { displayName }),
+    ...(user.phone !== undefined && { phone: user.phone }),
+    status: 'pending',
+    invite,
+    attributes: { royalti: attributes },
+  };
+}
+
+/** The seed's wording for a user that was not created. */
+function errorLine(result: Extract<ItemResult, { status: 'failed' }>, user: RoyaltiUserWire): string {
+  const name = nameOf(user);
+  switch (result.error.code) {
+    case 'user.username_taken':
+    case 'user.email_taken':
+    case 'batch.duplicate_in_batch':
+      return `User ${name} already associated with workspace!`;
+    case 'user.invalid_email':
+      return `Invalid email format for ${name}`;
+    case 'user.invalid_username':
+    case 'invitation.email_required':
+      return `Email is required for ${name}`;
+    default: {
+      const field = result.error.details?.field;
+      return `Invalid ${typeof field === 'string' ? field : 'data'} for ${name}`;
+    }
+  }
+}
+
+/** Seed 004's answer: who was created, how many were processed, one line per user that was not. */
+export function bulkAnswer(outcome: BatchOutcome, users: readonly RoyaltiUserWire[]): Static<typeof BulkResult> {
+  return {
+    message: 'Done.',
+    createdUsers: outcome.results.flatMap((r) => (r.status === 'created' ? [nameOf(users[r.index]!)] : [])),
+    processedCount: users.length,
+    errors: outcome.results.flatMap((r) => (r.status === 'failed' ? [errorLine(r, users[r.index]!)] : [])),
+  };
+}
