@@ -19,6 +19,21 @@ describe('password hasher', () => {
     assert.equal(await hasher.verify(hash, 'wrong horse battery'), false);
   });
 
+  it('hashes off the event loop: the loop keeps turning while hashes are in flight', async () => {
+    let turns = 0;
+    let hashing = true;
+    const spin = () => {
+      if (!hashing) return;
+      turns += 1;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    // Were hashing done on the main thread, it would finish before a single turn.
+    await Promise.all(Array.from({ length: 4 }, (_, i) => hasher.hash(`password number ${i}`)));
+    hashing = false;
+    assert.ok(turns > 0, 'the event loop ran while the hashes were computed');
+  });
+
   it('salts every hash', async () => {
     const [a, b] = await Promise.all([hasher.hash('same password'), hasher.hash('same password')]);
     assert.notEqual(a, b);
