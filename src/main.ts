@@ -18,7 +18,7 @@ import { buildApp } from './http/app.ts';
 import { migrate } from './store/migrate.ts';
 import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
-import { startIdempotencySweeper } from './workers/idempotencySweeper.ts';
+import { startRetentionSweeper } from './workers/retentionSweeper.ts';
 import { startOutboxDispatcher } from './workers/outboxDispatcher.ts';
 import { openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
@@ -69,6 +69,7 @@ export async function composeEngine(
       outboxMaxAttempts: config.outbox.maxAttempts,
       outboxRetryBaseMs: config.outbox.retryBaseMs,
       outboxLeaseMs: config.outbox.leaseMs,
+      auditRetentionDays: config.auditRetentionDays,
     },
   });
   return { engine, release: () => passwords.close(), serverKey, serverKeyOrigin: origin };
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
     log.warn('MUSTER_SERVER_KEY is not set: using a key in DATA_DIR. Every instance sharing this database must use the same key; set MUSTER_SERVER_KEY.');
   }
   await service.app.listen({ port: config.port, host: config.host });
-  const stopSweeper = startIdempotencySweeper(service.engine, log);
+  const stopSweeper = startRetentionSweeper(service.engine, log);
   log.info(
     { store: db.kind, mail: service.mailTransport, startupMs: Math.round(performance.now() - startedAt), version: VERSION },
     'muster is ready',

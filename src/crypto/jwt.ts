@@ -23,6 +23,8 @@ export interface TokenGrant {
   readonly tenantId: string;
   readonly subject: string;
   readonly scopes: readonly Scope[];
+  /** Who issued the token (muster's PUBLIC_URL, or the trusted external issuer); set on verified grants. */
+  readonly issuer?: string;
 }
 
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
@@ -56,7 +58,7 @@ export async function createJwtAuthority(serverKey: Buffer, settings: JwtSetting
     if (typeof payload.tid !== 'string' || typeof payload.sub !== 'string' || scopes.length === 0) {
       throw new InvalidTokenError('the token lacks tid, sub or scope claims');
     }
-    return { tenantId: payload.tid, subject: payload.sub, scopes };
+    return { tenantId: payload.tid, subject: payload.sub, scopes, ...(typeof payload.iss === 'string' && { issuer: payload.iss }) };
   }
 
   return {

@@ -1,4 +1,5 @@
 /** API keys: scopes and the principal a key stands for. Pure, no I/O. */
+import type { ActorPrincipal } from './actor.ts';
 
 export const SCOPES = ['users:read', 'users:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -10,8 +11,11 @@ export function isScope(value: string): value is Scope {
 /** Who is calling: the tenant and the key's scopes, established by authentication. */
 export interface Principal {
   readonly tenantId: string;
+  /** The API key's id, the access key (AK), or a JWT's subject. */
   readonly keyId: string;
   readonly scopes: readonly Scope[];
+  /** How writes by this principal are recorded (events, audit). */
+  readonly identity: ActorPrincipal;
 }
 
 /** `admin` includes every other scope. */
@@ -28,6 +32,16 @@ export interface ApiKeyInfo {
   readonly scopes: readonly Scope[];
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+/** An access key (AK/SK) as listed: never its secret. */
+export interface AccessKeyInfo {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: Date;
   readonly revokedAt: Date | null;
 }
 

@@ -20,6 +20,12 @@ export interface BatchPolicy {
   readonly dryRun: boolean;
   /** Invite every created user by email; they are created `pending` and choose their password. */
   readonly invite?: InviteOptions;
+  /**
+   * The most items this caller's contract allows in one batch (a vendor's
+   * documented limit); the service's BATCH_MAX_ITEMS applies as well, and the
+   * lower of the two wins.
+   */
+  readonly maxItems?: number;
 }
 
 /**

@@ -34,4 +34,6 @@ export interface EngineLimits {
   readonly outboxMaxAttempts: number;
   readonly outboxRetryBaseMs: number;
   readonly outboxLeaseMs: number;
+  /** How long domain events (the audit trail) are kept. */
+  readonly auditRetentionDays: number;
 }

@@ -1,11 +1,15 @@
-/** Directories: create, find, list, delete, always inside the caller's tenant. */
+/** Directories: create, find, list, delete, always inside the actor's tenant. */
+import type { Actor } from '../domain/actor.ts';
 import { isUuid, validateDirectoryName, type Directory } from '../domain/directory.ts';
 import { MusterError } from '../domain/errors.ts';
+import type { DomainEvent } from '../domain/events.ts';
 import { newId } from '../crypto/ids.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import type { Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/directories.ts';
+import { insertUsersDeletedInDirectory } from '../store/repositories/events.ts';
 import type { EngineContext } from './context.ts';
+import { inUnitOfWork, type UnitOfWork } from './unitOfWork.ts';
 
 /** The directory named by `ref` (its id or its name) in the tenant; throws `directory.not_found`. */
 export async function resolveDirectory(q: Queryable, tenantId: string, ref: string): Promise<Directory> {
@@ -14,33 +18,68 @@ export async function resolveDirectory(q: Queryable, tenantId: string, ref: stri
   return directory;
 }
 
+export function directoryEvent(type: 'directory.created' | 'directory.deleted', directory: Directory): DomainEvent {
+  return { type, subject: { type: 'directory', id: directory.id }, directoryId: directory.id, data: { name: directory.name } };
+}
+
+/**
+ * Inside a unit of work: deletes a directory with its users (and their
+ * memberships, invitations and mail), writing one `user.deleted` per user and
+ * a `directory.deleted`. The caller has locked the directory
+ * (`repo.lockDirectory`), so no user can be added meanwhile. `reason` goes
+ * into each `user.deleted` event.
+ */
+export async function deleteDirectoryWithUsers(uow: UnitOfWork, directory: Directory, reason: string): Promise<void> {
+  await insertUsersDeletedInDirectory(uow.tx, uow.actor, uow.now, directory.id, reason);
+  await repo.deleteDirectory(uow.tx, uow.actor.tenantId, directory.id);
+  uow.emit(directoryEvent('directory.deleted', directory));
+}
+
 export function directoryService(ctx: EngineContext) {
   return {
     /** Throws `directory.name_taken` (decided by `directories_name_uq`). */
-    createDirectory(tenantId: string, name: string): Promise<Directory> {
+    createDirectory(actor: Actor, name: string): Promise<Directory> {
       const valid = validateDirectoryName(name);
-      return mappingConstraints(() => repo.insertDirectory(ctx.db, tenantId, { id: newId(), name: valid }));
+      return mappingConstraints(() =>
+        inUnitOfWork(ctx, actor, async (uow) => {
+          const directory = await repo.insertDirectory(uow.tx, actor.tenantId, { id: newId(), name: valid });
+          uow.emit(directoryEvent('directory.created', directory));
+          return directory;
+        }),
+      );
     },
 
-    getDirectory: (tenantId: string, ref: string): Promise<Directory> => resolveDirectory(ctx.db, tenantId, ref),
+    getDirectory: (actor: Actor, ref: string): Promise<Directory> => resolveDirectory(ctx.db, actor.tenantId, ref),
 
-    /** The directory with this name, created on first use (dialects whose accounts map to one directory). */
-    ensureDirectory: (tenantId: string, name: string): Promise<Directory> =>
-      repo.ensureDirectory(ctx.db, tenantId, { id: newId(), name: validateDirectoryName(name) }),
+    /**
+     * The directory with this name, created on first use (dialects whose
+     * accounts map to one directory). Reads first, so only the first use
+     * writes; safe under concurrent first uses (one creates, the others read).
+     */
+    async ensureDirectory(actor: Actor, name: string): Promise<Directory> {
+      const valid = validateDirectoryName(name);
+      const found = await repo.findDirectory(ctx.db, actor.tenantId, valid, false);
+      if (found) return found;
+      return inUnitOfWork(ctx, actor, async (uow) => {
+        const created = await repo.insertDirectoryIfMissing(uow.tx, actor.tenantId, { id: newId(), name: valid });
+        if (created) uow.emit(directoryEvent('directory.created', created));
+        return created ?? (await repo.findDirectory(uow.tx, actor.tenantId, valid, false))!;
+      });
+    },
 
-    listDirectories: (tenantId: string): Promise<Directory[]> => repo.listDirectories(ctx.db, tenantId),
+    listDirectories: (actor: Actor): Promise<Directory[]> => repo.listDirectories(ctx.db, actor.tenantId),
 
     /**
      * Deletes a directory. One with users is refused (`directory.not_empty`)
-     * unless `force`, which deletes its users in the same transaction. The
-   * directory is locked first, so no user can be added between check and delete.
+     * unless `force`, which deletes its users in the same transaction, each
+     * with a `user.deleted` event.
      */
-    deleteDirectory(tenantId: string, ref: string, force: boolean): Promise<void> {
-      return ctx.db.transaction(async (tx) => {
-        const directory = await resolveDirectory(tx, tenantId, ref);
-        await repo.lockDirectory(tx, tenantId, directory.id);
-        if (!force && (await repo.directoryHasUsers(tx, tenantId, directory.id))) throw new MusterError('directory.not_empty');
-        await repo.deleteDirectory(tx, tenantId, directory.id);
+    deleteDirectory(actor: Actor, ref: string, force: boolean): Promise<void> {
+      return inUnitOfWork(ctx, actor, async (uow) => {
+        const directory = await resolveDirectory(uow.tx, actor.tenantId, ref);
+        await repo.lockDirectory(uow.tx, actor.tenantId, directory.id);
+        if (!force && (await repo.directoryHasUsers(uow.tx, actor.tenantId, directory.id))) throw new MusterError('directory.not_empty');
+        await deleteDirectoryWithUsers(uow, directory, 'directory deleted');
       });
     },
   };

@@ -1,6 +1,7 @@
 /** The engine: every use case, over one context. Dialects and the CLI call only this. */
 import type { EngineContext } from './context.ts';
 import { accessKeyService } from './accessKeys.ts';
+import { auditService } from './audit.ts';
 import { directoryService } from './directories.ts';
 import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
@@ -13,15 +14,17 @@ import { userService } from './users.ts';
 
 export function createEngine(ctx: EngineContext) {
   const invitations = invitationService(ctx);
-  const provisioning = provisioningService(ctx, invitations);
+  const idempotency = idempotencyService(ctx);
+  const provisioning = provisioningService(ctx, invitations, idempotency);
   return {
     provisioning,
     invitations,
+    audit: auditService(ctx),
     outbox: outboxService(ctx),
     registries: registryService(ctx),
     accessKeys: accessKeyService(ctx),
     groups: groupService(ctx),
-    idempotency: idempotencyService(ctx),
+    idempotency,
     tenants: tenantService(ctx),
     directories: directoryService(ctx),
     users: userService(ctx, provisioning),

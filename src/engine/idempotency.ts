@@ -31,6 +31,23 @@ export type Claim =
   | { readonly kind: 'mismatch' }
   | { readonly kind: 'running' };
 
+/**
+ * An idempotency key the current request owns (a `claim` answered `owner`).
+ * A write that records its response sets `recorded` once the recording is in
+ * its transaction; the HTTP layer records any other answer itself.
+ */
+export interface OwnedKey {
+  readonly tenantId: string;
+  readonly key: string;
+  recorded: boolean;
+}
+
+/** How a write records its response under an owned key: the key, and how its outcome renders. */
+export interface ResponseRecording<Outcome> {
+  readonly owned: OwnedKey;
+  readonly render: (outcome: Outcome) => StoredResponse;
+}
+
 const place = (tenantId: string, key: string) => `${tenantId}\n${key}`;
 
 export function idempotencyService(ctx: EngineContext) {
@@ -63,6 +80,15 @@ export function idempotencyService(ctx: EngineContext) {
     async complete(q: Queryable | undefined, tenantId: string, key: string, response: StoredResponse): Promise<void> {
       const sealed = ctx.idempotencySealer.seal(Buffer.from(JSON.stringify(response), 'utf8'), place(tenantId, key));
       await repo.markDone(q ?? ctx.db, tenantId, key, sealed);
+    },
+
+    /**
+     * Inside a write's unit of work (a before-commit participant): records the
+     * rendered outcome under the owned key, so response and write commit together.
+     */
+    async record<Outcome>(tx: Queryable, recording: ResponseRecording<Outcome>, outcome: Outcome): Promise<void> {
+      await this.complete(tx, recording.owned.tenantId, recording.owned.key, recording.render(outcome));
+      recording.owned.recorded = true;
     },
 
     /** Gives an owned key back without a response (the request failed unexpectedly), so a retry runs. */

@@ -12,7 +12,9 @@
  *   is made and again when it is accepted (the list may have changed).
  */
 import { createHash } from 'node:crypto';
+import type { Actor } from '../domain/actor.ts';
 import { MusterError } from '../domain/errors.ts';
+import { userEvent, type DomainEvent } from '../domain/events.ts';
 import { isRedirectAllowed, validateAllowlist, validateInviteOptions, type InviteOptions } from '../domain/invitation.ts';
 import { passwordPolicyProblem, type User } from '../domain/user.ts';
 import { isUuid } from '../domain/directory.ts';
@@ -25,6 +27,7 @@ import { getRedirectAllowlist, setRedirectAllowlist } from '../store/repositorie
 import * as usersRepo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
+import { inUnitOfWork } from './unitOfWork.ts';
 
 /** What the outbox keeps (sealed) to write an invitation mail. */
 export interface InvitationMail {
@@ -63,10 +66,10 @@ function tokenState(found: invitationsRepo.TokenInvitation | undefined): TokenSt
 export function invitationService(ctx: EngineContext) {
   /**
    * Inside the caller's transaction: one invitation and one outbox message per
-   * user (each must have an email). The caller calls `ctx.notifyOutbox()` after
-   * COMMIT.
+   * user (each must have an email). Returns the `invitation.sent` events for
+   * the caller's unit of work to emit; the caller wakes the outbox after COMMIT.
    */
-  async function inviteUsers(tx: Queryable, tenantId: string, directoryId: string, users: readonly User[], options: InviteOptions): Promise<void> {
+  async function inviteUsers(tx: Queryable, tenantId: string, directoryId: string, users: readonly User[], options: InviteOptions): Promise<DomainEvent[]> {
     const expiresAt = new Date(ctx.now().getTime() + ctx.limits.invitationTtlHours * 3_600_000);
     const invitations: invitationsRepo.NewInvitation[] = [];
     const messages: outboxRepo.NewOutboxMessage[] = [];
@@ -103,6 +106,9 @@ export function invitationService(ctx: EngineContext) {
     }
     await invitationsRepo.insertInvitations(tx, tenantId, invitations);
     await outboxRepo.insertMessages(tx, tenantId, messages);
+    return invitations.map((invitation, i) =>
+      userEvent('invitation.sent', users[i]!, { invitationId: invitation.id, expiresAt: expiresAt.toISOString(), redirectUrl: invitation.redirectUrl }),
+    );
   }
 
   async function findUserIn(q: Queryable, tenantId: string, directoryRef: string, userId: string): Promise<{ directoryId: string; user: User }> {
@@ -122,37 +128,37 @@ export function invitationService(ctx: EngineContext) {
     inviteUsers,
 
     /** Throws `invitation.redirect_not_allowed` unless the options fit the tenant's allow-list. */
-    async checkInviteOptions(tenantId: string, options: InviteOptions): Promise<InviteOptions> {
-      return validateInviteOptions(options, options.redirectUrl === undefined ? [] : await getRedirectAllowlist(ctx.db, tenantId));
+    async checkInviteOptions(actor: Actor, options: InviteOptions): Promise<InviteOptions> {
+      return validateInviteOptions(options, options.redirectUrl === undefined ? [] : await getRedirectAllowlist(ctx.db, actor.tenantId));
     },
 
     /** Sends a new invitation to a pending user; the previous token stops working. */
-    async resend(tenantId: string, directoryRef: string, userId: string, options: InviteOptions): Promise<InvitationView> {
-      const checked = await this.checkInviteOptions(tenantId, options);
-      const result = await ctx.db.transaction(async (tx) => {
-        const { directoryId, user } = await findUserIn(tx, tenantId, directoryRef, userId);
+    async resend(actor: Actor, directoryRef: string, userId: string, options: InviteOptions): Promise<InvitationView> {
+      const checked = await this.checkInviteOptions(actor, options);
+      const { tenantId } = actor;
+      return inUnitOfWork(ctx, actor, async (uow) => {
+        const { directoryId, user } = await findUserIn(uow.tx, tenantId, directoryRef, userId);
         if (user.status !== 'pending' || user.email === null) throw new MusterError('invitation.not_pending');
-        await invitationsRepo.endPendingInvitations(tx, tenantId, user.id, 'superseded');
-        await inviteUsers(tx, tenantId, directoryId, [user], checked);
-        return view(tx, tenantId, user.id);
+        await invitationsRepo.endPendingInvitations(uow.tx, tenantId, user.id, 'superseded');
+        uow.emit(...(await inviteUsers(uow.tx, tenantId, directoryId, [user], checked)));
+        uow.afterCommit(ctx.notifyOutbox);
+        return view(uow.tx, tenantId, user.id);
       });
-      ctx.notifyOutbox();
-      return result;
     },
 
     /** Revokes the user's pending invitation: its token stops working. */
-    async revoke(tenantId: string, directoryRef: string, userId: string): Promise<InvitationView> {
-      return ctx.db.transaction(async (tx) => {
-        const { user } = await findUserIn(tx, tenantId, directoryRef, userId);
-        if ((await invitationsRepo.endPendingInvitations(tx, tenantId, user.id, 'revoked')) === 0) throw new MusterError('invitation.not_pending');
-        return view(tx, tenantId, user.id);
-      });
-    },
+    revoke: (actor: Actor, directoryRef: string, userId: string): Promise<InvitationView> =>
+      inUnitOfWork(ctx, actor, async (uow) => {
+        const { user } = await findUserIn(uow.tx, actor.tenantId, directoryRef, userId);
+        if ((await invitationsRepo.endPendingInvitations(uow.tx, actor.tenantId, user.id, 'revoked')) === 0) throw new MusterError('invitation.not_pending');
+        uow.emit(userEvent('invitation.revoked', user, {}));
+        return view(uow.tx, actor.tenantId, user.id);
+      }),
 
     /** The user's latest invitation and the delivery state of its mail. */
-    async status(tenantId: string, directoryRef: string, userId: string): Promise<InvitationView> {
-      const { user } = await findUserIn(ctx.db, tenantId, directoryRef, userId);
-      return view(ctx.db, tenantId, user.id);
+    async status(actor: Actor, directoryRef: string, userId: string): Promise<InvitationView> {
+      const { user } = await findUserIn(ctx.db, actor.tenantId, directoryRef, userId);
+      return view(ctx.db, actor.tenantId, user.id);
     },
 
     /** What a token is worth, without using it. */
@@ -163,7 +169,7 @@ export function invitationService(ctx: EngineContext) {
      * the transaction), then in one transaction re-checks the token under a row
      * lock, sets the password, activates the user and burns the token.
      */
-    async accept(token: string, password: string): Promise<AcceptOutcome> {
+    async accept(token: string, password: string, requestId: string | null): Promise<AcceptOutcome> {
       const hash = tokenHash(token);
       const found = await invitationsRepo.findByTokenHash(ctx.db, hash, false);
       const state = tokenState(found);
@@ -171,25 +177,30 @@ export function invitationService(ctx: EngineContext) {
       const weak = passwordPolicyProblem(password, { username: found!.username, email: found!.email });
       if (weak) return { kind: 'weak_password', message: weak };
       const passwordHash = await ctx.passwords.hash(password);
-      return ctx.db.transaction(async (tx): Promise<AcceptOutcome> => {
+      const invitee: Actor = { tenantId: found!.tenantId, principal: { kind: 'invitee', userId: found!.invitation.userId }, dialect: 'invite', requestId };
+      return inUnitOfWork(ctx, invitee, async ({ tx, emit }): Promise<AcceptOutcome> => {
         const locked = await invitationsRepo.findByTokenHash(tx, hash, true);
         const now = tokenState(locked);
         if (now.kind !== 'valid') return { kind: 'invalid', state: now.kind };
         const user = await usersRepo.activateWithPassword(tx, locked!.tenantId, locked!.invitation.userId, passwordHash);
         if (!user) return { kind: 'invalid', state: 'revoked' };
         await invitationsRepo.markAccepted(tx, locked!.tenantId, locked!.invitation.id);
+        emit(userEvent('invitation.accepted', user, { invitationId: locked!.invitation.id, status: user.status }));
         const redirect = locked!.invitation.redirectUrl;
         const allowed = redirect !== null && isRedirectAllowed(redirect, await getRedirectAllowlist(tx, locked!.tenantId));
         return { kind: 'accepted', user, redirectUrl: allowed ? redirect : null };
       });
     },
 
-    getAllowlist: (tenantId: string): Promise<string[]> => getRedirectAllowlist(ctx.db, tenantId),
+    getAllowlist: (actor: Actor): Promise<string[]> => getRedirectAllowlist(ctx.db, actor.tenantId),
 
-    async setAllowlist(tenantId: string, entries: readonly string[]): Promise<string[]> {
+    setAllowlist(actor: Actor, entries: readonly string[]): Promise<string[]> {
       const valid = validateAllowlist(entries);
-      await setRedirectAllowlist(ctx.db, tenantId, valid);
-      return valid;
+      return inUnitOfWork(ctx, actor, async (uow) => {
+        await setRedirectAllowlist(uow.tx, actor.tenantId, valid);
+        uow.emit({ type: 'settings.updated', subject: { type: 'tenant', id: actor.tenantId }, directoryId: null, data: { redirectAllowlist: valid } });
+        return valid;
+      });
     },
   };
 }

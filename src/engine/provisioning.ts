@@ -1,7 +1,7 @@
 /**
  * The provisioning engine: one function creates users, whatever the dialect.
  *
- *   createUsers(tenant, directory, items[], policy) -> one result per item, in input order
+ *   createUsers(actor, directory, items[], policy) -> one result per item, in input order
  *
  * Order of work, so that a batch costs one round of I/O and not one per user:
  * 1. validate and normalise every item, and catch repeats inside the batch
@@ -12,11 +12,13 @@
  *    plans, it never decides;
  * 3. hash passwords on the worker pool and generate secrets, before any
  *    transaction opens;
- * 4. one transaction: insert every new row in one statement whose conflicts the
+ * 4. one unit of work: lock the groups items name (missing ones fail their
+ *    items), insert every new row in one statement whose conflicts the
  *    database's unique constraints decide (also against concurrent batches:
  *    a loser gets a per-item conflict, never a duplicate or a 500), update the
  *    upserts in one statement, the invitations of created users and their mail
- *    (outbox), then the caller's `beforeCommit` (idempotency).
+ *    (queue), the memberships, the events (one statement), then the recorded
+ *    idempotent response.
  *    A batch with no known conflicts tries a plain INSERT first and falls back
  *    to one that skips taken rows only if a constraint objects (or the database
  *    picked it as a deadlock victim; such transactions are retried).
@@ -25,9 +27,11 @@
  * (or never opens) and every item gets a verdict: its own error, or
  * `batch.aborted` when it was valid. It never degrades to best effort.
  */
+import type { Actor } from '../domain/actor.ts';
 import { summarise, validateBatch, type BatchItem, type BatchOutcome, type BatchPolicy, type Candidate, type ItemResult } from '../domain/batch.ts';
 import { isUuid } from '../domain/directory.ts';
 import { MusterError } from '../domain/errors.ts';
+import { changedUserFields, userCreated, userEvent, type DomainEvent } from '../domain/events.ts';
 import type { User } from '../domain/user.ts';
 import { newId } from '../crypto/ids.ts';
 import { randomToken } from '../crypto/secrets.ts';
@@ -37,15 +41,17 @@ import * as groupsRepo from '../store/repositories/groups.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
+import type { IdempotencyService, ResponseRecording } from './idempotency.ts';
 import type { InvitationService } from './invitations.ts';
+import { inUnitOfWork } from './unitOfWork.ts';
 
 export interface CreateUsersOptions {
   /**
-   * Runs inside the write transaction, just before COMMIT, with the outcome
-   * (idempotency stores the rendered response here, so response and writes
-   * commit together). Not called when nothing is written.
+   * Records the rendered outcome under an owned idempotency key, in the write's
+   * own transaction just before COMMIT, so response and writes commit
+   * together. Not used when nothing is written.
    */
-  readonly beforeCommit?: (tx: Queryable, outcome: BatchOutcome) => Promise<void>;
+  readonly record?: ResponseRecording<BatchOutcome>;
 }
 
 /** A candidate with its credentials computed, ready to insert or to update an existing user. */
@@ -126,6 +132,16 @@ async function existingFor(q: Queryable, tenantId: string, directoryId: string, 
   return { byUsername, byEmail };
 }
 
+/** Items naming a group that is not among `known` (the directory's groups), with their errors. */
+function missingGroupFailures(candidates: readonly Candidate[], known: ReadonlySet<string>): Map<number, MusterError> {
+  const failures = new Map<number, MusterError>();
+  for (const candidate of candidates) {
+    const missing = candidate.draft.groupIds?.find((id) => !known.has(id));
+    if (missing !== undefined) failures.set(candidate.index, new MusterError('group.not_found', `No group ${missing} in this directory.`, { field: 'groupIds', groupId: missing }));
+  }
+  return failures;
+}
+
 /**
  * The verdicts of a failed atomic batch: failures and skips stand; every other
  * item was valid, and whatever was written for it was rolled back, so it gets
@@ -139,7 +155,20 @@ function aborted(results: readonly (ItemResult | undefined)[], dryRun: boolean):
   return { results: complete, summary: summarise(complete, false, dryRun) };
 }
 
-export function provisioningService(ctx: EngineContext, invitations: InvitationService) {
+/** The events of a written batch: one per created or updated user, in one list (one statement). */
+function batchEvents(outcome: readonly ItemResult[], before: ReadonlyMap<string, User>): DomainEvent[] {
+  const events: DomainEvent[] = [];
+  for (const result of outcome) {
+    if (result.status === 'created' && result.user) events.push(userCreated(result.user));
+    else if (result.status === 'updated') {
+      const previous = before.get(result.user.id);
+      events.push(userEvent('user.updated', result.user, previous ? changedUserFields(previous, result.user) : {}));
+    }
+  }
+  return events;
+}
+
+export function provisioningService(ctx: EngineContext, invitations: InvitationService, idempotency: IdempotencyService) {
   async function prepare(candidate: Candidate, now: Date): Promise<Prepared> {
     const { draft } = candidate;
     const expiresAt = draft.lifetimeSeconds !== undefined ? new Date(now.getTime() + draft.lifetimeSeconds * 1000) : (draft.expiresAt ?? null);
@@ -206,18 +235,22 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
 
   return {
     /**
-     * Creates users in one directory. Throws only for the request as a whole
-     * (`batch.empty`, `batch.too_large`, `directory.not_found`); everything about
-     * an item is in its result.
+     * Creates users in one directory, for `actor`. Throws only for the request
+     * as a whole (`batch.empty`, `batch.too_large`, `directory.not_found`);
+     * everything about an item is in its result. A written batch emits one
+     * `user.created` / `user.updated` per user and `invitation.sent` per
+     * invitation, in one statement of the same transaction; nothing is emitted
+     * when nothing is written.
      */
     async createUsers(
-      tenantId: string,
+      actor: Actor,
       directoryRef: string,
       items: readonly BatchItem[],
       policy: BatchPolicy,
       options: CreateUsersOptions = {},
     ): Promise<BatchOutcome> {
-      const limit = ctx.limits.batchMaxItems;
+      const { tenantId } = actor;
+      const limit = Math.min(policy.maxItems ?? Infinity, ctx.limits.batchMaxItems);
       if (items.length === 0) throw new MusterError('batch.empty');
       if (items.length > limit) {
         throw new MusterError('batch.too_large', `A batch holds at most ${limit} users; this one has ${items.length}.`, { limit, received: items.length });
@@ -225,7 +258,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       const results: (ItemResult | undefined)[] = new Array<ItemResult | undefined>(items.length);
       const failed = (index: number, error: MusterError) => (results[index] = { index, status: 'failed', error });
 
-      const invite = policy.invite && (await invitations.checkInviteOptions(tenantId, policy.invite));
+      const invite = policy.invite && (await invitations.checkInviteOptions(actor, policy.invite));
 
       // 1. Validate, normalise, catch repeats. Pure.
       const { candidates, failures } = validateBatch(items, invite !== undefined);
@@ -234,18 +267,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const atomic = policy.mode === 'atomic';
       const anyFailed = () => results.some((r) => r?.status === 'failed');
-
-      // Groups named by items must exist in the directory (one read for the batch).
       const groupIds = [...new Set(candidates.flatMap((c) => c.draft.groupIds ?? []))];
-      if (groupIds.length > 0) {
-        const known = await groupsRepo.existingGroupIds(ctx.db, tenantId, directory.id, groupIds.filter(isUuid));
-        for (const candidate of [...candidates]) {
-          const missing = candidate.draft.groupIds?.find((id) => !known.has(id));
-          if (missing === undefined) continue;
-          failed(candidate.index, new MusterError('group.not_found', `No group ${missing} in this directory.`, { field: 'groupIds', groupId: missing }));
-          candidates.splice(candidates.indexOf(candidate), 1);
-        }
-      }
 
       // 2. Plan against what exists, when it saves hashing or is the whole answer.
       const planned = new Map<number, { kind: 'write' } | { kind: 'update'; existing: User }>();
@@ -259,6 +281,13 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
         }
       } else {
         for (const candidate of candidates) planned.set(candidate.index, { kind: 'write' });
+      }
+      if (policy.dryRun && groupIds.length > 0) {
+        const known = await groupsRepo.existingGroupIds(ctx.db, tenantId, directory.id, groupIds.filter(isUuid), false);
+        for (const [index, error] of missingGroupFailures(candidates, known)) {
+          planned.delete(index);
+          failed(index, error);
+        }
       }
       if (atomic && anyFailed()) return aborted(results, policy.dryRun);
       if (policy.dryRun) {
@@ -276,22 +305,35 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       const byUsernameKey = new Map(prepared.map((p) => [p.usernameKey, p]));
       const byId = new Map(prepared.map((p) => [p.row.id, p]));
 
-      // 4. Write. The database decides every conflict. A batch with no known
-      // conflicts first tries a plain insert; if a constraint turns a row away
-      // after all (a race), that transaction rolls back before anything else
-      // ran in it, and the batch is written again skipping taken rows.
+      // 4. Write, in one unit of work. The database decides every conflict. A
+      // batch with no known conflicts first tries a plain insert; if a
+      // constraint turns a row away after all (a race), that transaction rolls
+      // back before anything else ran in it, and the batch is written again
+      // skipping taken rows.
       const expectConflicts = [...planned.values()].some((p) => p.kind === 'update') || results.some((r) => r !== undefined);
       const write = (onTaken: repo.OnTaken) =>
-        ctx.db.transaction(async (tx) => {
+        inUnitOfWork(ctx, actor, async (uow) => {
+          const { tx } = uow;
           // A retried attempt starts clean: nothing of a rolled-back one stands.
           for (const p of prepared) results[p.index] = undefined;
-          const toInsert = prepared.filter((p) => planned.get(p.index)!.kind === 'write');
+          let writable = prepared;
+          if (groupIds.length > 0) {
+            // Groups named by items must be groups of this directory. They are
+            // read under a key-share lock, so none can be deleted before this
+            // transaction ends; the memberships' foreign keys back this up.
+            const known = await groupsRepo.existingGroupIds(tx, tenantId, directory.id, groupIds.filter(isUuid), true);
+            const missing = missingGroupFailures(prepared, known);
+            for (const [index, error] of missing) failed(index, error);
+            writable = prepared.filter((p) => !missing.has(p.index));
+          }
+          const toInsert = writable.filter((p) => planned.get(p.index)!.kind === 'write');
           const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken, now);
           const invited = inserted.filter((user) => byId.get(user.id)!.draft.invite);
-          if (invited.length > 0) await invitations.inviteUsers(tx, tenantId, directory.id, invited, invite ?? {});
+          if (invited.length > 0) uow.emit(...(await invitations.inviteUsers(tx, tenantId, directory.id, invited, invite ?? {})));
           await groupsRepo.insertMemberships(
             tx,
             tenantId,
+            directory.id,
             inserted.flatMap((user) => (byId.get(user.id)!.draft.groupIds ?? []).map((groupId) => ({ groupId, userId: user.id }))),
           );
           const insertedIds = new Set(inserted.map((u) => u.id));
@@ -302,13 +344,20 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
 
           // Rows the constraints turned away: existing users the plan did not know of.
           const turnedAway = toInsert.filter((p) => !insertedIds.has(p.row.id));
-          const toUpdate = prepared.filter((p) => planned.get(p.index)!.kind === 'update');
+          const toUpdate = writable.filter((p) => planned.get(p.index)!.kind === 'update');
+          const before = new Map<string, User>();
+          for (const p of toUpdate) {
+            const plan = planned.get(p.index)!;
+            if (plan.kind === 'update') before.set(plan.existing.id, plan.existing);
+          }
           if (turnedAway.length > 0) {
             const { byUsername, byEmail } = await existingFor(tx, tenantId, directory.id, turnedAway);
             for (const p of turnedAway) {
               const verdict = conflictVerdict(p, byUsername, byEmail, policy);
-              if (verdict.kind === 'update') toUpdate.push(p);
-              else if (verdict.kind === 'done') results[p.index] = verdict.result;
+              if (verdict.kind === 'update') {
+                toUpdate.push(p);
+                before.set(verdict.existing.id, verdict.existing);
+              } else if (verdict.kind === 'done') results[p.index] = verdict.result;
               // Neither key matches any more: the conflicting row was deleted meanwhile. Report, do not retry blindly.
               else failed(p.index, new MusterError('user.username_taken', 'The username or email was taken by a concurrent change; retry.', { field: 'username' }));
             }
@@ -333,7 +382,12 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           if (atomic && anyFailed()) throw new AtomicRollback(results);
           const complete = results as ItemResult[];
           const outcome: BatchOutcome = { results: complete, summary: summarise(complete, true, false) };
-          await options.beforeCommit?.(tx, outcome);
+          uow.emit(...batchEvents(complete, before));
+          if (invited.length > 0) uow.afterCommit(ctx.notifyOutbox);
+          if (options.record) {
+            const { record } = options;
+            uow.beforeCommit((participantTx) => idempotency.record(participantTx, record, outcome));
+          }
           return outcome;
         });
       const writeOnce = async (): Promise<BatchOutcome> => {
@@ -348,9 +402,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
         }
       };
       try {
-        const outcome = await writeOnce();
-        if (outcome.summary.created > 0 && candidates.some((c) => c.draft.invite)) ctx.notifyOutbox();
-        return outcome;
+        return await writeOnce();
       } catch (error) {
         if (error instanceof AtomicRollback) return aborted(error.results, false);
         throw constraintError(error) ?? error; // e.g. the directory deleted meanwhile

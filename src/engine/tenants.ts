@@ -12,7 +12,10 @@ import { mappingConstraints } from '../store/constraints.ts';
 import type { Queryable } from '../store/ports.ts';
 import { insertDirectory } from '../store/repositories/directories.ts';
 import * as repo from '../store/repositories/tenants.ts';
+import type { Actor } from '../domain/actor.ts';
+import type { DomainEvent } from '../domain/events.ts';
 import type { EngineContext } from './context.ts';
+import { inUnitOfWork } from './unitOfWork.ts';
 
 /** A key as issued: `key` is the only time the secret value is ever returned. */
 export interface IssuedKey {
@@ -57,6 +60,10 @@ async function createTenantIn(tx: Queryable, name: string, presetKey?: string): 
   return { tenant, adminKey };
 }
 
+function apiKeyEvent(type: 'key.created' | 'key.revoked', key: ApiKeyInfo): DomainEvent {
+  return { type, subject: { type: 'api_key', id: key.id }, directoryId: null, data: { name: key.name, prefix: key.prefix, scopes: key.scopes } };
+}
+
 export function tenantService(ctx: EngineContext) {
   return {
     /** Creates a tenant with a `default` directory and an admin key. */
@@ -87,16 +94,23 @@ export function tenantService(ctx: EngineContext) {
       });
     },
 
-    createKey: (tenantId: string, request: KeyRequest): Promise<IssuedKey> => ctx.db.transaction((tx) => issueKey(tx, tenantId, request)),
+    createKey: (actor: Actor, request: KeyRequest): Promise<IssuedKey> =>
+      inUnitOfWork(ctx, actor, async (uow) => {
+        const issued = await issueKey(uow.tx, actor.tenantId, request);
+        uow.emit(apiKeyEvent('key.created', issued.info));
+        return issued;
+      }),
 
-    listKeys: (tenantId: string): Promise<ApiKeyInfo[]> => repo.listApiKeys(ctx.db, tenantId),
+    listKeys: (actor: Actor): Promise<ApiKeyInfo[]> => repo.listApiKeys(ctx.db, actor.tenantId),
 
-    /** Revokes by key id or visible prefix. Idempotent: revoking twice keeps the first time. */
-    async revokeKey(tenantId: string, ref: string): Promise<ApiKeyInfo> {
-      const revoked = await repo.revokeApiKey(ctx.db, tenantId, ref, isUuid(ref));
-      if (!revoked) throw new MusterError('api_key.not_found');
-      return revoked;
-    },
+    /** Revokes by key id or visible prefix. Idempotent: revoking twice keeps the first time (and writes one event). */
+    revokeKey: (actor: Actor, ref: string): Promise<ApiKeyInfo> =>
+      inUnitOfWork(ctx, actor, async (uow) => {
+        const revoked = await repo.revokeApiKey(uow.tx, actor.tenantId, ref, isUuid(ref));
+        if (!revoked) throw new MusterError('api_key.not_found');
+        if (revoked.newly) uow.emit(apiKeyEvent('key.revoked', revoked.key));
+        return revoked.key;
+      }),
 
     /** True when `key` is a live key (used to warn about a stale MUSTER_ADMIN_KEY). */
     async isLiveKey(key: string): Promise<boolean> {
@@ -113,7 +127,12 @@ export function tenantService(ctx: EngineContext) {
       const found = await repo.findApiKeyByHash(ctx.db, apiKeyHash(key));
       if (!found) throw new MusterError('auth.invalid_key');
       if (found.revokedAt !== null) throw new MusterError('auth.key_revoked');
-      const principal: Principal = { tenantId: found.tenantId, keyId: found.id, scopes: found.scopes };
+      const principal: Principal = {
+        tenantId: found.tenantId,
+        keyId: found.id,
+        scopes: found.scopes,
+        identity: { kind: 'api_key', keyId: found.id, prefix: found.prefix },
+      };
       if (required && !hasScope(principal, required)) {
         throw new MusterError('auth.insufficient_scope', `This operation needs the ${required} scope.`, { requiredScope: required });
       }

@@ -5,7 +5,9 @@
  * Cost model: passwords are hashed (argon2id, worker pool) before any
  * transaction opens, so a transaction never waits on CPU-bound work.
  */
+import type { Actor } from '../domain/actor.ts';
 import { MusterError } from '../domain/errors.ts';
+import { changedUserFields, userEvent } from '../domain/events.ts';
 import { isUuid } from '../domain/directory.ts';
 import {
   comparisonKey,
@@ -21,10 +23,12 @@ import type { InviteOptions } from '../domain/invitation.ts';
 import { needsRehash } from '../crypto/passwords.ts';
 import { randomToken } from '../crypto/secrets.ts';
 import { mappingConstraints } from '../store/constraints.ts';
+import type { Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
 import type { CreateUsersOptions, ProvisioningService } from './provisioning.ts';
+import { inUnitOfWork } from './unitOfWork.ts';
 
 const SINGLE_CREATE: BatchPolicy = { mode: 'atomic', onConflict: 'fail', dryRun: false };
 
@@ -47,6 +51,25 @@ export interface UserPage {
   /** Opaque; pass as `cursor` for the next page. Null on the last page. */
   readonly nextCursor: string | null;
 }
+
+/** How a caller names a user: by id, by integer id (Gcore), or by username (compared case-insensitively). */
+export type UserRef = string | { readonly id: string } | { readonly seq: number } | { readonly username: string };
+
+/** The repository's locator for a reference, or undefined when it cannot name any user (a malformed id). */
+function locatorOf(ref: UserRef): repo.UserLocator | undefined {
+  if (typeof ref === 'string') return isUuid(ref) ? { id: ref } : undefined;
+  if ('id' in ref) return isUuid(ref.id) ? { id: ref.id } : undefined;
+  if ('seq' in ref) return Number.isSafeInteger(ref.seq) && ref.seq > 0 && ref.seq < 2 ** 63 ? { seq: ref.seq } : undefined;
+  return { usernameKey: comparisonKey(ref.username) };
+}
+
+/**
+ * What a read-modify-write derives from the current user: the changes to make
+ * (validated like any patch). It runs inside the transaction against the
+ * locked row, so concurrent modifications of different fields both survive.
+ * It may not set a password (hashing never happens inside a transaction).
+ */
+export type Modification = (current: User, now: Date) => Omit<UserPatch, 'password'>;
 
 /** What a caller presents to authenticate a user: a password or a generated secret. */
 export type UserCredentials = { readonly username: string } & ({ readonly password: string } | { readonly secret: string });
@@ -74,6 +97,47 @@ export function createdUserOf(outcome: BatchOutcome): CreatedUser {
 }
 
 export function userService(ctx: EngineContext, provisioning: ProvisioningService) {
+  /** The user, or `user.not_found`; with `lock`, locked for the rest of the transaction. */
+  async function find(q: Queryable, tenantId: string, directoryId: string, ref: UserRef, lock = false): Promise<User> {
+    const locator = locatorOf(ref);
+    const user = locator && (await repo.findUserBy(q, tenantId, directoryId, locator, lock));
+    if (!user) throw new MusterError('user.not_found');
+    return user;
+  }
+
+  /** The column changes of a validated patch; the password comes already hashed. */
+  function changesOf(valid: Omit<UserPatch, 'password'>, passwordHash: string | undefined): repo.UserChanges {
+    const { username, email, ...rest } = valid;
+    const changes: repo.UserChanges = { ...rest };
+    if (username !== undefined) Object.assign(changes, { username, usernameKey: comparisonKey(username) });
+    if (email !== undefined) Object.assign(changes, { email, emailKey: email === null ? null : comparisonKey(email) });
+    if (passwordHash !== undefined) changes.passwordHash = passwordHash;
+    return changes;
+  }
+
+  /**
+   * One read-modify-write in a unit of work: locks the user, checks
+   * `expectedVersion`, applies what `derive` asks, emits `user.updated` with
+   * the fields that changed. Uniqueness as on create (decided by the database).
+   */
+  function modify(actor: Actor, directoryRef: string, ref: UserRef, derive: Modification, expectedVersion?: number, passwordHash?: string): Promise<User> {
+    return mappingConstraints(() =>
+      inUnitOfWork(ctx, actor, async (uow) => {
+        const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
+        const current = await find(uow.tx, actor.tenantId, directory.id, ref, true);
+        if (expectedVersion !== undefined && current.version !== expectedVersion) throw new MusterError('user.version_mismatch');
+        const derived = derive(current, uow.now);
+        if ('password' in derived) throw new Error('a modification may not set a password');
+        const changes = changesOf(validatePatch(derived), passwordHash);
+        const outcome = await repo.updateUser(uow.tx, actor.tenantId, directory.id, current.id, changes, undefined);
+        if (outcome.kind !== 'updated') throw new MusterError('user.not_found');
+        const changed = changedUserFields(current, outcome.user);
+        uow.emit(userEvent('user.updated', outcome.user, passwordHash === undefined ? changed : { ...changed, signIn: 'password' }));
+        return outcome.user;
+      }),
+    );
+  }
+
   return {
     /**
      * Creates one user: a batch of one, atomic. Throws `directory.not_found`, a
@@ -81,28 +145,27 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      * the database).
      */
     async createUser(
-      tenantId: string,
+      actor: Actor,
       directoryRef: string,
       draft: UserDraft,
       options: CreateUsersOptions & { readonly invite?: InviteOptions } = {},
     ): Promise<CreatedUser> {
       const { invite, ...rest } = options;
       const policy: BatchPolicy = invite ? { ...SINGLE_CREATE, invite } : SINGLE_CREATE;
-      return createdUserOf(await provisioning.createUsers(tenantId, directoryRef, [{ draft }], policy, rest));
+      return createdUserOf(await provisioning.createUsers(actor, directoryRef, [{ draft }], policy, rest));
     },
 
-    async getUser(tenantId: string, directoryRef: string, userId: string): Promise<User> {
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      const user = isUuid(userId) ? await repo.findUser(ctx.db, tenantId, directory.id, userId) : undefined;
-      if (!user) throw new MusterError('user.not_found');
-      return user;
+    /** By id, integer id or username; throws `user.not_found`. */
+    async getUser(actor: Actor, directoryRef: string, ref: UserRef): Promise<User> {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      return find(ctx.db, actor.tenantId, directory.id, ref);
     },
 
     /** A page of users in creation order, optionally filtered (username and email match case-insensitively). */
-    async listUsers(tenantId: string, directoryRef: string, request: UserListRequest): Promise<UserPage> {
+    async listUsers(actor: Actor, directoryRef: string, request: UserListRequest): Promise<UserPage> {
       const afterId = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      const rows = await repo.listUsers(ctx.db, tenantId, directory.id, {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      const rows = await repo.listUsers(ctx.db, actor.tenantId, directory.id, {
         ...(request.username !== undefined && { usernameKey: comparisonKey(request.username) }),
         ...(request.email !== undefined && { emailKey: comparisonKey(request.email) }),
         ...(request.status !== undefined && { status: request.status }),
@@ -117,43 +180,34 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     /**
      * Changes the given fields. With `expectedVersion`, throws
      * `user.version_mismatch` if the user changed since. Uniqueness as on create.
+     * A new password is hashed before the transaction opens.
      */
-    async updateUser(tenantId: string, directoryRef: string, userId: string, patch: UserPatch, expectedVersion?: number): Promise<User> {
-      const valid = validatePatch(patch);
-      const { username, email, password, ...rest } = valid;
-      const changes: repo.UserChanges = { ...rest };
-      if (username !== undefined) Object.assign(changes, { username, usernameKey: comparisonKey(username) });
-      if (email !== undefined) Object.assign(changes, { email, emailKey: email === null ? null : comparisonKey(email) });
-      if (password !== undefined) changes.passwordHash = await ctx.passwords.hash(password);
-      const outcome = await mappingConstraints(async () => {
-        const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-        if (!isUuid(userId)) return { kind: 'not_found' } as const;
-        return repo.updateUser(ctx.db, tenantId, directory.id, userId, changes, expectedVersion);
-      });
-      if (outcome.kind === 'not_found') throw new MusterError('user.not_found');
-      if (outcome.kind === 'version_mismatch') throw new MusterError('user.version_mismatch');
-      return outcome.user;
+    async updateUser(actor: Actor, directoryRef: string, ref: UserRef, patch: UserPatch, expectedVersion?: number): Promise<User> {
+      const { password, ...rest } = validatePatch(patch);
+      const passwordHash = password === undefined ? undefined : await ctx.passwords.hash(password);
+      return modify(actor, directoryRef, ref, () => rest, expectedVersion, passwordHash);
     },
 
-    /** By the integer id of dialects that use them (Gcore); throws `user.not_found`. */
-    async getUserBySeq(tenantId: string, directoryRef: string, seq: number): Promise<User> {
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      const user = Number.isSafeInteger(seq) ? await repo.findUserBySeq(ctx.db, tenantId, directory.id, seq) : undefined;
-      if (!user) throw new MusterError('user.not_found');
-      return user;
-    },
+    /**
+     * Read-modify-write: `derive` computes the changes from the user as it is
+     * now, under a row lock (merging attributes, an expiry relative to the
+     * creation time). Two concurrent modifications of different fields both
+     * survive.
+     */
+    modifyUser: (actor: Actor, directoryRef: string, ref: UserRef, derive: Modification, expectedVersion?: number): Promise<User> =>
+      modify(actor, directoryRef, ref, derive, expectedVersion),
 
     /**
      * A page by offset with the total, in creation order, optionally filtered by
      * username or email (case-insensitive), for dialects that page by offset.
      */
     async listUsersByOffset(
-      tenantId: string,
+      actor: Actor,
       directoryRef: string,
       page: { limit: number; offset: number; username?: string; email?: string },
     ): Promise<{ count: number; users: User[] }> {
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      return repo.listUsersByOffset(ctx.db, tenantId, directory.id, {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      return repo.listUsersByOffset(ctx.db, actor.tenantId, directory.id, {
         limit: page.limit,
         offset: page.offset,
         ...(page.username !== undefined && { usernameKey: comparisonKey(page.username) }),
@@ -161,21 +215,29 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       });
     },
 
-    /** Gives the user a new generated secret, shown once; the old credential stops working. */
-    async rotateSecret(tenantId: string, directoryRef: string, userId: string): Promise<CreatedUser & { secret: string }> {
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+    /** Gives the user a new generated secret, shown once; the old credential stops working. Emits `user.secret_rotated`. */
+    rotateSecret(actor: Actor, directoryRef: string, ref: UserRef): Promise<CreatedUser & { secret: string }> {
       const secret = randomToken();
-      const user = isUuid(userId) ? await repo.replaceWithSecret(ctx.db, tenantId, directory.id, userId, ctx.secrets.hash(secret)) : undefined;
-      if (!user) throw new MusterError('user.not_found');
-      return { user, secret };
+      return inUnitOfWork(ctx, actor, async (uow) => {
+        const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
+        const current = await find(uow.tx, actor.tenantId, directory.id, ref);
+        const user = await repo.replaceWithSecret(uow.tx, actor.tenantId, directory.id, current.id, ctx.secrets.hash(secret));
+        if (!user) throw new MusterError('user.not_found');
+        uow.emit(userEvent('user.secret_rotated', user, { signIn: 'generated' }));
+        return { user, secret };
+      });
     },
 
-    async deleteUser(tenantId: string, directoryRef: string, userId: string): Promise<void> {
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      if (!isUuid(userId) || !(await repo.deleteUser(ctx.db, tenantId, directory.id, userId))) {
-        throw new MusterError('user.not_found');
-      }
-    },
+    /** Deletes the user; emits `user.deleted`. Throws `user.not_found`. */
+    deleteUser: (actor: Actor, directoryRef: string, ref: UserRef): Promise<void> =>
+      inUnitOfWork(ctx, actor, async (uow) => {
+        const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
+        const locator = locatorOf(ref);
+        const target = locator && ('id' in locator ? locator.id : (await repo.findUserBy(uow.tx, actor.tenantId, directory.id, locator))?.id);
+        const deleted = target === undefined ? undefined : await repo.deleteUser(uow.tx, actor.tenantId, directory.id, target);
+        if (!deleted) throw new MusterError('user.not_found');
+        uow.emit(userEvent('user.deleted', deleted, { username: deleted.username }));
+      }),
 
     /**
      * Checks a user's password or secret and returns the user. A password stored
@@ -187,7 +249,8 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      * `credentials.user_disabled` or `credentials.user_expired` when the user
      * may not sign in.
      */
-    async authenticate(tenantId: string, directoryRef: string, credentials: UserCredentials): Promise<User> {
+    async authenticate(actor: Actor, directoryRef: string, credentials: UserCredentials): Promise<User> {
+      const { tenantId } = actor;
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username));
       // The presented value is checked against whichever credential the user
@@ -202,7 +265,8 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       if (!found || !valid) throw new MusterError('credentials.invalid');
       if (viaPassword && needsRehash(found.passwordHash!)) {
         // An imported or older hash: upgrade it now that the password is known.
-        // Compare-and-set, so a concurrent password change wins.
+        // Compare-and-set, so a concurrent password change wins. Not an event:
+        // the credential is the same, only its storage changes.
         const upgraded = await ctx.passwords.hash(presented);
         await repo.replacePasswordHash(ctx.db, tenantId, directory.id, found.user.id, found.passwordHash!, upgraded);
       }

@@ -10,18 +10,12 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isMusterError, MusterError } from '../domain/errors.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { StoredResponse } from '../engine/idempotency.ts';
-import type { Queryable } from '../store/ports.ts';
+import type { Actor } from '../domain/actor.ts';
+import type { OwnedKey, StoredResponse } from '../engine/idempotency.ts';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAY_HEADER = 'idempotent-replayed';
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
-
-/** Handed to a route's work when the request carries a key. */
-export interface IdempotencyRecorder {
-  /** Records the response inside the write transaction `tx`. */
-  record(tx: Queryable, response: StoredResponse): Promise<void>;
-}
 
 /** JSON with object keys sorted, so equal bodies have equal fingerprints. */
 function canonical(value: unknown): string {
@@ -41,17 +35,21 @@ function fingerprint(request: FastifyRequest): Buffer {
 
 /**
  * Runs `work` once per idempotency key and sends its response (or the
- * recorded one). `renderError` renders a request-level MusterError in the
+ * recorded one). `work` gets the owned key when the request carries one: a
+ * write hands it to the engine, which records the response in the write's own
+ * transaction; any other answer (a 4xx, or work that wrote nothing) is
+ * recorded here. `renderError` renders a request-level MusterError in the
  * dialect's shape, so that it too can be recorded and replayed.
  */
 export async function sendIdempotent(
   request: FastifyRequest,
   reply: FastifyReply,
   engine: Engine,
-  tenantId: string,
+  actor: Actor,
   renderError: (error: MusterError) => StoredResponse,
-  work: (recorder: IdempotencyRecorder | undefined) => Promise<StoredResponse>,
+  work: (owned: OwnedKey | undefined) => Promise<StoredResponse>,
 ): Promise<FastifyReply> {
+  const { tenantId } = actor;
   const header = request.headers[IDEMPOTENCY_HEADER];
   if (header === undefined) return sendStored(reply, await work(undefined));
   const key = Array.isArray(header) ? header[0]! : header;
@@ -62,25 +60,19 @@ export async function sendIdempotent(
   if (claim.kind === 'running') throw new MusterError('idempotency.in_progress');
   if (claim.kind === 'replay') return sendStored(reply.header(REPLAY_HEADER, 'true'), claim.response);
 
-  let recorded = false;
-  const recorder: IdempotencyRecorder = {
-    async record(tx, response) {
-      await engine.idempotency.complete(tx, tenantId, key, response);
-      recorded = true;
-    },
-  };
+  const owned: OwnedKey = { tenantId, key, recorded: false };
   let response: StoredResponse;
   try {
-    response = await work(recorder);
+    response = await work(owned);
   } catch (error) {
-    recorded = false; // whatever was recorded rolled back with the transaction
+    owned.recorded = false; // whatever was recorded rolled back with the transaction
     if (!isMusterError(error) || error.status >= 500) {
       await engine.idempotency.release(tenantId, key);
       throw error;
     }
     response = renderError(error);
   }
-  if (!recorded) await engine.idempotency.complete(undefined, tenantId, key, response);
+  if (!owned.recorded) await engine.idempotency.complete(undefined, tenantId, key, response);
   return sendStored(reply, response);
 }
 

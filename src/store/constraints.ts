@@ -13,6 +13,8 @@ const CONSTRAINTS: Record<string, { code: ErrorCode; field: string }> = {
   tenants_name_uq: { code: 'tenant.name_taken', field: 'name' },
   gcore_registries_name_uq: { code: 'registry.name_taken', field: 'name' },
   groups_name_uq: { code: 'group.name_taken', field: 'name' },
+  // A membership naming a group of no (or another) directory.
+  group_members_group_fk: { code: 'group.not_found', field: 'groupIds' },
   // The directory was deleted between being resolved and the insert.
   users_directory_fk: { code: 'directory.not_found', field: 'directory' },
 };

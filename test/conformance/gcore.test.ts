@@ -2,6 +2,7 @@
  * Conformance with Gcore's registry users API (seeds 000 and 001) and the wire
  * facts of its SDKs, over HTTP, on both stores.
  */
+import { cliActor } from '../../src/domain/actor.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -18,7 +19,7 @@ for (const kind of STORE_KINDS) {
     let registry: number;
     let n = 0;
     const newRegistry = async () => (await gcore('POST', base, { name: `reg-${++n}` })).body.id as number;
-    const directoryOf = async (id: number) => (await svc.engine.registries.get({ tenantId, projectId: 1, regionId: 7 }, id)).directoryId;
+    const directoryOf = async (id: number) => (await svc.engine.registries.get(cliActor(tenantId), { projectId: 1, regionId: 7 }, id)).directoryId;
     const authenticate = async (registryId: number, username: string, secret: string) =>
       svc.call('POST', `/v1/directories/${await directoryOf(registryId)}/authenticate`, { key, body: { username, secret } });
     const assertGcoreError = (response: CallResult, status: number, exceptionClass: string) => {

@@ -4,6 +4,7 @@
  * real SMTP server, and JWT bearer tokens (muster's own, and an external
  * issuer's) with expired, tampered and wrong-audience ones refused.
  */
+import { cliActor } from '../../src/domain/actor.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -48,7 +49,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(jwks.body.keys.length, 1);
       assert.equal(jwks.body.keys[0].alg, 'EdDSA');
       assert.ok(!('d' in jwks.body.keys[0]), 'only the public key is published');
-      const reader = await svc.call('POST', '/v1/tokens', { key: (await svc.engine.tenants.createKey(tenantId, { name: 'r', scopes: ['users:read'] })).key, body: { scopes: ['admin'] } });
+      const reader = await svc.call('POST', '/v1/tokens', { key: (await svc.engine.tenants.createKey(cliActor(tenantId), { name: 'r', scopes: ['users:read'] })).key, body: { scopes: ['admin'] } });
       assert.equal(reader.status, 403, 'a token never carries more than its key');
     });
 
@@ -72,8 +73,8 @@ for (const kind of STORE_KINDS) {
           processedCount: 5,
           errors: ['User Jane Doe already associated with workspace!', 'Invalid email format for Jacob Doe', 'User John Again already associated with workspace!'],
         });
-        const directory = await svc.engine.directories.getDirectory(tenantId, 'royalti');
-        const john = (await svc.engine.users.listUsers(tenantId, directory.id, { email: 'john@example.com', limit: 1 })).users[0]!;
+        const directory = await svc.engine.directories.getDirectory(cliActor(tenantId), 'royalti');
+        const john = (await svc.engine.users.listUsers(cliActor(tenantId), directory.id, { email: 'john@example.com', limit: 1 })).users[0]!;
         assert.equal(john.givenName, 'John');
         assert.deepEqual(john.attributes.royalti, { nickName: 'JD', userType: 'artist', ipi: '123', role: 'user', country: 'NG' });
       });

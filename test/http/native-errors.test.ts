@@ -1,4 +1,5 @@
 /** Native API: every kind of bad request gets its own clear 4xx in the native shape, never a 500. */
+import { cliActor } from '../../src/domain/actor.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -58,8 +59,8 @@ for (const kind of STORE_KINDS) {
       });
 
       it('403 auth.insufficient_scope names the scope needed', async () => {
-        const reader = (await svc.engine.tenants.createKey(tenantId, { name: 'reader', scopes: ['users:read'] })).key;
-        const writer = (await svc.engine.tenants.createKey(tenantId, { name: 'writer', scopes: ['users:write'] })).key;
+        const reader = (await svc.engine.tenants.createKey(cliActor(tenantId), { name: 'reader', scopes: ['users:read'] })).key;
+        const writer = (await svc.engine.tenants.createKey(cliActor(tenantId), { name: 'writer', scopes: ['users:write'] })).key;
         assert.equal((await svc.call('GET', usersUrl, { key: reader })).status, 200);
         const denied = await svc.call('POST', usersUrl, { key: reader, body: { username: 'x' } });
         assertError(denied, 403, 'auth.insufficient_scope');

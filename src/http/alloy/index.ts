@@ -11,11 +11,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/directory.ts';
-import type { User } from '../../domain/user.ts';
+import type { Actor } from '../../domain/actor.ts';
 import { ALLOY_API_VERSION, ALLOY_BATCH_LIMIT, ALLOY_DIRECTORY, AlloyUser, Empty, Message, UserInput, UserParams, UserUpdate, VersionHeaders, type AlloyUserWire } from './schemas.ts';
 import { batchAnswer, batchItemFromWire, renderUser } from './translate.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { principalOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
+import type { UserRef } from '../../engine/users.ts';
+import { actorOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { useErrorShape } from '../errors.ts';
 
 
@@ -28,22 +29,16 @@ function sendError(reply: FastifyReply, error: MusterError) {
 export function alloyPlugin(engine: Engine) {
   return async function alloy(app: FastifyInstance): Promise<void> {
     useErrorShape(app, sendError);
-    useApiKeyAuth(app, engine, 'Bearer');
+    useApiKeyAuth(app, engine, 'alloy', 'Bearer');
     app.addHook('onRequest', async (request) => {
       const version = request.headers['x-api-version'];
       if (version === undefined) throw new MusterError('request.invalid', `The x-api-version header is required; this service supports ${ALLOY_API_VERSION}.`);
       if (version !== ALLOY_API_VERSION) throw new MusterError('request.invalid', `x-api-version ${String(version)} is not supported; this service supports ${ALLOY_API_VERSION}.`);
     });
 
-    const directoryOf = async (tenantId: string) => (await engine.directories.ensureDirectory(tenantId, ALLOY_DIRECTORY)).id;
+    const directoryOf = async (actor: Actor) => (await engine.directories.ensureDirectory(actor, ALLOY_DIRECTORY)).id;
     /** A userId, or (as Alloy allows) a username. */
-    async function findUser(tenantId: string, ref: string): Promise<User> {
-      const directoryId = await directoryOf(tenantId);
-      if (isUuid(ref)) return engine.users.getUser(tenantId, directoryId, ref);
-      const [user] = (await engine.users.listUsers(tenantId, directoryId, { username: ref, limit: 1 })).users;
-      if (!user) throw new MusterError('user.not_found', 'User not found.');
-      return user;
-    }
+    const userRef = (ref: string): UserRef => (isUuid(ref) ? { id: ref } : { username: ref });
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['alloy'];
@@ -68,8 +63,8 @@ export function alloyPlugin(engine: Engine) {
         if (submitted.length > ALLOY_BATCH_LIMIT) throw new MusterError('request.invalid', `Limited to ${ALLOY_BATCH_LIMIT} users at a time; this request has ${submitted.length}.`);
         const items = submitted.map(batchItemFromWire);
         if (!items.some((i) => 'draft' in i)) throw new MusterError('request.invalid', 'No valid users provided');
-        const { tenantId } = principalOf(request);
-        const outcome = await engine.provisioning.createUsers(tenantId, await directoryOf(tenantId), items, { mode: 'partial', onConflict: 'fail', dryRun: false });
+        const actor = actorOf(request);
+        const outcome = await engine.provisioning.createUsers(actor, await directoryOf(actor), items, { mode: 'partial', onConflict: 'fail', dryRun: false });
         const answer = batchAnswer(outcome, items, submitted);
         if (answer instanceof MusterError) throw answer;
         return answer;
@@ -83,8 +78,8 @@ export function alloyPlugin(engine: Engine) {
         schema: { tags, security, summary: 'Create a user (returns its identifier)', headers: VersionHeaders, body: UserInput, response: { 200: Type.Object({ userId: Type.String() }), 400: Message, 401: Empty } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const created = await engine.users.createUser(tenantId, await directoryOf(tenantId), {
+        const actor = actorOf(request);
+        const created = await engine.users.createUser(actor, await directoryOf(actor), {
           username: request.body.username,
           ...(request.body.fullName !== undefined && { displayName: request.body.fullName }),
         });
@@ -99,13 +94,13 @@ export function alloyPlugin(engine: Engine) {
         schema: { tags, security, summary: 'List all users', headers: VersionHeaders, response: { 200: Type.Object({ data: Type.Array(AlloyUser) }), 401: Empty } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const directoryId = await directoryOf(tenantId);
+        const actor = actorOf(request);
+        const directoryId = await directoryOf(actor);
         // Alloy's list has no pagination: every user, read a page at a time.
         const data: AlloyUserWire[] = [];
         let cursor: string | undefined;
         do {
-          const page = await engine.users.listUsers(tenantId, directoryId, { limit: 200, ...(cursor !== undefined && { cursor }) });
+          const page = await engine.users.listUsers(actor, directoryId, { limit: 200, ...(cursor !== undefined && { cursor }) });
           data.push(...page.users.map(renderUser));
           cursor = page.nextCursor ?? undefined;
         } while (cursor !== undefined);
@@ -119,7 +114,10 @@ export function alloyPlugin(engine: Engine) {
         config: { scope: 'users:read' },
         schema: { tags, security, summary: 'Get a user', headers: VersionHeaders, params: UserParams, response: { 200: AlloyUser, 401: Empty, 404: Message } },
       },
-      async (request) => renderUser(await findUser(principalOf(request).tenantId, request.params.userId)),
+      async (request) => {
+        const actor = actorOf(request);
+        return renderUser(await engine.users.getUser(actor, await directoryOf(actor), userRef(request.params.userId)));
+      },
     );
 
     r.put(
@@ -129,9 +127,8 @@ export function alloyPlugin(engine: Engine) {
         schema: { tags, security, summary: 'Update a user', headers: VersionHeaders, params: UserParams, body: UserUpdate, response: { 200: AlloyUser, 400: Message, 401: Empty, 404: Message } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const user = await findUser(tenantId, request.params.userId);
-        const updated = await engine.users.updateUser(tenantId, user.directoryId, user.id, {
+        const actor = actorOf(request);
+        const updated = await engine.users.updateUser(actor, await directoryOf(actor), userRef(request.params.userId), {
           ...(request.body.username !== undefined && { username: request.body.username }),
           ...(request.body.fullName !== undefined && { displayName: request.body.fullName }),
         });
@@ -146,9 +143,8 @@ export function alloyPlugin(engine: Engine) {
         schema: { tags, security, summary: 'Delete a user', headers: VersionHeaders, params: UserParams, response: { 200: Type.Object({ success: Type.Boolean() }), 401: Empty, 404: Message } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const user = await findUser(tenantId, request.params.userId);
-        await engine.users.deleteUser(tenantId, user.directoryId, user.id);
+        const actor = actorOf(request);
+        await engine.users.deleteUser(actor, await directoryOf(actor), userRef(request.params.userId));
         return { success: true };
       },
     );

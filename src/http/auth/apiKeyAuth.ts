@@ -5,14 +5,17 @@
  * `config.scope`; routes without one need only a valid key.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor, Dialect } from '../../domain/actor.ts';
 import type { Principal, Scope } from '../../domain/apiKey.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { credentialFromHeader } from './bearer.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by API-key authentication; read it through `principalOf`. */
+    /** Set by authentication; read it through `principalOf` or `actorOf`. */
     principal: Principal | null;
+    /** The dialect whose authentication admitted the request (set with `principal`). */
+    dialect: Dialect | null;
   }
   interface FastifyContextConfig {
     /** The scope a route requires; `admin` satisfies any. */
@@ -21,8 +24,20 @@ declare module 'fastify' {
 }
 
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new Error('route is not behind API-key authentication');
+  if (!request.principal) throw new Error('route is not behind authentication');
   return request.principal;
+}
+
+/** The actor every engine call of this request acts as: the principal's tenant and identity, the dialect, the request id. */
+export function actorOf(request: FastifyRequest): Actor {
+  const principal = principalOf(request);
+  return { tenantId: principal.tenantId, principal: principal.identity, dialect: request.dialect ?? 'native', requestId: request.id };
+}
+
+/** Declares the request decorations authentication sets (once per app; encapsulated plugins share them). */
+export function decorateAuthentication(app: FastifyInstance): void {
+  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
+  if (!app.hasRequestDecorator('dialect')) app.decorateRequest('dialect', null);
 }
 
 /**
@@ -30,10 +45,11 @@ export function principalOf(request: FastifyRequest): Principal {
  * encapsulated plugin): `Authorization: <scheme> <key>`, the scheme matched in
  * any letter case (`Bearer` natively, `APIKey` for Gcore clients).
  */
-export function useApiKeyAuth(app: FastifyInstance, engine: Engine, scheme = 'Bearer'): void {
-  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
+export function useApiKeyAuth(app: FastifyInstance, engine: Engine, dialect: Dialect, scheme = 'Bearer'): void {
+  decorateAuthentication(app);
   app.addHook('onRequest', async (request) => {
     const key = credentialFromHeader(request.headers.authorization, scheme);
     request.principal = await engine.tenants.authenticateKey(key, request.routeOptions.config.scope);
+    request.dialect = dialect;
   });
 }

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MusterError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
+import { decorateAuthentication } from './apiKeyAuth.ts';
 import { MAX_CLOCK_SKEW_MS, parseSdkAuthorization, parseSdkDate, verifySignature } from './sdkHmac.ts';
 
 declare module 'fastify' {
@@ -34,7 +35,7 @@ async function principalFor(request: FastifyRequest, engine: Engine) {
 }
 
 export function useHuaweiAuth(app: FastifyInstance, engine: Engine): void {
-  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
+  decorateAuthentication(app);
   if (!app.hasRequestDecorator('rawBody')) app.decorateRequest('rawBody', undefined);
   // Keep the bytes: the signature is over the body as sent, not as re-serialised.
   const json = app.getDefaultJsonParser('error', 'error');
@@ -46,5 +47,6 @@ export function useHuaweiAuth(app: FastifyInstance, engine: Engine): void {
   });
   app.addHook('preValidation', async (request) => {
     request.principal = await principalFor(request, engine);
+    request.dialect = 'huawei';
   });
 }

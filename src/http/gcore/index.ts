@@ -14,8 +14,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
-import type { RegistryScope } from '../../engine/registries.ts';
-import { principalOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
+import type { Actor } from '../../domain/actor.ts';
+import type { RegistryPlace } from '../../engine/registries.ts';
+import { actorOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { useErrorShape } from '../errors.ts';
 import { sendStored } from '../idempotency.ts';
 import { renderGcoreError } from './errors.ts';
@@ -52,14 +53,13 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
       else void json(request, body as string, done); // the default parser answers through done()
     });
     useErrorShape(app, (reply, error) => sendStored(reply, renderGcoreError(error)));
-    useApiKeyAuth(app, engine, 'APIKey');
+    useApiKeyAuth(app, engine, 'gcore', 'APIKey');
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['gcore'];
     const security = [{ gcoreApiKey: [] }];
-    const scopeOf = (tenantId: string, p: { project_id: number; region_id: number }): RegistryScope => ({ tenantId, projectId: p.project_id, regionId: p.region_id });
-    const registryOf = (tenantId: string, p: { project_id: number; region_id: number; registry_id: number }) =>
-      engine.registries.get(scopeOf(tenantId, p), p.registry_id);
+    const placeOf = (p: { project_id: number; region_id: number }): RegistryPlace => ({ projectId: p.project_id, regionId: p.region_id });
+    const registryOf = (actor: Actor, p: { project_id: number; region_id: number; registry_id: number }) => engine.registries.get(actor, placeOf(p), p.registry_id);
 
     r.post(
       '/:project_id/:region_id',
@@ -68,7 +68,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         schema: { tags, security, summary: 'Create a registry', params: ScopeParams, body: RegistryCreateBody, response: { 201: RegistryBody, ...errors(400, 401, 403, 409) } },
       },
       async (request, reply) => {
-        const registry = await engine.registries.create(scopeOf(principalOf(request).tenantId, request.params), request.body.name, request.body.storage_limit);
+        const registry = await engine.registries.create(actorOf(request), placeOf(request.params), request.body.name, request.body.storage_limit);
         return reply.code(201).send(renderRegistry(registry, registryHost));
       },
     );
@@ -80,7 +80,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         schema: { tags, security, summary: 'List registries', params: ScopeParams, querystring: PageQuery, response: { 200: RegistryListBody, ...errors(400, 401, 403) } },
       },
       async (request) => {
-        const { count, registries } = await engine.registries.list(scopeOf(principalOf(request).tenantId, request.params), request.query.limit, request.query.offset);
+        const { count, registries } = await engine.registries.list(actorOf(request), placeOf(request.params), request.query.limit, request.query.offset);
         return { count, results: registries.map((g) => renderRegistry(g, registryHost)) };
       },
     );
@@ -88,7 +88,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
     r.get(
       '/:project_id/:region_id/:registry_id',
       { config: { scope: 'users:read' }, schema: { tags, security, summary: 'Get a registry', params: RegistryParams, response: { 200: RegistryBody, ...errors(401, 403, 404) } } },
-      async (request) => renderRegistry(await registryOf(principalOf(request).tenantId, request.params), registryHost),
+      async (request) => renderRegistry(await registryOf(actorOf(request), request.params), registryHost),
     );
 
     r.patch(
@@ -98,8 +98,8 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         schema: { tags, security, summary: 'Change a registry\'s storage limit', params: RegistryParams, body: RegistryResizeBody, response: { 200: RegistryBody, ...errors(400, 401, 403, 404) } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        return renderRegistry(await engine.registries.resize(scopeOf(tenantId, request.params), request.params.registry_id, request.body.storage_limit), registryHost);
+        const actor = actorOf(request);
+        return renderRegistry(await engine.registries.resize(actor, placeOf(request.params), request.params.registry_id, request.body.storage_limit), registryHost);
       },
     );
 
@@ -107,7 +107,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
       '/:project_id/:region_id/:registry_id',
       { config: { scope: 'admin' }, schema: { tags, security, summary: 'Delete a registry and its users', params: RegistryParams, response: { 204: Type.Null(), ...errors(401, 403, 404) } } },
       async (request, reply) => {
-        await engine.registries.delete(scopeOf(principalOf(request).tenantId, request.params), request.params.registry_id);
+        await engine.registries.delete(actorOf(request), placeOf(request.params), request.params.registry_id);
         return reply.code(204).send(null);
       },
     );
@@ -126,9 +126,9 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         },
       },
       async (request, reply) => {
-        const { tenantId } = principalOf(request);
-        const registry = await registryOf(tenantId, request.params);
-        const created = await engine.users.createUser(tenantId, registry.directoryId, draftFromWire(request.body));
+        const actor = actorOf(request);
+        const registry = await registryOf(actor, request.params);
+        const created = await engine.users.createUser(actor, registry.directoryId, draftFromWire(request.body));
         return reply.code(201).send({ ...renderUser(created.user), secret: created.secret ?? request.body.secret });
       },
     );
@@ -148,10 +148,10 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         },
       },
       async (request, reply) => {
-        const { tenantId } = principalOf(request);
-        const registry = await registryOf(tenantId, request.params);
+        const actor = actorOf(request);
+        const registry = await registryOf(actor, request.params);
         const items = request.body.users.map(batchItemFromWire);
-        const outcome = await engine.provisioning.createUsers(tenantId, registry.directoryId, items, { mode: 'atomic', onConflict: 'fail', dryRun: false });
+        const outcome = await engine.provisioning.createUsers(actor, registry.directoryId, items, { mode: 'atomic', onConflict: 'fail', dryRun: false });
         const answer = renderBatch(outcome, request.body.users);
         if (answer instanceof MusterError) throw answer;
         return sendStored(reply, answer);
@@ -165,9 +165,9 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         schema: { tags, security, summary: 'List registry users (never their secrets)', params: RegistryParams, querystring: PageQuery, response: { 200: RegistryUserListBody, ...errors(400, 401, 403, 404) } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const registry = await registryOf(tenantId, request.params);
-        const { count, users } = await engine.users.listUsersByOffset(tenantId, registry.directoryId, request.query);
+        const actor = actorOf(request);
+        const registry = await registryOf(actor, request.params);
+        const { count, users } = await engine.users.listUsersByOffset(actor, registry.directoryId, request.query);
         return { count, results: users.map(renderUser) };
       },
     );
@@ -187,10 +187,9 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const registry = await registryOf(tenantId, request.params);
-        const user = await engine.users.getUserBySeq(tenantId, registry.directoryId, request.params.user_id);
-        return renderUser(await engine.users.updateUser(tenantId, registry.directoryId, user.id, patchFromWire(user, request.body)));
+        const actor = actorOf(request);
+        const registry = await registryOf(actor, request.params);
+        return renderUser(await engine.users.modifyUser(actor, registry.directoryId, { seq: request.params.user_id }, (user) => patchFromWire(user, request.body)));
       },
     );
 
@@ -198,10 +197,9 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
       '/:project_id/:region_id/:registry_id/users/:user_id',
       { config: { scope: 'users:write' }, schema: { tags, security, summary: 'Delete a registry user', params: UserParams, response: { 204: Type.Null(), ...errors(401, 403, 404) } } },
       async (request, reply) => {
-        const { tenantId } = principalOf(request);
-        const registry = await registryOf(tenantId, request.params);
-        const user = await engine.users.getUserBySeq(tenantId, registry.directoryId, request.params.user_id);
-        await engine.users.deleteUser(tenantId, registry.directoryId, user.id);
+        const actor = actorOf(request);
+        const registry = await registryOf(actor, request.params);
+        await engine.users.deleteUser(actor, registry.directoryId, { seq: request.params.user_id });
         return reply.code(204).send(null);
       },
     );
@@ -213,10 +211,9 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
         schema: { tags, security, summary: 'Give a registry user a new secret (shown once)', params: UserParams, response: { 200: RegistryUserCreatedBody, ...errors(401, 403, 404) } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const registry = await registryOf(tenantId, request.params);
-        const user = await engine.users.getUserBySeq(tenantId, registry.directoryId, request.params.user_id);
-        const rotated = await engine.users.rotateSecret(tenantId, registry.directoryId, user.id);
+        const actor = actorOf(request);
+        const registry = await registryOf(actor, request.params);
+        const rotated = await engine.users.rotateSecret(actor, registry.directoryId, { seq: request.params.user_id });
         return { ...renderUser(rotated.user), secret: rotated.secret };
       },
     );

@@ -7,7 +7,7 @@
 import type { BatchOutcome } from '../../domain/batch.ts';
 import { MusterError } from '../../domain/errors.ts';
 import type { User, UserDraft, UserPatch } from '../../domain/user.ts';
-import type { Registry } from '../../engine/registries.ts';
+import type { Registry } from '../../domain/registry.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
 import { compileItemValidator } from '../validation.ts';
 import { UserCreateBody, type RegistryUserWire, type RegistryWire, type UserCreateWire } from './schemas.ts';

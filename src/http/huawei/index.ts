@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { useHuaweiAuth } from '../auth/huaweiAuth.ts';
 import { useErrorShape } from '../errors.ts';
 import { sendStored } from '../idempotency.ts';
@@ -49,7 +49,7 @@ export function huaweiPlugin(engine: Engine) {
       },
       async (request, reply) => {
         const items = request.body.users.map(draftFromWire);
-        const outcome = await engine.provisioning.createUsers(principalOf(request).tenantId, request.params.project_id, items, ATOMIC);
+        const outcome = await engine.provisioning.createUsers(actorOf(request), request.params.project_id, items, ATOMIC);
         if (!outcome.summary.committed) throw batchError(outcome);
         return reply.code(200).send({});
       },
@@ -64,7 +64,7 @@ export function huaweiPlugin(engine: Engine) {
       async (request, reply) => {
         const item = draftFromWire(request.body);
         if ('rejected' in item) throw item.rejected;
-        const created = await engine.users.createUser(principalOf(request).tenantId, request.params.project_id, item.draft);
+        const created = await engine.users.createUser(actorOf(request), request.params.project_id, item.draft);
         return reply.code(201).send({ id: created.user.id });
       },
     );
@@ -78,15 +78,15 @@ export function huaweiPlugin(engine: Engine) {
       async (request) => {
         const unsupported = UNSUPPORTED_FILTERS.find((name) => request.query[name] !== undefined);
         if (unsupported) throw new MusterError('request.invalid', `The ${unsupported} filter is not supported by this service.`, { field: unsupported });
-        const { tenantId } = principalOf(request);
+        const actor = actorOf(request);
         const { limit, offset, user_name, user_email } = request.query;
-        const page = await engine.users.listUsersByOffset(tenantId, request.params.project_id, {
+        const page = await engine.users.listUsersByOffset(actor, request.params.project_id, {
           limit,
           offset,
           ...(user_name !== undefined && { username: user_name }),
           ...(user_email !== undefined && { email: user_email }),
         });
-        const groups = await engine.groups.groupsOf(tenantId, page.users.map((u) => u.id));
+        const groups = await engine.groups.groupsOf(actor, page.users.map((u) => u.id));
         const now = new Date();
         return { total_count: page.count, users: page.users.map((u) => renderUser(u, groups.get(u.id) ?? [], now)) };
       },
@@ -99,9 +99,9 @@ export function huaweiPlugin(engine: Engine) {
         schema: { tags, security, summary: 'Show a user', params: UserParams, response: { 200: ShowUserBody, ...errors(400, 401, 403, 404, 500, 503) } },
       },
       async (request) => {
-        const { tenantId } = principalOf(request);
-        const user = await engine.users.getUser(tenantId, request.params.project_id, request.params.user_id);
-        const groups = await engine.groups.groupsOf(tenantId, [user.id]);
+        const actor = actorOf(request);
+        const user = await engine.users.getUser(actor, request.params.project_id, request.params.user_id);
+        const groups = await engine.groups.groupsOf(actor, [user.id]);
         return { user_detail: renderUserDetail(user, groups.get(user.id) ?? [], new Date()) };
       },
     );
@@ -113,7 +113,7 @@ export function huaweiPlugin(engine: Engine) {
         schema: { tags, security, summary: 'Delete a user', params: UserParams, response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 500, 503) } },
       },
       async (request, reply) => {
-        await engine.users.deleteUser(principalOf(request).tenantId, request.params.project_id, request.params.user_id);
+        await engine.users.deleteUser(actorOf(request), request.params.project_id, request.params.user_id);
         return reply.code(204).send(null);
       },
     );

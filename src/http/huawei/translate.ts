@@ -10,7 +10,7 @@
 import type { BatchOutcome } from '../../domain/batch.ts';
 import { MusterError, type FieldProblem } from '../../domain/errors.ts';
 import type { User, UserDraft } from '../../domain/user.ts';
-import type { Group } from '../../engine/groups.ts';
+import type { Group } from '../../domain/group.ts';
 import { compileItemValidator } from '../validation.ts';
 import { CreateUserRequest, type CreateUserWire, type UserDetailWire, type UserWire } from './schemas.ts';
 

@@ -61,7 +61,7 @@ export function invitePagePlugin(engine: Engine) {
         const confirm = typeof request.body?.confirm === 'string' ? request.body.confirm : '';
         if (password !== confirm) return html(reply, 400, passwordForm(state.username, state.expiresAt, 'The two passwords do not match.'));
 
-        const outcome = await engine.invitations.accept(token, password);
+        const outcome = await engine.invitations.accept(token, password, request.id);
         if (outcome.kind === 'weak_password') return html(reply, 400, passwordForm(state.username, state.expiresAt, outcome.message));
         if (outcome.kind === 'invalid') return html(reply, STATE_STATUS[outcome.state], statePage(outcome.state));
         if (outcome.redirectUrl) return reply.code(303).header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').redirect(outcome.redirectUrl, 303);

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/engine.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
 import { renderAccessKey, renderApiKey } from './render.ts';
 import {
@@ -33,7 +33,7 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const issued = await engine.tenants.createKey(principalOf(request).tenantId, request.body);
+      const issued = await engine.tenants.createKey(actorOf(request), request.body);
       reply.code(201);
       return { ...renderApiKey(issued.info), key: issued.key };
     },
@@ -42,7 +42,7 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
   r.get(
     '/api-keys',
     { config: { scope: 'admin' }, schema: { tags, summary: 'List API keys', response: { 200: ApiKeyListBody, ...errorResponses(401, 403) } } },
-    async (request) => ({ keys: (await engine.tenants.listKeys(principalOf(request).tenantId)).map(renderApiKey) }),
+    async (request) => ({ keys: (await engine.tenants.listKeys(actorOf(request))).map(renderApiKey) }),
   );
 
   r.post(
@@ -51,7 +51,7 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
       config: { scope: 'admin' },
       schema: { tags, summary: 'Revoke an API key', params: ApiKeyParams, response: { 200: ApiKeyBody, ...errorResponses(401, 403, 404) } },
     },
-    async (request) => renderApiKey(await engine.tenants.revokeKey(principalOf(request).tenantId, request.params.keyId)),
+    async (request) => renderApiKey(await engine.tenants.revokeKey(actorOf(request), request.params.keyId)),
   );
 
   r.post(
@@ -67,7 +67,7 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const created = await engine.accessKeys.create(principalOf(request).tenantId, request.body);
+      const created = await engine.accessKeys.create(actorOf(request), request.body);
       reply.code(201);
       return { ...renderAccessKey(created.info), secretAccessKey: created.secretAccessKey };
     },
@@ -76,7 +76,7 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
   r.get(
     '/access-keys',
     { config: { scope: 'admin' }, schema: { tags, summary: 'List access keys', response: { 200: AccessKeyListBody, ...errorResponses(401, 403) } } },
-    async (request) => ({ accessKeys: (await engine.accessKeys.list(principalOf(request).tenantId)).map(renderAccessKey) }),
+    async (request) => ({ accessKeys: (await engine.accessKeys.list(actorOf(request))).map(renderAccessKey) }),
   );
 
   r.post(
@@ -85,6 +85,6 @@ export function apiKeyRoutes(app: FastifyInstance, engine: Engine): void {
       config: { scope: 'admin' },
       schema: { tags, summary: 'Revoke an access key', params: AccessKeyParams, response: { 200: AccessKeyBody, ...errorResponses(401, 403, 404) } },
     },
-    async (request) => renderAccessKey(await engine.accessKeys.revoke(principalOf(request).tenantId, request.params.accessKeyId)),
+    async (request) => renderAccessKey(await engine.accessKeys.revoke(actorOf(request), request.params.accessKeyId)),
   );
 }

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { BatchPolicy } from '../../domain/batch.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { sendIdempotent } from '../idempotency.ts';
 import { compileBodyValidator } from '../validation.ts';
 import { errorResponses } from './openapi.ts';
@@ -46,21 +46,16 @@ export function batchRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const actor = actorOf(request);
       const items = request.body.users.map(batchItemFromWire);
       const { mode, onConflict, dryRun, invite } = request.body;
       const policy: BatchPolicy = { mode, onConflict, dryRun, ...(invite && { invite }) };
-      return sendIdempotent(request, reply, engine, tenantId, renderErrorResponse, async (recorder) => {
-        let recordedResponse: StoredResponse | undefined;
-        const outcome = await engine.provisioning.createUsers(tenantId, request.params.directory, items, policy, {
-          ...(recorder && {
-            beforeCommit: async (tx, committed) => {
-              recordedResponse = renderBatch(committed);
-              await recorder.record(tx, recordedResponse);
-            },
-          }),
+      return sendIdempotent(request, reply, engine, actor, renderErrorResponse, async (owned) => {
+        let recorded: StoredResponse | undefined;
+        const outcome = await engine.provisioning.createUsers(actor, request.params.directory, items, policy, {
+          ...(owned && { record: { owned, render: (committed) => (recorded = renderBatch(committed)) } }),
         });
-        return recordedResponse ?? renderBatch(outcome);
+        return recorded ?? renderBatch(outcome);
       });
     },
   );

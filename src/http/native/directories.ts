@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/engine.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
 import { renderDirectory } from './render.ts';
 import { DirectoryBody, DirectoryCreateBody, DirectoryDeleteQuery, DirectoryListBody, DirectoryParams } from './schemas.ts';
@@ -24,7 +24,7 @@ export function directoryRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const directory = await engine.directories.createDirectory(principalOf(request).tenantId, request.body.name);
+      const directory = await engine.directories.createDirectory(actorOf(request), request.body.name);
       reply.code(201).header('location', `/v1/directories/${directory.id}`);
       return renderDirectory(directory);
     },
@@ -37,7 +37,7 @@ export function directoryRoutes(app: FastifyInstance, engine: Engine): void {
       schema: { tags, summary: 'List directories', response: { 200: DirectoryListBody, ...errorResponses(401, 403) } },
     },
     async (request) => ({
-      directories: (await engine.directories.listDirectories(principalOf(request).tenantId)).map(renderDirectory),
+      directories: (await engine.directories.listDirectories(actorOf(request))).map(renderDirectory),
     }),
   );
 
@@ -47,7 +47,7 @@ export function directoryRoutes(app: FastifyInstance, engine: Engine): void {
       config: { scope: 'users:read' },
       schema: { tags, summary: 'Get a directory', params: DirectoryParams, response: { 200: DirectoryBody, ...errorResponses(401, 403, 404) } },
     },
-    async (request) => renderDirectory(await engine.directories.getDirectory(principalOf(request).tenantId, request.params.directory)),
+    async (request) => renderDirectory(await engine.directories.getDirectory(actorOf(request), request.params.directory)),
   );
 
   r.delete(
@@ -64,7 +64,7 @@ export function directoryRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      await engine.directories.deleteDirectory(principalOf(request).tenantId, request.params.directory, request.query.force);
+      await engine.directories.deleteDirectory(actorOf(request), request.params.directory, request.query.force);
       return reply.code(204).send(null);
     },
   );

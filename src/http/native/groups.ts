@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Engine } from '../../engine/engine.ts';
-import type { Group } from '../../engine/groups.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import type { Group } from '../../domain/group.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
 import { DirectoryParams, GroupBody, GroupCreateBody, GroupListBody, GroupParams } from './schemas.ts';
 
@@ -21,8 +21,8 @@ export function groupRoutes(app: FastifyInstance, engine: Engine): void {
       schema: { tags, summary: 'Create a group', params: DirectoryParams, body: GroupCreateBody, response: { 201: GroupBody, ...errorResponses(400, 401, 403, 404, 409, 415) } },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
-      const group = await engine.groups.create(tenantId, request.params.directory, request.body.name, request.body.description ?? null);
+      const actor = actorOf(request);
+      const group = await engine.groups.create(actor, request.params.directory, request.body.name, request.body.description ?? null);
       return reply.code(201).send(renderGroup(group));
     },
   );
@@ -30,7 +30,7 @@ export function groupRoutes(app: FastifyInstance, engine: Engine): void {
   r.get(
     '/directories/:directory/groups',
     { config: { scope: 'users:read' }, schema: { tags, summary: 'List groups', params: DirectoryParams, response: { 200: GroupListBody, ...errorResponses(401, 403, 404) } } },
-    async (request) => ({ groups: (await engine.groups.list(principalOf(request).tenantId, request.params.directory)).map(renderGroup) }),
+    async (request) => ({ groups: (await engine.groups.list(actorOf(request), request.params.directory)).map(renderGroup) }),
   );
 
   r.delete(
@@ -40,7 +40,7 @@ export function groupRoutes(app: FastifyInstance, engine: Engine): void {
       schema: { tags, summary: 'Delete a group (its users stay)', params: GroupParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) => {
-      await engine.groups.delete(principalOf(request).tenantId, request.params.directory, request.params.groupId);
+      await engine.groups.delete(actorOf(request), request.params.directory, request.params.groupId);
       return reply.code(204).send(null);
     },
   );

@@ -18,7 +18,7 @@ import { userRoutes } from './users.ts';
 
 export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
   return async function native(app: FastifyInstance): Promise<void> {
-    useApiKeyAuth(app, engine);
+    useApiKeyAuth(app, engine, 'native');
     directoryRoutes(app, engine);
     userRoutes(app, engine);
     batchRoutes(app, engine);

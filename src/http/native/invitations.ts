@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Engine } from '../../engine/engine.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
 import { renderInvitation } from './render.ts';
 import { AllowlistBody, InvitationBody, InviteBody, UserParams } from './schemas.ts';
@@ -24,7 +24,7 @@ export function invitationRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request) =>
-      renderInvitation(await engine.invitations.status(principalOf(request).tenantId, request.params.directory, request.params.userId)),
+      renderInvitation(await engine.invitations.status(actorOf(request), request.params.directory, request.params.userId)),
   );
 
   r.post(
@@ -45,7 +45,7 @@ export function invitationRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const view = await engine.invitations.resend(principalOf(request).tenantId, request.params.directory, request.params.userId, request.body);
+      const view = await engine.invitations.resend(actorOf(request), request.params.directory, request.params.userId, request.body);
       return reply.code(202).send(renderInvitation(view));
     },
   );
@@ -62,7 +62,7 @@ export function invitationRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request) =>
-      renderInvitation(await engine.invitations.revoke(principalOf(request).tenantId, request.params.directory, request.params.userId)),
+      renderInvitation(await engine.invitations.revoke(actorOf(request), request.params.directory, request.params.userId)),
   );
 
   r.get(
@@ -71,7 +71,7 @@ export function invitationRoutes(app: FastifyInstance, engine: Engine): void {
       config: { scope: 'admin' },
       schema: { tags, summary: 'The URLs invitation redirects may go to', response: { 200: AllowlistBody, ...errorResponses(401, 403) } },
     },
-    async (request) => ({ allowed: await engine.invitations.getAllowlist(principalOf(request).tenantId) }),
+    async (request) => ({ allowed: await engine.invitations.getAllowlist(actorOf(request)) }),
   );
 
   r.put(
@@ -85,6 +85,6 @@ export function invitationRoutes(app: FastifyInstance, engine: Engine): void {
         response: { 200: AllowlistBody, ...errorResponses(400, 401, 403, 415) },
       },
     },
-    async (request) => ({ allowed: await engine.invitations.setAllowlist(principalOf(request).tenantId, request.body.allowed) }),
+    async (request) => ({ allowed: await engine.invitations.setAllowlist(actorOf(request), request.body.allowed) }),
   );
 }

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { MailFolder } from '../../mail/transport.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
 import { MailListBody, MailParams, OutboxBody } from './schemas.ts';
 
@@ -20,8 +20,8 @@ export function outboxRoutes(app: FastifyInstance, engine: Engine, mailFolder: M
       schema: { tags, summary: "The tenant's outbox: depth, attempts, dead messages", response: { 200: OutboxBody, ...errorResponses(401, 403) } },
     },
     async (request) => {
-      const { tenantId } = principalOf(request);
-      const [stats, dead] = await Promise.all([engine.outbox.stats(tenantId), engine.outbox.dead(tenantId)]);
+      const actor = actorOf(request);
+      const [stats, dead] = await Promise.all([engine.outbox.stats(actor.tenantId), engine.outbox.dead(actor.tenantId)]);
       return { ...stats, deadMessages: dead.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) };
     },
   );
@@ -38,7 +38,7 @@ export function outboxRoutes(app: FastifyInstance, engine: Engine, mailFolder: M
     },
     async (request) => {
       if (!mailFolder) throw new MusterError('mail.not_file_transport');
-      const messages = mailFolder.list(principalOf(request).tenantId);
+      const messages = mailFolder.list(actorOf(request).tenantId);
       return { messages: messages.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })) };
     },
   );
@@ -56,7 +56,7 @@ export function outboxRoutes(app: FastifyInstance, engine: Engine, mailFolder: M
     },
     async (request, reply) => {
       if (!mailFolder) throw new MusterError('mail.not_file_transport');
-      return reply.type('message/rfc822').send(mailFolder.read(principalOf(request).tenantId, request.params.file));
+      return reply.type('message/rfc822').send(mailFolder.read(actorOf(request).tenantId, request.params.file));
     },
   );
 }

@@ -3,7 +3,7 @@ import type { ApiKeyInfo } from '../../domain/apiKey.ts';
 import type { Directory } from '../../domain/directory.ts';
 import type { MusterError } from '../../domain/errors.ts';
 import type { User } from '../../domain/user.ts';
-import type { AccessKeyInfo } from '../../engine/accessKeys.ts';
+import type { AccessKeyInfo } from '../../domain/apiKey.ts';
 import type { InvitationView } from '../../engine/invitations.ts';
 import type { AccessKeyWire, ApiKeyWire, DirectoryWire, InvitationWire, UserWire } from './schemas.ts';
 

@@ -8,7 +8,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
 import { createdUserOf, type CreatedUser, type UserCredentials } from '../../engine/users.ts';
 import { sendIdempotent } from '../idempotency.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
 import { renderUser } from './render.ts';
 import { draftFromWire, renderErrorResponse } from './translate.ts';
@@ -53,26 +53,21 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
+      const actor = actorOf(request);
       const { invite, ...user } = request.body;
       const draft = draftFromWire(user);
-      return sendIdempotent(request, reply, engine, tenantId, renderErrorResponse, async (recorder) => {
+      return sendIdempotent(request, reply, engine, actor, renderErrorResponse, async (owned) => {
         const render = (created: CreatedUser): StoredResponse => ({
           status: 201,
           headers: { location: `${request.url.replace(/\/$/, '')}/${created.user.id}` },
           body: { ...renderUser(created.user), ...(created.secret !== undefined && { secret: created.secret }) },
         });
-        let recordedResponse: StoredResponse | undefined;
-        const created = await engine.users.createUser(tenantId, request.params.directory, draft, {
+        let recorded: StoredResponse | undefined;
+        const created = await engine.users.createUser(actor, request.params.directory, draft, {
           ...(invite && { invite }),
-          ...(recorder && {
-            beforeCommit: async (tx, outcome) => {
-              recordedResponse = render(createdUserOf(outcome));
-              await recorder.record(tx, recordedResponse);
-            },
-          }),
+          ...(owned && { record: { owned, render: (outcome) => (recorded = render(createdUserOf(outcome))) } }),
         });
-        return recordedResponse ?? render(created);
+        return recorded ?? render(created);
       });
     },
   );
@@ -90,7 +85,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request) => {
-      const page = await engine.users.listUsers(principalOf(request).tenantId, request.params.directory, request.query);
+      const page = await engine.users.listUsers(actorOf(request), request.params.directory, request.query);
       return { users: page.users.map(renderUser), nextCursor: page.nextCursor };
     },
   );
@@ -102,7 +97,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       schema: { tags, summary: 'Get a user', params: UserParams, response: { 200: UserBody, ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) => {
-      const user = await engine.users.getUser(principalOf(request).tenantId, request.params.directory, request.params.userId);
+      const user = await engine.users.getUser(actorOf(request), request.params.directory, request.params.userId);
       reply.header('etag', `"${user.version}"`);
       return renderUser(user);
     },
@@ -126,7 +121,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       const { expiresAt, ...rest } = request.body;
       const patch: UserPatch = { ...rest, ...(expiresAt !== undefined && { expiresAt: toDate(expiresAt) }) };
       const user = await engine.users.updateUser(
-        principalOf(request).tenantId,
+        actorOf(request),
         request.params.directory,
         request.params.userId,
         patch,
@@ -144,7 +139,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       schema: { tags, summary: 'Delete a user', params: UserParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) => {
-      await engine.users.deleteUser(principalOf(request).tenantId, request.params.directory, request.params.userId);
+      await engine.users.deleteUser(actorOf(request), request.params.directory, request.params.userId);
       return reply.code(204).send(null);
     },
   );
@@ -170,7 +165,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
         throw new MusterError('request.invalid', 'Give exactly one of password or secret.', { field: 'password' });
       }
       const credentials: UserCredentials = password !== undefined ? { username, password } : { username, secret: secret! };
-      return renderUser(await engine.users.authenticate(principalOf(request).tenantId, request.params.directory, credentials));
+      return renderUser(await engine.users.authenticate(actorOf(request), request.params.directory, credentials));
     },
   );
 }

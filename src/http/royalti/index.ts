@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { JwtAuthority } from '../../crypto/jwt.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { principalOf } from '../auth/apiKeyAuth.ts';
+import { actorOf } from '../auth/apiKeyAuth.ts';
 import { useJwtAuth } from '../auth/jwtAuth.ts';
 import { useErrorShape } from '../errors.ts';
 import { BulkBody, BulkResult, RoyaltiError } from './schemas.ts';
@@ -40,7 +40,7 @@ function sendError(reply: FastifyReply, error: MusterError) {
 export function royaltiPlugin(engine: Engine, jwt: JwtAuthority) {
   return async function royalti(app: FastifyInstance): Promise<void> {
     useErrorShape(app, sendError);
-    useJwtAuth(app, jwt);
+    useJwtAuth(app, jwt, 'royalti');
 
     app.withTypeProvider<TypeBoxTypeProvider>().post(
       '/bulk',
@@ -55,11 +55,11 @@ export function royaltiPlugin(engine: Engine, jwt: JwtAuthority) {
         },
       },
       async (request, reply) => {
-        const { tenantId } = principalOf(request);
+        const actor = actorOf(request);
         const { users, sendEmail, redirect_url: redirectUrl, message } = request.body;
-        const directory = await engine.directories.ensureDirectory(tenantId, ROYALTI_DIRECTORY);
+        const directory = await engine.directories.ensureDirectory(actor, ROYALTI_DIRECTORY);
         const outcome = await engine.provisioning.createUsers(
-          tenantId,
+          actor,
           directory.id,
           users.map((user) => ({ draft: draftOf(user, sendEmail) })),
           {

@@ -1,15 +1,6 @@
 /** Access keys (AK/SK). The secret is stored sealed; only the engine opens it. */
-import type { Scope } from '../../domain/apiKey.ts';
+import type { AccessKeyInfo, Scope } from '../../domain/apiKey.ts';
 import type { Queryable } from '../ports.ts';
-
-export interface AccessKeyInfo {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly name: string;
-  readonly scopes: readonly Scope[];
-  readonly createdAt: Date;
-  readonly revokedAt: Date | null;
-}
 
 interface Row {
   id: string;
@@ -49,10 +40,12 @@ export async function listAccessKeys(q: Queryable, tenantId: string): Promise<Ac
   return rows.map(toInfo);
 }
 
-export async function revokeAccessKey(q: Queryable, tenantId: string, id: string): Promise<AccessKeyInfo | undefined> {
-  const { rows } = await q.query<Row>(
-    `UPDATE access_keys SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+/** Revokes (keeping an earlier revocation's time); `newly` is false when it was revoked before. */
+export async function revokeAccessKey(q: Queryable, tenantId: string, id: string): Promise<{ key: AccessKeyInfo; newly: boolean } | undefined> {
+  // now() is the transaction's start, so it equals revoked_at only when this statement set it.
+  const { rows } = await q.query<Row & { newly: boolean }>(
+    `UPDATE access_keys SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}, revoked_at = now() AS newly`,
     [tenantId, id],
   );
-  return rows[0] && toInfo(rows[0]);
+  return rows[0] && { key: toInfo(rows[0]), newly: rows[0].newly };
 }

@@ -18,14 +18,14 @@ export async function insertDirectory(q: Queryable, tenantId: string, directory:
   return toDirectory(rows[0]!);
 }
 
-/** The directory with this name, created if missing (safe under concurrent calls). */
-export async function ensureDirectory(q: Queryable, tenantId: string, directory: { id: string; name: string }): Promise<Directory> {
-  await q.query('INSERT INTO directories (tenant_id, id, name) VALUES ($1, $2, $3) ON CONFLICT ON CONSTRAINT directories_name_uq DO NOTHING', [
-    tenantId,
-    directory.id,
-    directory.name,
-  ]);
-  return (await findDirectory(q, tenantId, directory.name, false))!;
+/** Inserts the directory unless one of that name exists (safe under concurrent calls); the new one, or undefined. */
+export async function insertDirectoryIfMissing(q: Queryable, tenantId: string, directory: { id: string; name: string }): Promise<Directory | undefined> {
+  const { rows } = await q.query<DirectoryRow>(
+    `INSERT INTO directories (tenant_id, id, name) VALUES ($1, $2, $3)
+     ON CONFLICT ON CONSTRAINT directories_name_uq DO NOTHING RETURNING id, name, created_at`,
+    [tenantId, directory.id, directory.name],
+  );
+  return rows[0] ? toDirectory(rows[0]) : undefined;
 }
 
 /** By id (when `ref` is a UUID) or by name. */

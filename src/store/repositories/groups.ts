@@ -1,12 +1,6 @@
 /** Groups of users in a directory, and memberships. */
+import type { Group } from '../../domain/group.ts';
 import type { Queryable } from '../ports.ts';
-
-export interface Group {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string | null;
-  readonly createdAt: Date;
-}
 
 interface Row {
   id: string;
@@ -33,26 +27,46 @@ export async function listGroups(q: Queryable, tenantId: string, directoryId: st
   return rows.map(toGroup);
 }
 
-/** Which of `ids` are groups of the directory. */
-export async function existingGroupIds(q: Queryable, tenantId: string, directoryId: string, ids: readonly string[]): Promise<Set<string>> {
-  const { rows } = await q.query<{ id: string }>('SELECT id FROM groups WHERE tenant_id = $1 AND directory_id = $2 AND id = ANY($3::uuid[])', [
-    tenantId,
-    directoryId,
-    ids,
-  ]);
+/**
+ * Which of `ids` are groups of the directory. With `lock`, those rows are
+ * key-share locked until the transaction ends: none of them can be deleted
+ * meanwhile, so memberships written in the same transaction cannot race a
+ * group's deletion.
+ */
+export async function existingGroupIds(q: Queryable, tenantId: string, directoryId: string, ids: readonly string[], lock: boolean): Promise<Set<string>> {
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM groups WHERE tenant_id = $1 AND directory_id = $2 AND id = ANY($3::uuid[]) ${lock ? 'FOR KEY SHARE' : ''}`,
+    [tenantId, directoryId, ids],
+  );
   return new Set(rows.map((r) => r.id));
 }
 
-export async function deleteGroup(q: Queryable, tenantId: string, directoryId: string, id: string): Promise<boolean> {
-  const { rowCount } = await q.query('DELETE FROM groups WHERE tenant_id = $1 AND directory_id = $2 AND id = $3', [tenantId, directoryId, id]);
-  return rowCount > 0;
+/** Deletes the group (its memberships go with it); the deleted group, or undefined. */
+export async function deleteGroup(q: Queryable, tenantId: string, directoryId: string, id: string): Promise<Group | undefined> {
+  const { rows } = await q.query<Row>('DELETE FROM groups WHERE tenant_id = $1 AND directory_id = $2 AND id = $3 RETURNING id, name, description, created_at', [
+    tenantId,
+    directoryId,
+    id,
+  ]);
+  return rows[0] ? toGroup(rows[0]) : undefined;
 }
 
-export async function insertMemberships(q: Queryable, tenantId: string, memberships: readonly { groupId: string; userId: string }[]): Promise<void> {
+/**
+ * Adds memberships of users and groups of one directory. The foreign keys
+ * include the directory (`group_members_group_fk`, `group_members_user_fk`),
+ * so a membership can never join a user to another directory's group.
+ */
+export async function insertMemberships(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  memberships: readonly { groupId: string; userId: string }[],
+): Promise<void> {
   if (memberships.length === 0) return;
   await q.query(
-    'INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, g, u FROM unnest($2::uuid[], $3::uuid[]) AS t(g, u) ON CONFLICT DO NOTHING',
-    [tenantId, memberships.map((m) => m.groupId), memberships.map((m) => m.userId)],
+    `INSERT INTO group_members (tenant_id, directory_id, group_id, user_id)
+     SELECT $1, $2, g, u FROM unnest($3::uuid[], $4::uuid[]) AS t(g, u) ON CONFLICT DO NOTHING`,
+    [tenantId, directoryId, memberships.map((m) => m.groupId), memberships.map((m) => m.userId)],
   );
 }
 

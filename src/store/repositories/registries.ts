@@ -1,16 +1,8 @@
 /** Container registries (the Gcore dialect's resource): integer ids in a (project, region) namespace, each over one directory. */
+import type { Registry, RegistryScope } from '../../domain/registry.ts';
 import type { Queryable } from '../ports.ts';
 
-export interface Registry {
-  readonly id: number;
-  readonly projectId: number;
-  readonly regionId: number;
-  readonly directoryId: string;
-  readonly name: string;
-  readonly storageLimit: number;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
+export type { Registry, RegistryScope };
 
 interface RegistryRow {
   id: string | number;
@@ -36,11 +28,6 @@ const toRegistry = (row: RegistryRow): Registry => ({
   updatedAt: row.updated_at,
 });
 
-export interface RegistryScope {
-  readonly tenantId: string;
-  readonly projectId: number;
-  readonly regionId: number;
-}
 
 export async function insertRegistry(q: Queryable, scope: RegistryScope, registry: { directoryId: string; name: string; storageLimit: number }): Promise<Registry> {
   const { rows } = await q.query<RegistryRow>(

@@ -87,13 +87,15 @@ export async function listApiKeys(q: Queryable, tenantId: string): Promise<ApiKe
 }
 
 /** Revokes by id or visible prefix; returns the key, or undefined if the tenant has none such. */
-export async function revokeApiKey(q: Queryable, tenantId: string, ref: string, refIsId: boolean): Promise<ApiKeyInfo | undefined> {
-  const { rows } = await q.query<ApiKeyRow>(
+/** Revokes (keeping an earlier revocation's time); `newly` is false when it was revoked before. */
+export async function revokeApiKey(q: Queryable, tenantId: string, ref: string, refIsId: boolean): Promise<{ key: ApiKeyInfo; newly: boolean } | undefined> {
+  // now() is the transaction's start, so it equals revoked_at only when this statement set it.
+  const { rows } = await q.query<ApiKeyRow & { newly: boolean }>(
     `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
-     WHERE tenant_id = $1 AND ${refIsId ? 'id' : 'prefix'} = $2 RETURNING ${API_KEY_COLUMNS}`,
+     WHERE tenant_id = $1 AND ${refIsId ? 'id' : 'prefix'} = $2 RETURNING ${API_KEY_COLUMNS}, revoked_at = now() AS newly`,
     [tenantId, ref],
   );
-  return rows[0] ? toApiKey(rows[0]) : undefined;
+  return rows[0] ? { key: toApiKey(rows[0]), newly: rows[0].newly } : undefined;
 }
 
 /** Records use at most once a minute per key, so authentication rarely writes. */

@@ -277,21 +277,24 @@ export async function updateUsersByUsername(
   return rows.map((row) => ({ user: toUser(row), usernameKey: row.username_key, emailKey: row.email_key }));
 }
 
-export async function findUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<User | undefined> {
+/** How a use case names a user: its id, its integer id (Gcore), or its username (compared by key). */
+export type UserLocator = { readonly id: string } | { readonly seq: number } | { readonly usernameKey: string };
+
+/**
+ * The user named by `locator` in the directory. With `lock`, the row is locked
+ * FOR UPDATE until the transaction ends (read-modify-write).
+ */
+export async function findUserBy(q: Queryable, tenantId: string, directoryId: string, locator: UserLocator, lock = false): Promise<User | undefined> {
+  const [column, value] = 'id' in locator ? ['id', locator.id] : 'seq' in locator ? ['seq', locator.seq] : ['username_key', locator.usernameKey];
   const { rows } = await q.query<UserRow>(
-    `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 AND id = $3`,
-    [tenantId, directoryId, userId],
+    `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 AND ${column} = $3${lock ? ' FOR UPDATE' : ''}`,
+    [tenantId, directoryId, value],
   );
   return rows[0] ? toUser(rows[0]) : undefined;
 }
 
-export async function findUserBySeq(q: Queryable, tenantId: string, directoryId: string, seq: number): Promise<User | undefined> {
-  const { rows } = await q.query<UserRow>(
-    `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = $1 AND directory_id = $2 AND seq = $3`,
-    [tenantId, directoryId, seq],
-  );
-  return rows[0] ? toUser(rows[0]) : undefined;
-}
+export const findUser = (q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<User | undefined> =>
+  findUserBy(q, tenantId, directoryId, { id: userId });
 
 /** A page by offset, in creation order, with the directory's total (for dialects that page by offset). */
 export async function listUsersByOffset(
@@ -459,11 +462,12 @@ export async function activateWithPassword(q: Queryable, tenantId: string, userI
   return rows[0] ? toUser(rows[0]) : undefined;
 }
 
-export async function deleteUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<boolean> {
-  const { rowCount } = await q.query('DELETE FROM users WHERE tenant_id = $1 AND directory_id = $2 AND id = $3', [
+/** Deletes the user (memberships and invitations go with it); the deleted user, or undefined. */
+export async function deleteUser(q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<User | undefined> {
+  const { rows } = await q.query<UserRow>(`DELETE FROM users WHERE tenant_id = $1 AND directory_id = $2 AND id = $3 RETURNING ${USER_COLUMNS}`, [
     tenantId,
     directoryId,
     userId,
   ]);
-  return rowCount > 0;
+  return rows[0] ? toUser(rows[0]) : undefined;
 }

@@ -1,0 +1,101 @@
+/**
+ * Domain events: the durable record of every write, emitted by the use case
+ * in the same transaction as the change (engine/unitOfWork.ts), read back as
+ * the audit trail and, later, delivered by webhooks.
+ *
+ * Contract: an event's `data` names the fields that changed and their new
+ * values, never a credential. The builders here copy only public fields, and
+ * `assertCredentialFree` (run on every emitted event) refuses any key that
+ * names a password, hash, secret or token, so a careless caller fails loudly
+ * in tests rather than leaking into the audit trail. Pure.
+ */
+import type { User } from './user.ts';
+
+export const EVENT_TYPES = [
+  'user.created',
+  'user.updated',
+  'user.deleted',
+  'user.secret_rotated',
+  'invitation.sent',
+  'invitation.accepted',
+  'invitation.revoked',
+  'directory.created',
+  'directory.deleted',
+  'key.created',
+  'key.revoked',
+  'group.created',
+  'group.deleted',
+  'settings.updated',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const SUBJECT_TYPES = ['user', 'directory', 'group', 'api_key', 'access_key', 'tenant'] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
+
+/** An event as a use case emits it; the unit of work adds the actor, the time and an id. */
+export interface DomainEvent {
+  readonly type: EventType;
+  readonly subject: { readonly type: SubjectType; readonly id: string };
+  /** The directory the subject lives in, when it lives in one. */
+  readonly directoryId: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Keys that must never appear in an event, at any depth, compared case-insensitively. */
+const CREDENTIAL_KEY = /password|secret|token|hash|credential|^key$/i;
+
+export class CredentialInEventError extends Error {}
+
+/** Throws when `data` holds a key that names a credential (see the module contract). */
+export function assertCredentialFree(event: DomainEvent): void {
+  const visit = (value: unknown, path: string): void => {
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (CREDENTIAL_KEY.test(key)) throw new CredentialInEventError(`event ${event.type} carries a credential field (${path}${key})`);
+      visit(inner, `${path}${key}.`);
+    }
+  };
+  // Free-form user attributes are the caller's data; their keys are not ours to police.
+  const { attributes: _attributes, ...checked } = event.data;
+  visit(checked, '');
+}
+
+/** The fields of a user an event may carry: every profile field, no credential, no bookkeeping. */
+export function publicUserFields(user: User): Record<string, unknown> {
+  return {
+    username: user.username,
+    email: user.email,
+    displayName: user.displayName,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    phone: user.phone,
+    locale: user.locale,
+    externalId: user.externalId,
+    status: user.status,
+    expiresAt: user.expiresAt?.toISOString() ?? null,
+    attributes: user.attributes,
+  };
+}
+
+/** The public fields that differ between two versions of a user, with their new values. */
+export function changedUserFields(before: User, after: User): Record<string, unknown> {
+  const old = publicUserFields(before);
+  const now = publicUserFields(after);
+  return Object.fromEntries(Object.entries(now).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(old[field])));
+}
+
+export function userEvent(type: EventType, user: User, data: Record<string, unknown>): DomainEvent {
+  return { type, subject: { type: 'user', id: user.id }, directoryId: user.directoryId, data };
+}
+
+/** How a user signs in, as events say it (never the credential itself). */
+export function signInKind(user: Pick<User, 'hasPassword' | 'hasSecret'>): 'password' | 'generated' | 'none' {
+  return user.hasPassword ? 'password' : user.hasSecret ? 'generated' : 'none';
+}
+
+/** `user.created` with the user's set fields (empty ones left out) and how it signs in. */
+export function userCreated(user: User): DomainEvent {
+  const isEmpty = (v: unknown) => v === null || (typeof v === 'object' && Object.keys(v).length === 0);
+  const fields = Object.fromEntries(Object.entries(publicUserFields(user)).filter(([, v]) => !isEmpty(v)));
+  return userEvent('user.created', user, { ...fields, signIn: signInKind(user) });
+}
