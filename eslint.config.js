@@ -1,7 +1,24 @@
-// Lint: ESLint's and typescript-eslint's recommended rules, plus the type-aware
-// rules that catch real bugs in async server code (floating and misused promises).
+// Lint: ESLint's and typescript-eslint's recommended rules, the type-aware
+// rules that catch real bugs in async server code (floating and misused
+// promises), and the architecture's dependency rules (DESIGN.md, "Layout"):
+// dependencies point inward, so a change in an outer layer never reaches an
+// inner one. test/unit/boundaries.test.ts shows each rule failing a violation.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const DIALECTS = ['native', 'scim', 'gcore', 'huawei', 'alloy', 'royalti', 'console', 'invite'];
+const STORE_DRIVERS = ['**/store/pglite.ts', '**/store/postgres.ts', 'pg', '@electric-sql/*'];
+
+/**
+ * `no-restricted-imports` for `files`, refusing each rule's `group` with its
+ * message. A later config object replaces an earlier one's rule for the same
+ * file, so a folder inside another repeats the outer folder's rules.
+ */
+const boundary = (files, ...rules) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns: rules.map(([group, message]) => ({ group, message })) }] },
+});
+const HTTP_RULE = [['**/store/**', ...STORE_DRIVERS], 'http/ calls the engine; it never imports the store (transactions belong to the engine\'s unit of work).'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/'] },
@@ -21,4 +38,24 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'domain/ is pure: it imports only from domain/ (no I/O, no other layer, no package).' }] },
+      ],
+    },
+  },
+  boundary(['src/engine/**/*.ts'], [['**/http/**', '**/cli/**', '**/workers/**', ...STORE_DRIVERS], 'engine/ depends on domain/ and the store port and query layer, never on http/, cli/, workers/ or a store driver (only main.ts picks one).']),
+  boundary(['src/http/**/*.ts'], HTTP_RULE),
+  boundary(['src/formats/**/*.ts'], [['**/store/**', '**/engine/**', '**/http/**', ...STORE_DRIVERS], 'formats/ turns bytes into drafts; it knows nothing of the store, the engine or HTTP.']),
+  ...DIALECTS.map((dialect) => {
+    const others = DIALECTS.filter((other) => other !== dialect);
+    return boundary(
+      [`src/http/${dialect}/**/*.ts`],
+      HTTP_RULE,
+      [[...others.map((other) => `**/http/${other}/**`), ...others.map((other) => `../${other}/**`)], `A dialect translates to the engine and never imports another dialect (src/http/${dialect}).`],
+    );
+  }),
 );

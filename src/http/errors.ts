@@ -6,17 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isMusterError, MusterError, type FieldProblem } from '../domain/errors.ts';
-import { databaseErrorInfo } from '../store/ports.ts';
-
-const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
-
-/** A store that cannot be reached or is shutting down: retryable, so a 503. */
-function isStoreUnavailable(error: unknown): boolean {
-  const sqlState = databaseErrorInfo(error)?.sqlState;
-  if (sqlState?.startsWith('08') || sqlState?.startsWith('57P')) return true;
-  const errno = (error as { code?: unknown } | null)?.code;
-  return typeof errno === 'string' && UNREACHABLE_ERRNOS.has(errno);
-}
+import { isStoreUnavailable } from '../engine/failures.ts';
 
 interface AjvIssue {
   instancePath: string;

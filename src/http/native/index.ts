@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../engine/engine.ts';
 import { useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { apiKeyRoutes } from './apiKeys.ts';
+import { auditRoutes } from './audit.ts';
 import { batchRoutes } from './batch.ts';
 import { tokenRoutes } from './tokens.ts';
 import type { JwtAuthority } from '../../crypto/jwt.ts';
@@ -27,5 +28,6 @@ export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: Mail
     invitationRoutes(app, engine);
     groupRoutes(app, engine);
     outboxRoutes(app, engine, mailFolder);
+    auditRoutes(app, engine);
   };
 }

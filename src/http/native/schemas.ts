@@ -343,3 +343,39 @@ export const GroupCreateBody = Type.Object(
 export const GroupBody = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String(), description: Nullable(Type.String()), createdAt: DateTime });
 export const GroupListBody = Type.Object({ groups: Type.Array(GroupBody) });
 export const GroupParams = Type.Object({ directory: Type.String(), groupId: Type.String() });
+
+export const AUDIT_MAX_LIMIT = 1000;
+
+export const AuditQuery = Type.Object(
+  {
+    user: Type.Optional(Type.String({ description: 'Only events whose subject is this user id (or other subject id: a directory, key or group).' })),
+    actor: Type.Optional(Type.String({ description: 'Only events by this actor: an API key id or prefix, an access key (AK), or a JWT subject.' })),
+    type: Type.Optional(Type.String({ description: 'Comma-separated event types; `user.*` matches a family.', examples: ['user.created,user.deleted'] })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events at or after this time.' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Only events before this time.' })),
+    cursor: Type.Optional(Type.String({ description: 'From `nextCursor` of the previous page (older events).' })),
+    limit: Type.Integer({ minimum: 1, maximum: AUDIT_MAX_LIMIT, default: LIST_DEFAULT_LIMIT }),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditEventBody = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  type: Type.String({ examples: ['user.created'] }),
+  occurredAt: Type.String({ format: 'date-time' }),
+  actor: Type.Object({
+    kind: Type.String({ description: 'api_key, access_key, jwt, invitee, cli or system.' }),
+    id: Type.Union([Type.String(), Type.Null()], { description: 'The API key id, access key, JWT subject or invited user id.' }),
+    label: Type.Union([Type.String(), Type.Null()], { description: 'The key prefix, the JWT issuer or the system component.' }),
+    dialect: Type.String({ description: 'The API the write came through (native, gcore, huawei, alloy, royalti, invite, cli, system).' }),
+    requestId: Type.Union([Type.String(), Type.Null()]),
+  }),
+  subject: Type.Object({ type: Type.String({ examples: ['user'] }), id: Type.String() }),
+  directoryId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+  data: Type.Record(Type.String(), Type.Unknown(), { description: 'The fields that changed and their new values; never a credential.' }),
+});
+
+export const AuditPageBody = Type.Object({
+  events: Type.Array(AuditEventBody),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
