@@ -7,89 +7,108 @@
  * message and a description (the documentation, checked by a test).
  * Messages never contain secrets, passwords, tokens or keys.
  */
+/**
+ * What kind of failure a code is. Dialects map categories to their own error
+ * shapes (a vendor's "exists" code, a SCIM scimType), so a new code needs no
+ * edit in every dialect; they name single codes only where their contract
+ * distinguishes them.
+ * - validation: the request or an item breaks a rule; fix it and send again;
+ * - auth: no or bad credentials of the caller; credentials: a user's
+ *   credentials (authenticate) were refused;
+ * - forbidden: authenticated but not allowed;
+ * - not_found, conflict (exists or repeats), precondition (If-Match), limit
+ *   (too large or too many);
+ * - busy: the same request is still running, retry later; aborted: a valid
+ *   item not written because its atomic batch failed;
+ * - unavailable (retryable), internal.
+ */
+export const ERROR_CATEGORIES = ['validation', 'auth', 'credentials', 'forbidden', 'not_found', 'conflict', 'precondition', 'limit', 'busy', 'aborted', 'unavailable', 'internal'] as const;
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
+
 export interface ErrorSpec {
   readonly status: number;
+  readonly category: ErrorCategory;
   readonly message: string;
   readonly description: string;
 }
 
 export const ERROR_CODES = {
   // Requests
-  'request.malformed_json': { status: 400, message: 'The request body is not valid JSON.', description: 'The body could not be parsed as JSON.' },
-  'request.body_required': { status: 400, message: 'The request body is empty.', description: 'A JSON body is required for this request.' },
-  'request.invalid': { status: 400, message: 'The request does not match the schema.', description: 'A field is missing, has the wrong type or breaks a rule; `details` lists each problem with its field.' },
-  'request.unsupported_media_type': { status: 415, message: 'Unsupported Content-Type; send application/json.', description: 'The body was sent with a content type the endpoint does not accept.' },
-  'request.too_large': { status: 413, message: 'The request body is larger than the limit.', description: 'The body exceeds the configured size limit (`details.limitBytes`).' },
-  'request.invalid_cursor': { status: 400, message: 'The pagination cursor is not valid.', description: 'The `cursor` parameter was not produced by this API.' },
-  'route.not_found': { status: 404, message: 'No such route.', description: 'No endpoint matches this method and path.' },
-  'internal': { status: 500, message: 'Internal error; the request id identifies it in the logs.', description: 'An unexpected failure. Nothing about it is exposed; the request id finds it in the logs.' },
-  'service.unavailable': { status: 503, message: 'The store is not reachable; retry later.', description: 'The database did not answer (readiness failed, or a request could not reach it). Retryable.' },
+  'request.malformed_json': { status: 400, category: 'validation', message: 'The request body is not valid JSON.', description: 'The body could not be parsed as JSON.' },
+  'request.body_required': { status: 400, category: 'validation', message: 'The request body is empty.', description: 'A JSON body is required for this request.' },
+  'request.invalid': { status: 400, category: 'validation', message: 'The request does not match the schema.', description: 'A field is missing, has the wrong type or breaks a rule; `details` lists each problem with its field.' },
+  'request.unsupported_media_type': { status: 415, category: 'validation', message: 'Unsupported Content-Type; send application/json.', description: 'The body was sent with a content type the endpoint does not accept.' },
+  'request.too_large': { status: 413, category: 'limit', message: 'The request body is larger than the limit.', description: 'The body exceeds the configured size limit (`details.limitBytes`).' },
+  'request.invalid_cursor': { status: 400, category: 'validation', message: 'The pagination cursor is not valid.', description: 'The `cursor` parameter was not produced by this API.' },
+  'route.not_found': { status: 404, category: 'not_found', message: 'No such route.', description: 'No endpoint matches this method and path.' },
+  'internal': { status: 500, category: 'internal', message: 'Internal error; the request id identifies it in the logs.', description: 'An unexpected failure. Nothing about it is exposed; the request id finds it in the logs.' },
+  'service.unavailable': { status: 503, category: 'unavailable', message: 'The store is not reachable; retry later.', description: 'The database did not answer (readiness failed, or a request could not reach it). Retryable.' },
 
   // API keys (the caller's own credentials)
-  'auth.missing': { status: 401, message: 'Authentication required: send Authorization: Bearer <key>.', description: 'The request carries no credentials.' },
-  'auth.malformed': { status: 401, message: 'The Authorization header is malformed.', description: 'The Authorization header is not of the form `Bearer <key>`.' },
-  'auth.invalid_key': { status: 401, message: 'The API key is not valid.', description: 'No key with this value exists.' },
-  'auth.key_revoked': { status: 401, message: 'The API key has been revoked.', description: 'The key existed but was revoked; create a new one.' },
-  'auth.insufficient_scope': { status: 403, message: 'The API key lacks the scope this operation needs.', description: 'The key is valid but not scoped for this operation; `details.requiredScope` names the scope.' },
+  'auth.missing': { status: 401, category: 'auth', message: 'Authentication required: send Authorization: Bearer <key>.', description: 'The request carries no credentials.' },
+  'auth.malformed': { status: 401, category: 'auth', message: 'The Authorization header is malformed.', description: 'The Authorization header is not of the form `Bearer <key>`.' },
+  'auth.invalid_key': { status: 401, category: 'auth', message: 'The API key is not valid.', description: 'No key with this value exists.' },
+  'auth.key_revoked': { status: 401, category: 'auth', message: 'The API key has been revoked.', description: 'The key existed but was revoked; create a new one.' },
+  'auth.insufficient_scope': { status: 403, category: 'forbidden', message: 'The API key lacks the scope this operation needs.', description: 'The key is valid but not scoped for this operation; `details.requiredScope` names the scope.' },
 
   // Tenants, directories, keys
-  'tenant.not_found': { status: 404, message: 'No such tenant.', description: 'The tenant named does not exist.' },
-  'tenant.name_taken': { status: 409, message: 'A tenant with this name already exists.', description: 'Tenant names are unique.' },
-  'directory.not_found': { status: 404, message: 'No such directory.', description: 'No directory with this name or id exists in the caller\'s tenant.' },
-  'directory.name_taken': { status: 409, message: 'A directory with this name already exists.', description: 'Directory names are unique per tenant.' },
-  'directory.not_empty': { status: 409, message: 'The directory still has users; pass force=true to delete them with it.', description: 'Deleting a directory that has users requires `force=true`.' },
-  'api_key.not_found': { status: 404, message: 'No such API key.', description: 'No key with this id or prefix exists in the tenant.' },
-  'access_key.not_found': { status: 404, message: 'No such access key.', description: 'No access key (AK) with this id exists in the tenant.' },
-  'auth.invalid_token': { status: 401, message: 'The bearer token is not valid.', description: 'A JWT that is malformed, expired, not yet valid, for another audience, or not signed by a trusted issuer; the message says which.' },
-  'auth.signature_invalid': { status: 401, message: 'The request signature does not match.', description: 'SDK-HMAC-SHA256: the signature is not the one the access key\'s secret makes for this request.' },
-  'auth.signature_expired': { status: 401, message: 'The request was signed more than 15 minutes from now.', description: 'SDK-HMAC-SHA256: X-Sdk-Date is missing, malformed, or more than 15 minutes off the server\'s clock.' },
+  'tenant.not_found': { status: 404, category: 'not_found', message: 'No such tenant.', description: 'The tenant named does not exist.' },
+  'tenant.name_taken': { status: 409, category: 'conflict', message: 'A tenant with this name already exists.', description: 'Tenant names are unique.' },
+  'directory.not_found': { status: 404, category: 'not_found', message: 'No such directory.', description: 'No directory with this name or id exists in the caller\'s tenant.' },
+  'directory.name_taken': { status: 409, category: 'conflict', message: 'A directory with this name already exists.', description: 'Directory names are unique per tenant.' },
+  'directory.not_empty': { status: 409, category: 'conflict', message: 'The directory still has users; pass force=true to delete them with it.', description: 'Deleting a directory that has users requires `force=true`.' },
+  'api_key.not_found': { status: 404, category: 'not_found', message: 'No such API key.', description: 'No key with this id or prefix exists in the tenant.' },
+  'access_key.not_found': { status: 404, category: 'not_found', message: 'No such access key.', description: 'No access key (AK) with this id exists in the tenant.' },
+  'auth.invalid_token': { status: 401, category: 'auth', message: 'The bearer token is not valid.', description: 'A JWT that is malformed, expired, not yet valid, for another audience, or not signed by a trusted issuer; the message says which.' },
+  'auth.signature_invalid': { status: 401, category: 'auth', message: 'The request signature does not match.', description: 'SDK-HMAC-SHA256: the signature is not the one the access key\'s secret makes for this request.' },
+  'auth.signature_expired': { status: 401, category: 'auth', message: 'The request was signed more than 15 minutes from now.', description: 'SDK-HMAC-SHA256: X-Sdk-Date is missing, malformed, or more than 15 minutes off the server\'s clock.' },
 
   // Users
-  'user.not_found': { status: 404, message: 'No such user.', description: 'No user with this id exists in the directory.' },
-  'user.username_taken': { status: 409, message: 'A user with this username already exists in the directory.', description: 'Usernames are unique per directory, compared case-insensitively.' },
-  'user.email_taken': { status: 409, message: 'A user with this email already exists in the directory.', description: 'Emails are unique per directory, compared case-insensitively.' },
-  'user.invalid_username': { status: 400, message: 'The username is not valid.', description: 'Usernames are 1 to 256 characters with no control characters and no leading or trailing space.' },
-  'user.invalid_email': { status: 400, message: 'The email address is not valid.', description: 'Emails must look like local@domain and be at most 320 characters.' },
-  'user.invalid_password': { status: 400, message: 'The password does not meet the policy.', description: 'Passwords are 8 to 1024 characters.' },
-  'user.invalid_field': { status: 400, message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it.' },
-  'user.credential_conflict': { status: 400, message: 'Give at most one of password, passwordHash and generateSecret.', description: 'A user gets one credential: a password, an imported hash, or a generated secret.' },
-  'user.version_mismatch': { status: 412, message: 'The user has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the current one.' },
+  'user.not_found': { status: 404, category: 'not_found', message: 'No such user.', description: 'No user with this id exists in the directory.' },
+  'user.username_taken': { status: 409, category: 'conflict', message: 'A user with this username already exists in the directory.', description: 'Usernames are unique per directory, compared case-insensitively.' },
+  'user.email_taken': { status: 409, category: 'conflict', message: 'A user with this email already exists in the directory.', description: 'Emails are unique per directory, compared case-insensitively.' },
+  'user.invalid_username': { status: 400, category: 'validation', message: 'The username is not valid.', description: 'Usernames are 1 to 256 characters with no control characters and no leading or trailing space.' },
+  'user.invalid_email': { status: 400, category: 'validation', message: 'The email address is not valid.', description: 'Emails must look like local@domain and be at most 320 characters.' },
+  'user.invalid_password': { status: 400, category: 'validation', message: 'The password does not meet the policy.', description: 'Passwords are 8 to 1024 characters.' },
+  'user.invalid_field': { status: 400, category: 'validation', message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it.' },
+  'user.credential_conflict': { status: 400, category: 'validation', message: 'Give at most one of password, passwordHash and generateSecret.', description: 'A user gets one credential: a password, an imported hash, or a generated secret.' },
+  'user.version_mismatch': { status: 412, category: 'precondition', message: 'The user has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the current one.' },
 
-  'user.unsupported_password_hash': { status: 400, message: 'The password hash is not in a supported format.', description: 'Imported `passwordHash` values must be argon2id, argon2i, scrypt or pbkdf2-sha256 PHC strings, or bcrypt ($2a$/$2b$/$2y$), within cost bounds; the message lists the formats.' },
+  'user.unsupported_password_hash': { status: 400, category: 'validation', message: 'The password hash is not in a supported format.', description: 'Imported `passwordHash` values must be argon2id, argon2i, scrypt or pbkdf2-sha256 PHC strings, or bcrypt ($2a$/$2b$/$2y$), within cost bounds; the message lists the formats.' },
 
   // Batches
-  'batch.empty': { status: 400, message: 'The batch has no users.', description: 'A batch must contain at least one user.' },
-  'batch.too_large': { status: 413, message: 'The batch has more users than the limit.', description: 'A batch holds at most `details.limit` users (configurable, default 1000).' },
-  'batch.duplicate_in_batch': { status: 409, message: 'The same username or email appears earlier in this batch.', description: 'Per item: repeats a username or email of an earlier item (`details.firstIndex` names it); checked before any I/O.' },
-  'batch.aborted': { status: 422, message: 'Not written: the atomic batch failed at other items.', description: 'Per item, atomic mode: this item is valid, but nothing was written because other items failed.' },
+  'batch.empty': { status: 400, category: 'validation', message: 'The batch has no users.', description: 'A batch must contain at least one user.' },
+  'batch.too_large': { status: 413, category: 'limit', message: 'The batch has more users than the limit.', description: 'A batch holds at most `details.limit` users (configurable, default 1000).' },
+  'batch.duplicate_in_batch': { status: 409, category: 'conflict', message: 'The same username or email appears earlier in this batch.', description: 'Per item: repeats a username or email of an earlier item (`details.firstIndex` names it); checked before any I/O.' },
+  'batch.aborted': { status: 422, category: 'aborted', message: 'Not written: the atomic batch failed at other items.', description: 'Per item, atomic mode: this item is valid, but nothing was written because other items failed.' },
 
   // Idempotency
-  'idempotency.invalid_key': { status: 400, message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
-  'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
-  'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
+  'idempotency.invalid_key': { status: 400, category: 'validation', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
+  'idempotency.key_reused': { status: 422, category: 'conflict', message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
+  'idempotency.in_progress': { status: 409, category: 'busy', message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
 
   // Groups
-  'group.not_found': { status: 404, message: 'No such group.', description: 'No group with this id in the directory (also per item, for `groupIds` naming a group that does not exist).' },
-  'group.name_taken': { status: 409, message: 'A group with this name already exists in the directory.', description: 'Group names are unique per directory.' },
+  'group.not_found': { status: 404, category: 'not_found', message: 'No such group.', description: 'No group with this id in the directory (also per item, for `groupIds` naming a group that does not exist).' },
+  'group.name_taken': { status: 409, category: 'conflict', message: 'A group with this name already exists in the directory.', description: 'Group names are unique per directory.' },
 
   // Container registries (Gcore dialect)
-  'registry.not_found': { status: 404, message: 'Registry not found.', description: 'No registry with this id in the project and region of the caller\'s tenant.' },
-  'registry.name_taken': { status: 409, message: 'A registry with this name already exists.', description: 'Registry names are unique per project and region.' },
+  'registry.not_found': { status: 404, category: 'not_found', message: 'Registry not found.', description: 'No registry with this id in the project and region of the caller\'s tenant.' },
+  'registry.name_taken': { status: 409, category: 'conflict', message: 'A registry with this name already exists.', description: 'Registry names are unique per project and region.' },
 
   // Invitations and mail
-  'invitation.redirect_not_allowed': { status: 400, message: 'The redirect URL is not on the tenant\'s allow-list.', description: 'Invitation redirects must match an entry of the tenant\'s allow-list (same origin, same or deeper path); set it with PUT /v1/settings/redirect-allowlist.' },
-  'invitation.email_required': { status: 400, message: 'An invited user needs an email address.', description: 'Per item: the user was to be invited but has no `email`.' },
-  'invitation.credential_conflict': { status: 400, message: 'An invited user chooses a password; do not give one.', description: 'Per item: `invite` cannot be combined with `password`, `passwordHash` or `generateSecret`.' },
-  'invitation.not_found': { status: 404, message: 'The user has no invitation.', description: 'No invitation was ever sent to this user.' },
-  'invitation.not_pending': { status: 409, message: 'The user is not waiting for an invitation.', description: 'Resend and revoke need a `pending` user (resend also needs an email address).' },
-  'mail.not_file_transport': { status: 404, message: 'Mail goes out over SMTP here; there are no local .eml files.', description: 'The mail listing exists only with the file transport (no SMTP_URL).' },
-  'mail.not_found': { status: 404, message: 'No such mail file.', description: 'No .eml file with this name in the tenant\'s mail folder.' },
+  'invitation.redirect_not_allowed': { status: 400, category: 'validation', message: 'The redirect URL is not on the tenant\'s allow-list.', description: 'Invitation redirects must match an entry of the tenant\'s allow-list (same origin, same or deeper path); set it with PUT /v1/settings/redirect-allowlist.' },
+  'invitation.email_required': { status: 400, category: 'validation', message: 'An invited user needs an email address.', description: 'Per item: the user was to be invited but has no `email`.' },
+  'invitation.credential_conflict': { status: 400, category: 'validation', message: 'An invited user chooses a password; do not give one.', description: 'Per item: `invite` cannot be combined with `password`, `passwordHash` or `generateSecret`.' },
+  'invitation.not_found': { status: 404, category: 'not_found', message: 'The user has no invitation.', description: 'No invitation was ever sent to this user.' },
+  'invitation.not_pending': { status: 409, category: 'conflict', message: 'The user is not waiting for an invitation.', description: 'Resend and revoke need a `pending` user (resend also needs an email address).' },
+  'mail.not_file_transport': { status: 404, category: 'not_found', message: 'Mail goes out over SMTP here; there are no local .eml files.', description: 'The mail listing exists only with the file transport (no SMTP_URL).' },
+  'mail.not_found': { status: 404, category: 'not_found', message: 'No such mail file.', description: 'No .eml file with this name in the tenant\'s mail folder.' },
 
   // Authenticating users (checking a user's credentials)
-  'credentials.invalid': { status: 401, message: 'Invalid username or credentials.', description: 'The user does not exist, has no such credential, or the password or secret is wrong. Deliberately one code for all three.' },
-  'credentials.user_pending': { status: 401, message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },
-  'credentials.user_disabled': { status: 401, message: 'The user is disabled.', description: 'The credentials are right but the user is `disabled`.' },
-  'credentials.user_expired': { status: 401, message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
+  'credentials.invalid': { status: 401, category: 'credentials', message: 'Invalid username or credentials.', description: 'The user does not exist, has no such credential, or the password or secret is wrong. Deliberately one code for all three.' },
+  'credentials.user_pending': { status: 401, category: 'credentials', message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },
+  'credentials.user_disabled': { status: 401, category: 'credentials', message: 'The user is disabled.', description: 'The credentials are right but the user is `disabled`.' },
+  'credentials.user_expired': { status: 401, category: 'credentials', message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -107,6 +126,7 @@ export interface FieldProblem {
 export class MusterError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  readonly category: ErrorCategory;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
@@ -114,6 +134,7 @@ export class MusterError extends Error {
     this.name = 'MusterError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
+    this.category = ERROR_CODES[code].category;
     this.details = details;
   }
 }

@@ -58,8 +58,8 @@ const REDACT_PATHS = [
 ];
 
 function describeErrorCodes(): string {
-  const rows = Object.entries(ERROR_CODES).map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.description} |`);
-  return ['| code | status | meaning |', '|---|---|---|', ...rows].join('\n');
+  const rows = Object.entries(ERROR_CODES).map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.category} | ${spec.description} |`);
+  return ['| code | status | category | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
