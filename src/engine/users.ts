@@ -48,6 +48,20 @@ export interface UserPage {
   readonly nextCursor: string | null;
 }
 
+export type { AttributeCondition } from '../store/repositories/users.ts';
+
+/** An offset page's filters, as `listUsersByOffset` takes them. */
+export interface OffsetListRequest {
+  readonly limit: number;
+  readonly offset: number;
+  readonly username?: string;
+  readonly usernames?: readonly string[];
+  readonly email?: string;
+  readonly statuses?: readonly UserStatus[];
+  readonly groupName?: string;
+  readonly attributes?: readonly repo.AttributeCondition[];
+}
+
 /** What a caller presents to authenticate a user: a password or a generated secret. */
 export type UserCredentials = { readonly username: string } & ({ readonly password: string } | { readonly secret: string });
 
@@ -144,20 +158,20 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     },
 
     /**
-     * A page by offset with the total, in creation order, optionally filtered by
-     * username or email (case-insensitive), for dialects that page by offset.
+     * A page by offset with the total of matching users, in creation order, for
+     * dialects that page by offset. Every given filter must hold: username or
+     * email (case-insensitive), any of `usernames` (an empty list matches no
+     * one), any of `statuses`, membership of the group named `groupName`, and
+     * conditions on `attributes`. Throws `directory.not_found`.
      */
-    async listUsersByOffset(
-      tenantId: string,
-      directoryRef: string,
-      page: { limit: number; offset: number; username?: string; email?: string },
-    ): Promise<{ count: number; users: User[] }> {
+    async listUsersByOffset(tenantId: string, directoryRef: string, page: OffsetListRequest): Promise<{ count: number; users: User[] }> {
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+      const { username, usernames, email, ...rest } = page;
       return repo.listUsersByOffset(ctx.db, tenantId, directory.id, {
-        limit: page.limit,
-        offset: page.offset,
-        ...(page.username !== undefined && { usernameKey: comparisonKey(page.username) }),
-        ...(page.email !== undefined && { emailKey: comparisonKey(page.email) }),
+        ...rest,
+        ...(username !== undefined && { usernameKey: comparisonKey(username) }),
+        ...(usernames !== undefined && { usernameKeys: usernames.map(comparisonKey) }),
+        ...(email !== undefined && { emailKey: comparisonKey(email) }),
       });
     },
 
