@@ -126,14 +126,25 @@ export function invitationService(ctx: EngineContext) {
       return validateInviteOptions(options, options.redirectUrl === undefined ? [] : await getRedirectAllowlist(ctx.db, tenantId));
     },
 
-    /** Sends a new invitation to a pending user; the previous token stops working. */
+    /**
+     * Sends a new invitation to a pending user; the previous token stops
+     * working. A `redirectUrl` or `message` not given is the previous
+     * invitation's, so a resent invitation leads where the first one did (an
+     * inherited redirect is checked against the allow-list at acceptance, as
+     * every redirect is). Throws `invitation.redirect_not_allowed` for a given
+     * redirect off the allow-list, `invitation.not_pending` unless the user is
+     * pending with an email.
+     */
     async resend(tenantId: string, directoryRef: string, userId: string, options: InviteOptions): Promise<InvitationView> {
       const checked = await this.checkInviteOptions(tenantId, options);
       const result = await ctx.db.transaction(async (tx) => {
         const { directoryId, user } = await findUserIn(tx, tenantId, directoryRef, userId);
         if (user.status !== 'pending' || user.email === null) throw new MusterError('invitation.not_pending');
+        const previous = await invitationsRepo.latestInviteOptions(tx, tenantId, user.id);
+        const redirectUrl = checked.redirectUrl ?? previous?.redirectUrl ?? undefined;
+        const message = checked.message ?? previous?.message ?? undefined;
         await invitationsRepo.endPendingInvitations(tx, tenantId, user.id, 'superseded');
-        await inviteUsers(tx, tenantId, directoryId, [user], checked);
+        await inviteUsers(tx, tenantId, directoryId, [user], { ...(redirectUrl !== undefined && { redirectUrl }), ...(message !== undefined && { message }) });
         return view(tx, tenantId, user.id);
       });
       ctx.notifyOutbox();
