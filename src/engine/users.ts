@@ -50,17 +50,12 @@ export interface UserPage {
 
 export type { AttributeCondition } from '../store/repositories/users.ts';
 
-/** An offset page's filters, as `listUsersByOffset` takes them. */
-export interface OffsetListRequest {
-  readonly limit: number;
-  readonly offset: number;
+/** An offset page's filters, as `listUsersByOffset` takes them: the query layer's, by names rather than comparison keys. */
+export type OffsetListRequest = Omit<repo.OffsetUserQuery, 'usernameKey' | 'usernameKeys' | 'emailKey'> & {
   readonly username?: string;
   readonly usernames?: readonly string[];
   readonly email?: string;
-  readonly statuses?: readonly UserStatus[];
-  readonly groupName?: string;
-  readonly attributes?: readonly repo.AttributeCondition[];
-}
+};
 
 /** What a caller presents to authenticate a user: a password or a generated secret. */
 export type UserCredentials = { readonly username: string } & ({ readonly password: string } | { readonly secret: string });
