@@ -132,15 +132,27 @@ export function invitationService(ctx: EngineContext) {
       return validateInviteOptions(options, options.redirectUrl === undefined ? [] : await getRedirectAllowlist(ctx.db, actor.tenantId));
     },
 
-    /** Sends a new invitation to a pending user; the previous token stops working. */
+    /**
+     * Sends a new invitation to a pending user; the previous token stops
+     * working. A `redirectUrl` or `message` not given is the previous
+     * invitation's, so a resent invitation leads where the first one did (an
+     * inherited redirect is checked against the allow-list at acceptance, as
+     * every redirect is). Throws `invitation.redirect_not_allowed` for a given
+     * redirect off the allow-list, `invitation.not_pending` unless the user is
+     * pending with an email.
+     */
     async resend(actor: Actor, directoryRef: string, userId: string, options: InviteOptions): Promise<InvitationView> {
       const checked = await this.checkInviteOptions(actor, options);
       const { tenantId } = actor;
       return inUnitOfWork(ctx, actor, async (uow) => {
         const { directoryId, user } = await findUserIn(uow.tx, tenantId, directoryRef, userId);
         if (user.status !== 'pending' || user.email === null) throw new MusterError('invitation.not_pending');
+        const previous = await invitationsRepo.latestInviteOptions(uow.tx, tenantId, user.id);
+        const redirectUrl = checked.redirectUrl ?? previous?.redirectUrl ?? undefined;
+        const message = checked.message ?? previous?.message ?? undefined;
         await invitationsRepo.endPendingInvitations(uow.tx, tenantId, user.id, 'superseded');
-        uow.emit(...(await inviteUsers(uow.tx, tenantId, directoryId, [user], checked)));
+        const resent = { ...(redirectUrl !== undefined && { redirectUrl }), ...(message !== undefined && { message }) };
+        uow.emit(...(await inviteUsers(uow.tx, tenantId, directoryId, [user], resent)));
         uow.afterCommit(ctx.notifyOutbox);
         return view(uow.tx, tenantId, user.id);
       });

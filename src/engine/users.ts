@@ -71,6 +71,15 @@ function locatorOf(ref: UserRef): repo.UserLocator | undefined {
  */
 export type Modification = (current: User, now: Date) => Omit<UserPatch, 'password'>;
 
+export type { AttributeCondition } from '../store/repositories/users.ts';
+
+/** An offset page's filters, as `listUsersByOffset` takes them: the query layer's, by names rather than comparison keys. */
+export type OffsetListRequest = Omit<repo.OffsetUserQuery, 'usernameKey' | 'usernameKeys' | 'emailKey'> & {
+  readonly username?: string;
+  readonly usernames?: readonly string[];
+  readonly email?: string;
+};
+
 /** What a caller presents to authenticate a user: a password or a generated secret. */
 export type UserCredentials = { readonly username: string } & ({ readonly password: string } | { readonly secret: string });
 
@@ -198,20 +207,20 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       modify(actor, directoryRef, ref, derive, expectedVersion),
 
     /**
-     * A page by offset with the total, in creation order, optionally filtered by
-     * username or email (case-insensitive), for dialects that page by offset.
+     * A page by offset with the total of matching users, in creation order, for
+     * dialects that page by offset. Every given filter must hold: username or
+     * email (case-insensitive), any of `usernames` (an empty list matches no
+     * one), any of `statuses`, membership of the group named `groupName`, and
+     * conditions on `attributes`. Throws `directory.not_found`.
      */
-    async listUsersByOffset(
-      actor: Actor,
-      directoryRef: string,
-      page: { limit: number; offset: number; username?: string; email?: string },
-    ): Promise<{ count: number; users: User[] }> {
+    async listUsersByOffset(actor: Actor, directoryRef: string, page: OffsetListRequest): Promise<{ count: number; users: User[] }> {
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      const { username, usernames, email, ...rest } = page;
       return repo.listUsersByOffset(ctx.db, actor.tenantId, directory.id, {
-        limit: page.limit,
-        offset: page.offset,
-        ...(page.username !== undefined && { usernameKey: comparisonKey(page.username) }),
-        ...(page.email !== undefined && { emailKey: comparisonKey(page.email) }),
+        ...rest,
+        ...(username !== undefined && { usernameKey: comparisonKey(username) }),
+        ...(usernames !== undefined && { usernameKeys: usernames.map(comparisonKey) }),
+        ...(email !== undefined && { emailKey: comparisonKey(email) }),
       });
     },
 

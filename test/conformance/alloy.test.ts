@@ -1,19 +1,27 @@
-/** Conformance with Alloy Embedded's users API (seed 003 and the user resource), over HTTP, on both stores. */
+/**
+ * Conformance with Alloy Embedded's users API (seed 003 and the user resource),
+ * on both stores and over both transports (inject and a real socket). Every
+ * batch answer is checked against the seed's response schema for its status.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestService, type TestService } from '../helpers/service.ts';
+import { assertSeedResponse } from '../helpers/seedSchemas.ts';
+import { startTestService, TRANSPORTS, type TestService } from '../helpers/service.ts';
 
-for (const kind of STORE_KINDS) {
-  describe(`alloy dialect: ${kind}`, () => {
+for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
+  describe(`alloy dialect: ${kind}, ${transport}`, () => {
     let svc: TestService;
     let key: string;
-    const alloy = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
-      svc.call(method, url, { headers: { authorization: `bearer ${key}`, 'x-api-version': '2025-09', ...headers }, ...(body !== undefined && { body }) });
+    const alloy = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const response = await svc.call(method, url, { headers: { authorization: `bearer ${key}`, 'x-api-version': '2025-09', ...headers }, ...(body !== undefined && { body }) });
+      if (method === 'POST' && url === '/users/batch') assertSeedResponse('003', response);
+      return response;
+    };
     const usernames = async () => (await alloy('GET', '/users')).body.data.map((u: { username: string }) => u.username).sort();
 
     before(async () => {
-      svc = await startTestService(kind);
+      svc = await startTestService(kind, {}, { transport });
       ({ adminKey: key } = await svc.newTenant());
     });
     after(() => svc.close());
@@ -62,6 +70,7 @@ for (const kind of STORE_KINDS) {
           const response = await svc.call('POST', '/users/batch', { headers: { 'x-api-version': '2025-09', ...headers }, body: { users: [{ username: 'x' }] } });
           assert.equal(response.status, 401);
           assert.deepEqual(response.body, {});
+          assertSeedResponse('003', response);
         }
         const upper = await svc.call('GET', '/users', { headers: { authorization: `BEARER ${key}`, 'x-api-version': '2025-09' } });
         assert.equal(upper.status, 200);

@@ -1,15 +1,18 @@
 /**
  * Conformance with Gcore's registry users API (seeds 000 and 001) and the wire
- * facts of its SDKs, over HTTP, on both stores.
+ * facts of its SDKs, on both stores and over both transports (inject and a real
+ * socket). Every answer a seed specifies is checked against the seed's own
+ * response schema, `required` honoured, as Gcore's generated SDKs check it.
  */
 import { cliActor } from '../../src/domain/actor.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestService, type CallResult, type TestService } from '../helpers/service.ts';
+import { assertSeedResponse } from '../helpers/seedSchemas.ts';
+import { startTestService, TRANSPORTS, type CallResult, type TestService } from '../helpers/service.ts';
 
-for (const kind of STORE_KINDS) {
-  describe(`gcore dialect: ${kind}`, () => {
+for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
+  describe(`gcore dialect: ${kind}, ${transport}`, () => {
     let svc: TestService;
     let key: string;
     let tenantId: string;
@@ -29,7 +32,7 @@ for (const kind of STORE_KINDS) {
     };
 
     before(async () => {
-      svc = await startTestService(kind);
+      svc = await startTestService(kind, {}, { transport });
       ({ adminKey: key, tenantId } = await svc.newTenant());
       registry = await newRegistry();
     });
@@ -66,6 +69,7 @@ for (const kind of STORE_KINDS) {
       it('creates a user with a generated secret that is a real credential', async () => {
         const response = await gcore('POST', `${base}/${registry}/users`, { name: 'user1', duration: 14 });
         assert.equal(response.status, 201);
+        assertSeedResponse('001', response);
         const user = response.body;
         assert.ok(Number.isInteger(user.id));
         assert.equal(user.name, 'user1');
@@ -82,6 +86,7 @@ for (const kind of STORE_KINDS) {
       it('uses a given secret, and -1 never expires (expires_at is still a date-time)', async () => {
         const response = await gcore('POST', `${base}/${registry}/users`, { name: 'ci', duration: -1, read_only: true, secret: 'my-chosen-secret' });
         assert.equal(response.status, 201);
+        assertSeedResponse('001', response);
         assert.equal(response.body.secret, 'my-chosen-secret');
         assert.equal(response.body.expires_at, '9999-12-31T23:59:59Z');
         assert.equal(response.body.read_only, true);
@@ -104,12 +109,25 @@ for (const kind of STORE_KINDS) {
         assertGcoreError(await gcore('POST', `${base}/999999/users`, { name: 'x', duration: 1 }), 404, 'NotFoundError');
       });
 
-      it('enforces the rules: name ^[a-z0-9]{0,16}$, duration -1..365', async () => {
-        for (const body of [{ name: 'UPPER', duration: 1 }, { name: 'x'.repeat(17), duration: 1 }, { name: 'a-b', duration: 1 }, { name: 'ok', duration: 366 }, { name: 'ok', duration: -2 }, { name: 'ok' }]) {
+      it('enforces the rules: name ^[a-z0-9]{0,16}$ and not empty, duration -1..365, naming Gcore\'s fields', async () => {
+        const cases: [unknown, string][] = [
+          [{ name: 'UPPER', duration: 1 }, 'name'],
+          [{ name: 'x'.repeat(17), duration: 1 }, 'name'],
+          [{ name: 'a-b', duration: 1 }, 'name'],
+          [{ name: '', duration: 1 }, 'name'],
+          [{ name: 'ok', duration: 366 }, 'duration'],
+          [{ name: 'ok', duration: -2 }, 'duration'],
+          [{ name: 'ok' }, 'duration'],
+          [{ name: 'ok', duration: 1, secret: 'short' }, 'secret'],
+        ];
+        for (const [body, field] of cases) {
           const response = await gcore('POST', `${base}/${registry}/users`, body);
           assertGcoreError(response, 400, 'ValidationError');
-          assert.ok(response.body.invalid_fields, JSON.stringify(body));
+          assert.deepEqual(Object.keys(response.body.invalid_fields), [field], JSON.stringify(body));
+          assert.ok(!/username|password/.test(response.text), `muster's field names leak: ${response.text}`);
         }
+        assert.match((await gcore('POST', `${base}/${registry}/users`, { name: 'ok', duration: 1, secret: 'short' })).body.message, /^secret /);
+        assert.equal((await gcore('GET', `${base}/${registry}/users`)).body.results.filter((u: { name: string }) => u.name === '' || u.name === 'ok').length, 0);
       });
 
       it('accepts the APIKey scheme in any letter case, and refuses others in Gcore\'s shape', async () => {
@@ -123,16 +141,33 @@ for (const kind of STORE_KINDS) {
     });
 
     describe('seed 000: batch create registry users', () => {
-      it('creates all users and returns every one with its secret', async () => {
+      it('answers ONE RegistryUserCreated as the SDKs type it, and hands over every created user\'s secret', async () => {
         const reg = await newRegistry();
         const response = await gcore('POST', `${base}/${reg}/users/batch`, {
           users: [{ name: 'user1', duration: -1, read_only: false }, { name: 'user2', duration: 30, secret: 'given-secret-2' }, { name: 'user3', duration: 1, read_only: true }],
         });
         assert.equal(response.status, 201);
-        assert.equal(response.body.count, 3);
-        assert.deepEqual(response.body.results.map((u: { name: string }) => u.name), ['user1', 'user2', 'user3']);
-        assert.equal(response.body.results[1].secret, 'given-secret-2');
-        for (const user of response.body.results) assert.equal((await authenticate(reg, user.name, user.secret)).status, 200);
+        assertSeedResponse('000', response);
+        const { count, results, ...top } = response.body;
+        assert.deepEqual(top, results[0], 'the top level is the first created user, secret included');
+        assert.equal(count, 3);
+        assert.deepEqual(results.map((u: { name: string }) => u.name), ['user1', 'user2', 'user3']);
+        assert.equal(results[1].secret, 'given-secret-2');
+        for (const user of results) {
+          assertSeedResponse('000', { status: 201, body: user });
+          assert.equal((await authenticate(reg, user.name, user.secret)).status, 200);
+        }
+      });
+
+      it('answers a batch of one with the fields single create answers, plus count and results', async () => {
+        const reg = await newRegistry();
+        const single = await gcore('POST', `${base}/${reg}/users`, { name: 'single', duration: 14 });
+        const response = await gcore('POST', `${base}/${reg}/users/batch`, { users: [{ name: 'solo', duration: 14 }] });
+        assertSeedResponse('000', response);
+        const { count, results, ...top } = response.body;
+        assert.deepEqual(Object.keys(top).sort(), Object.keys(single.body).sort());
+        assert.equal(count, 1);
+        assert.deepEqual(results, [top]);
       });
 
       it('writes nothing and answers 409 when one user already exists, identically on a retry', async () => {
@@ -156,9 +191,11 @@ for (const kind of STORE_KINDS) {
 
       it('answers 400 naming every invalid field, writing nothing', async () => {
         const reg = await newRegistry();
-        const response = await gcore('POST', `${base}/${reg}/users/batch`, { users: [{ name: 'ok', duration: 1 }, { name: 'BAD', duration: 1 }, { name: 'ok2', duration: 999 }] });
+        const response = await gcore('POST', `${base}/${reg}/users/batch`, {
+          users: [{ name: 'ok', duration: 1 }, { name: 'BAD', duration: 1 }, { name: 'ok2', duration: 999 }, { name: '', duration: 1 }, { name: 'ok3', duration: 1, secret: 'short' }],
+        });
         assertGcoreError(response, 400, 'ValidationError');
-        assert.deepEqual(Object.keys(response.body.invalid_fields).sort(), ['users[1].name', 'users[2].duration']);
+        assert.deepEqual(Object.keys(response.body.invalid_fields).sort(), ['users[1].name', 'users[2].duration', 'users[3].name', 'users[4].secret']);
         assert.equal((await gcore('GET', `${base}/${reg}/users`)).body.count, 0);
         assertGcoreError(await gcore('POST', `${base}/999999/users/batch`, { users: [{ name: 'x', duration: 1 }] }), 404, 'NotFoundError');
       });

@@ -1,21 +1,24 @@
 /**
- * Conformance with Huawei Cloud Workspace's user API (seed 002), over HTTP, on
- * both stores: X-Auth-Token and SDK-HMAC-SHA256 signed requests (made as the
- * SDK makes them), the field rules, all-or-nothing batches, Huawei's errors.
+ * Conformance with Huawei Cloud Workspace's user API (seed 002), on both stores
+ * and over both transports (inject and a real socket, where the signed Host
+ * header travels as the SDK sends it): X-Auth-Token and SDK-HMAC-SHA256 signed
+ * requests, the field rules, all-or-nothing batches, the SDK's ListUsersRequest
+ * filters, and Huawei's errors checked against the seed's response tables.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signature, stringToSign, canonicalRequest } from '../../src/http/auth/sdkHmac.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestService, type CallResult, type TestService } from '../helpers/service.ts';
+import { assertSeedResponse, seedStatuses } from '../helpers/seedSchemas.ts';
+import { startTestService, TRANSPORTS, type CallResult, type TestService } from '../helpers/service.ts';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
 
 /** X-Sdk-Date for a moment: yyyyMMddTHHmmssZ. */
 const sdkDate = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
-for (const kind of STORE_KINDS) {
-  describe(`huawei dialect: ${kind}`, () => {
+for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
+  describe(`huawei dialect: ${kind}, ${transport}`, () => {
     let svc: TestService;
     let key: string;
     let ak: string;
@@ -36,8 +39,7 @@ for (const kind of STORE_KINDS) {
       const sig = signature(options.secret ?? sk, stringToSign(headers['x-sdk-date']!, canonical));
       headers.authorization = `SDK-HMAC-SHA256 Access=${options.accessKey ?? ak}, SignedHeaders=${signedHeaders.join(';')}, Signature=${sig}`;
       const sent = options.tamper ? payload.replace('"', ' "') : payload;
-      const response = await svc.app.inject({ method: method as 'GET', url, headers, ...(sent !== '' && { payload: sent }) });
-      return { status: response.statusCode, headers: response.headers, body: response.body ? JSON.parse(response.body) : undefined, text: response.body } as CallResult;
+      return svc.request({ method, url, headers, ...(sent !== '' && { payload: sent }) });
     }
     const token = (method: string, url: string, body?: unknown) =>
       svc.call(method, url, { headers: { 'x-auth-token': key }, ...(body !== undefined && { body }) });
@@ -46,11 +48,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(response.body.error_code, code);
       assert.equal(typeof response.body.error_msg, 'string');
       assert.ok(response.headers['x-request-id'], 'errors carry X-Request-Id');
+      if (seedStatuses('002').includes(status)) assertSeedResponse('002', response);
     };
     const users = (q = '') => token('GET', `/v2/${PROJECT}/users${q}`);
 
     before(async () => {
-      svc = await startTestService(kind, { OUTBOX_POLL_MS: '50' });
+      svc = await startTestService(kind, { OUTBOX_POLL_MS: '50' }, { transport });
       ({ adminKey: key } = await svc.newTenant());
       await svc.call('POST', '/v1/directories', { key, body: { name: PROJECT } });
       const created = await svc.call('POST', '/v1/access-keys', { key, body: { name: 'sdk', scopes: ['users:read', 'users:write'] } });
@@ -173,10 +176,72 @@ for (const kind of STORE_KINDS) {
 
       it('answers an unknown project with 404, an unsupported filter and malformed JSON with 400', async () => {
         assertHuaweiError(await token('GET', '/v2/ffffffffffffffffffffffffffffffff/users'), 404, 'WKS.00170117');
-        assertHuaweiError(await users('?group_name=engineers'), 400, 'WKS.00170101');
+        assertHuaweiError(await users('?domain=corp.example'), 400, 'WKS.00170101');
         const malformed = await svc.call('POST', `/v2/${PROJECT}/users`, { headers: { 'x-auth-token': key }, rawBody: '{"user_name":' });
         assertHuaweiError(malformed, 400, 'WKS.00170101');
         assertHuaweiError(await token('GET', `/v2/${PROJECT}/nothing`), 404, 'APIGW.0101');
+      });
+    });
+
+    describe('ListUsersRequest filters', () => {
+      const FILTERED = 'fedcba9876543210fedcba9876543210';
+      const names = async (query: string, via: 'token' | 'signed' = 'token') => {
+        const url = `/v2/${FILTERED}/users${query}`;
+        const response = via === 'token' ? await token('GET', url) : await signed('GET', url);
+        assert.equal(response.status, 200, response.text);
+        const listed = response.body.users.map((u: { user_name: string }) => u.user_name).sort();
+        assert.equal(response.body.total_count, listed.length, 'total_count counts the matching users');
+        return listed;
+      };
+
+      before(async () => {
+        await svc.call('POST', '/v1/directories', { key, body: { name: FILTERED } });
+        const ops = (await svc.call('POST', `/v1/directories/${FILTERED}/groups`, { key, body: { name: 'ops' } })).body.id;
+        const created = await token('POST', `/v2/${FILTERED}/users/batch-create`, {
+          users: [
+            { user_name: 'ann', active_type: 'ADMIN_ACTIVATE', password: 'Initial-Pass-1', description: 'night shift lead', group_ids: [ops] },
+            { user_name: 'ben', user_email: 'ben@example.com', description: 'day shift' },
+            { user_name: 'cy', active_type: 'ADMIN_ACTIVATE', password: 'Initial-Pass-1', description: 'Night Shift' },
+          ],
+        });
+        assert.equal(created.status, 200, created.text);
+        // A user made outside the dialect (no Huawei attributes), then disabled.
+        const dee = await svc.call('POST', `/v1/directories/${FILTERED}/users`, { key, body: { username: 'dee', password: 'Initial-Pass-1' } });
+        assert.equal((await svc.call('PATCH', `/v1/directories/${FILTERED}/users/${dee.body.id}`, { key, body: { status: 'disabled' } })).status, 200);
+      });
+
+      it('user_names: comma-separated (Python SDK) or repeated, exact and case-insensitive', async () => {
+        assert.deepEqual(await names('?user_names=ann,CY'), ['ann', 'cy']);
+        assert.deepEqual(await names('?user_names=ann&user_names=ben'), ['ann', 'ben']);
+        assert.deepEqual(await names('?user_names=an'), []);
+        assert.deepEqual(await names('?user_names=ann,cy,dee&user_name=cy'), ['cy'], 'every filter must hold');
+        assert.deepEqual(await names('?user_names=ann,cy', 'signed'), ['ann', 'cy'], 'a signed query verifies');
+      });
+
+      it('disabled, active_type, description (contains, case-sensitive) and group_name', async () => {
+        assert.deepEqual(await names('?disabled=true'), ['dee']);
+        assert.deepEqual(await names('?disabled=false'), ['ann', 'ben', 'cy']);
+        assert.deepEqual(await names('?active_type=USER_ACTIVATE'), ['ben']);
+        assert.deepEqual(await names('?active_type=ADMIN_ACTIVATE'), ['ann', 'cy', 'dee'], 'a user without Huawei attributes is listed, and filtered, as ADMIN_ACTIVATE');
+        assert.deepEqual(await names('?description=night'), ['ann']);
+        assert.deepEqual(await names('?description=shift'), ['ann', 'ben'], 'case-sensitive: not "Night Shift"');
+        assert.deepEqual(await names('?group_name=ops'), ['ann']);
+        assert.deepEqual(await names('?group_name=OPS'), []);
+        assert.deepEqual(await names('?active_type=ADMIN_ACTIVATE&disabled=false&description=Night'), ['cy']);
+      });
+
+      it('share-space flags: no muster user has one', async () => {
+        assert.deepEqual(await names('?share_space_subscription=true'), []);
+        assert.deepEqual(await names('?share_space_desktops=true&user_names=ann'), []);
+        assert.deepEqual(await names('?share_space_subscription=false&share_space_desktops=false&is_query_total_desktops=true'), ['ann', 'ben', 'cy', 'dee']);
+      });
+
+      it('refuses filters muster cannot answer, and unknown parameters, with a 400 naming every one', async () => {
+        const response = await token('GET', `/v2/${FILTERED}/users?domain=corp.example&platform_type=AD&enterprise_project_id=0&colour=blue&user_name=ann`);
+        assertHuaweiError(response, 400, 'WKS.00170101');
+        for (const name of ['domain', 'platform_type', 'enterprise_project_id', 'colour']) assert.match(response.body.error_msg, new RegExp(name));
+        assertHuaweiError(await token('GET', `/v2/${FILTERED}/users?active_type=SOMETIMES`), 400, 'WKS.00170101');
+        assertHuaweiError(await token('GET', `/v2/${FILTERED}/users?disabled=maybe`), 400, 'WKS.00170101');
       });
     });
 

@@ -1,8 +1,10 @@
 /**
- * Conformance with Royalti's bulk user API (seed 004), over HTTP, on both
- * stores: the partial-success answer in the seed's words, invitations to a
- * real SMTP server, and JWT bearer tokens (muster's own, and an external
- * issuer's) with expired, tampered and wrong-audience ones refused.
+ * Conformance with Royalti's bulk user API (seed 004), on both stores and over
+ * both transports (inject and a real socket): the partial-success answer in the
+ * seed's words, invitations to a real SMTP server (resent ones too), JWT
+ * bearer tokens (muster's own, and an external issuer's) with expired, tampered
+ * and wrong-audience ones refused. Every answer is checked against the seed's
+ * schemas: the 201 body, and errors against its `Error`.
  */
 import { cliActor } from '../../src/domain/actor.ts';
 import assert from 'node:assert/strict';
@@ -13,23 +15,45 @@ import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createJwtAuthority } from '../../src/crypto/jwt.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestService, type TestService } from '../helpers/service.ts';
+import { assertSeedComponent, assertSeedResponse } from '../helpers/seedSchemas.ts';
+import { startTestService, TRANSPORTS, type CallResult, type TestService } from '../helpers/service.ts';
 import { inviteToken, startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
 const SERVER_KEY = randomBytes(32);
 
-for (const kind of STORE_KINDS) {
-  describe(`royalti dialect: ${kind}`, () => {
+/** A Royalti error: seed 004's `Error` (the seed gives it for 401, 404 and 500; muster answers every error so). */
+function assertRoyaltiError(response: CallResult, status: number, code: string, musterCode: string) {
+  assert.equal(response.status, status, response.text);
+  assertSeedComponent('004', 'Error', response.body);
+  assert.equal(response.body.success, false);
+  assert.equal(response.body.error.code, code);
+  assert.equal(response.body.error.details[0], musterCode);
+}
+
+for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
+  describe(`royalti dialect: ${kind}, ${transport}`, () => {
     let smtp: TestSmtp;
     let svc: TestService;
     let key: string;
     let tenantId: string;
     let token: string;
-    const bulk = (body: unknown, bearer = token) => svc.call('POST', '/user/bulk', { headers: { authorization: `Bearer ${bearer}` }, body });
+    const tag = `${kind}-${transport}`;
+    const bulk = async (body: unknown, bearer = token) => {
+      const response = await svc.call('POST', '/user/bulk', { headers: { authorization: `Bearer ${bearer}` }, body });
+      if (response.status === 201 || response.status === 401) assertSeedResponse('004', response);
+      return response;
+    };
+    const accept = (mail: Parameters<typeof inviteToken>[0], password: string) =>
+      svc.request({
+        method: 'POST',
+        url: `/invite/${inviteToken(mail)}`,
+        payload: new URLSearchParams({ password, confirm: password }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
 
     before(async () => {
       smtp = await startTestSmtp();
-      svc = await startTestService(kind, { SMTP_URL: smtp.url, OUTBOX_POLL_MS: '20', MUSTER_SERVER_KEY: SERVER_KEY.toString('base64'), PUBLIC_URL: 'https://muster.example' });
+      svc = await startTestService(kind, { SMTP_URL: smtp.url, OUTBOX_POLL_MS: '20', MUSTER_SERVER_KEY: SERVER_KEY.toString('base64'), PUBLIC_URL: 'https://muster.example' }, { transport });
       ({ adminKey: key, tenantId } = await svc.newTenant());
       await svc.call('PUT', '/v1/settings/redirect-allowlist', { key, body: { allowed: ['https://app.royalti.io/'] } });
       const issued = await svc.call('POST', '/v1/tokens', { key });
@@ -81,44 +105,77 @@ for (const kind of STORE_KINDS) {
 
       it('sends one invitation per created user, with the message, redirecting where asked after acceptance', async () => {
         const users = [
-          { firstName: 'Ada', lastName: 'L', email: `ada-${kind}@example.com` },
-          { firstName: 'Bo', lastName: 'K', email: `bo-${kind}@example.com` },
+          { firstName: 'Ada', lastName: 'L', email: `ada-${tag}@example.com` },
+          { firstName: 'Bo', lastName: 'K', email: `bo-${tag}@example.com` },
           { firstName: 'Bad', lastName: 'Mail', email: 'nope' },
         ];
         const response = await bulk({ users, redirect_url: 'https://app.royalti.io/welcome', message: 'Welcome to the label!' });
         assert.deepEqual(response.body.createdUsers, ['Ada L', 'Bo K']);
-        await smtp.waitFor((received) => received.filter((m) => m.to.endsWith(`-${kind}@example.com`)).length >= 2);
+        await smtp.waitFor((received) => received.filter((m) => m.to.endsWith(`-${tag}@example.com`)).length >= 2);
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const ours = smtp.received.filter((m) => m.to.endsWith(`-${kind}@example.com`));
-        assert.deepEqual(ours.map((m) => m.to).sort(), [`ada-${kind}@example.com`, `bo-${kind}@example.com`]);
+        const ours = smtp.received.filter((m) => m.to.endsWith(`-${tag}@example.com`));
+        assert.deepEqual(ours.map((m) => m.to).sort(), [`ada-${tag}@example.com`, `bo-${tag}@example.com`]);
         for (const mail of ours) assert.match(mail.raw.replace(/=\r?\n/g, ''), /Welcome to the label!/);
-        const accepted = await svc.app.inject({
-          method: 'POST',
-          url: `/invite/${inviteToken(ours[0]!)}`,
-          payload: new URLSearchParams({ password: 'royalties 4 all', confirm: 'royalties 4 all' }).toString(),
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        });
-        assert.equal(accepted.statusCode, 303);
+        const accepted = await accept(ours[0]!, 'royalties 4 all');
+        assert.equal(accepted.status, 303);
+        assert.equal(accepted.headers.location, 'https://app.royalti.io/welcome');
+      });
+
+      it('a resent invitation keeps the redirect and the message', async () => {
+        const email = `resent-${tag}@example.com`;
+        const response = await bulk({ users: [{ firstName: 'Re', lastName: 'Sent', email }], redirect_url: 'https://app.royalti.io/welcome', message: 'Your label awaits.' });
+        assert.deepEqual(response.body.createdUsers, ['Re Sent']);
+        await smtp.waitFor((received) => received.some((m) => m.to === email));
+        const directory = await svc.engine.directories.getDirectory(cliActor(tenantId), 'royalti');
+        const user = (await svc.engine.users.listUsers(cliActor(tenantId), directory.id, { email, limit: 1 })).users[0]!;
+        const resent = await svc.call('POST', `/v1/directories/royalti/users/${user.id}/invitation/resend`, { key });
+        assert.equal(resent.status, 202, resent.text);
+        assert.equal(resent.body.redirectUrl, 'https://app.royalti.io/welcome');
+        await smtp.waitFor((received) => received.filter((m) => m.to === email).length === 2);
+        const second = smtp.received.filter((m) => m.to === email)[1]!;
+        assert.match(second.raw.replace(/=\r?\n/g, ''), /Your label awaits\./);
+        const accepted = await accept(second, 'royalties 4 all');
+        assert.equal(accepted.status, 303);
         assert.equal(accepted.headers.location, 'https://app.royalti.io/welcome');
       });
 
       it('refuses a redirect that is not on the allow-list, in Royalti\'s error shape', async () => {
         const response = await bulk({ users: [{ email: 'x@example.com' }], redirect_url: 'https://evil.example/' });
-        assert.equal(response.status, 400);
-        assert.equal(response.body.success, false);
-        assert.equal(response.body.error.code, 'VALIDATION_ERROR');
-        assert.equal(response.body.error.details.code, 'invitation.redirect_not_allowed');
+        assertRoyaltiError(response, 400, 'VALIDATION_ERROR', 'invitation.redirect_not_allowed');
+      });
+
+      it('lists every invalid field in details, as strings', async () => {
+        const response = await bulk({ users: [{ email: 7 }, { firstName: ['x'] }] });
+        assertRoyaltiError(response, 400, 'VALIDATION_ERROR', 'request.invalid');
+        assert.deepEqual(response.body.error.details.slice(1).map((d: string) => d.split(':')[0]).sort(), ['users[0].email', 'users[1].firstName']);
+      });
+
+      it('names a malformed email as one, whatever makes it so', async () => {
+        const users = [
+          { firstName: 'Rosa', email: 'rosa-at-example' },
+          { firstName: 'Lead', email: ' lead@example.com' },
+          { firstName: 'Long', email: `${'l'.repeat(300)}@example.com` },
+          { firstName: 'Ctrl', email: 'ctrl@example.com\u0007' },
+          { firstName: 'None' },
+          { firstName: 'Empty', email: '' },
+        ];
+        const response = await bulk({ users, sendEmail: false });
+        assert.deepEqual(response.body.errors, [
+          'Invalid email format for Rosa',
+          'Invalid email format for Lead',
+          'Invalid email format for Long',
+          'Invalid email format for Ctrl',
+          'Email is required for None',
+          'Email is required for Empty',
+        ]);
       });
     });
 
     describe('JWT bearer tokens', () => {
       const refused = async (bearer: string, reason: RegExp) => {
         const response = await bulk({ users: [{ email: 'never@example.com' }], sendEmail: false }, bearer);
-        assert.equal(response.status, 401, response.text);
-        assert.equal(response.body.success, false);
-        assert.equal(response.body.error.code, 'UNAUTHORIZED');
+        assertRoyaltiError(response, 401, 'UNAUTHORIZED', 'auth.invalid_token');
         assert.match(response.body.error.message, reason);
-        assert.ok('details' in response.body.error);
       };
 
       it('refuses expired, tampered, wrong-audience, foreign and malformed tokens', async () => {
@@ -136,15 +193,13 @@ for (const kind of STORE_KINDS) {
         assert.notEqual(tampered, token, 'the payload really changed');
         await refused(tampered, /signature/);
         await refused('not.a.jwt', /malformed|not valid/);
-        const missing = await svc.call('POST', '/user/bulk', { body: { users: [] } });
-        assert.equal(missing.status, 401);
-        assert.equal(missing.body.error.code, 'UNAUTHORIZED');
+        assertRoyaltiError(await svc.call('POST', '/user/bulk', { body: { users: [] } }), 401, 'UNAUTHORIZED', 'auth.missing');
       });
 
       it('answers unknown routes in Royalti\'s shape', async () => {
         const response = await svc.call('GET', '/user/nothing', { headers: { authorization: `Bearer ${token}` } });
-        assert.equal(response.status, 404);
-        assert.equal(response.body.error.code, 'NOT_FOUND');
+        assertRoyaltiError(response, 404, 'NOT_FOUND', 'route.not_found');
+        assertSeedResponse('004', response);
       });
     });
   });

@@ -22,6 +22,7 @@ import { sendStored } from '../idempotency.ts';
 import { renderGcoreError } from './errors.ts';
 import {
   BatchCreateBody,
+  BatchCreatedBody,
   GcoreError,
   PageQuery,
   RegistryBody,
@@ -31,7 +32,6 @@ import {
   RegistryResizeBody,
   RegistryUserBody,
   RegistryUserCreatedBody,
-  RegistryUserCreatedListBody,
   RegistryUserListBody,
   ScopeParams,
   UserCreateBody,
@@ -141,10 +141,10 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
           tags,
           security,
           summary: 'Create registry users, all or nothing (seed 000)',
-          description: '201 with every created user and its secret; 409 (nothing written) when any user exists or repeats; 400 (nothing written) naming every invalid field.',
+          description: '201 with the first created user\'s fields at the top level (the one `RegistryUserCreated` the SDKs read) and every created user with its secret in `results`; 409 (nothing written) when any user exists or repeats; 400 (nothing written) naming every invalid field.',
           params: RegistryParams,
           body: BatchCreateBody,
-          response: { 201: RegistryUserCreatedListBody, ...errors(400, 401, 403, 404, 409, 413) },
+          response: { 201: BatchCreatedBody, ...errors(400, 401, 403, 404, 409, 413) },
         },
       },
       async (request, reply) => {

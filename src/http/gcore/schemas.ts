@@ -47,7 +47,9 @@ export const RegistryBody = Type.Object({
 export const RegistryListBody = Type.Object({ count: Type.Integer(), results: Type.Array(RegistryBody) });
 
 export const UserCreateBody = Type.Object({
-  name: Type.String({ pattern: '^[a-z0-9]{0,16}$', description: 'Lower-case letters and digits, at most 16.' }),
+  // The seed's pattern admits "", but a registry user without a name cannot log in
+  // to a registry (docs/dialects/gcore.md): 1 to 16 characters.
+  name: Type.String({ pattern: '^[a-z0-9]{0,16}$', minLength: 1, description: 'Lower-case letters and digits, 1 to 16.' }),
   duration: Type.Integer({ minimum: -1, maximum: 365, description: 'Days the user works; -1: never expires.' }),
   read_only: Type.Boolean({ default: false }),
   secret: Type.String({ default: '', maxLength: 1024, description: 'Empty: a secret is generated and returned once.' }),
@@ -72,7 +74,17 @@ export const RegistryUserBody = Type.Object({
 export const RegistryUserCreatedBody = Type.Object({ ...RegistryUserBody.properties, secret: Type.String() });
 
 export const RegistryUserListBody = Type.Object({ count: Type.Integer(), results: Type.Array(RegistryUserBody) });
-export const RegistryUserCreatedListBody = Type.Object({ count: Type.Integer(), results: Type.Array(RegistryUserCreatedBody) });
+/**
+ * The batch's 201 (seed 000): ONE `RegistryUserCreateResponseSerializer`, as
+ * Gcore's SDKs type it, whose fields are the first created user's; `results`
+ * (every created user with its secret, in input order) and `count` are extra
+ * properties, which the seed's schema allows and the SDKs' models keep.
+ */
+export const BatchCreatedBody = Type.Object({
+  ...RegistryUserCreatedBody.properties,
+  count: Type.Integer({ description: 'How many users were created.' }),
+  results: Type.Array(RegistryUserCreatedBody, { description: 'Every created user with its secret, in input order.' }),
+});
 
 export type UserCreateWire = Static<typeof UserCreateBody>;
 export type RegistryWire = Static<typeof RegistryBody>;

@@ -87,11 +87,13 @@ export function batchItemFromWire(item: unknown): { draft: UserDraft } | { rejec
 const CONFLICTS = new Set(['user.username_taken', 'batch.duplicate_in_batch']);
 
 /**
- * The answer to a batch (seed 000): 201 with every created user and its
- * secret; otherwise nothing was written, and the answer is a 400 naming every
- * invalid field (`users[i].field`), or, when every item is valid, a 409 naming
- * the users that exist or repeat. Both are deterministic, so a retried request
- * gets the same answer.
+ * The answer to a batch (seed 000): 201 with ONE registry user at the top
+ * level, the first created (Gcore's SDKs type the body as one
+ * `RegistryUserCreated`, all seven fields required), plus `results` with every
+ * created user and its secret, and `count`. Otherwise nothing was written, and
+ * the answer is a 400 naming every invalid field (`users[i].field`), or, when
+ * every item is valid, a 409 naming the users that exist or repeat. Both are
+ * deterministic, so a retried request gets the same answer.
  */
 export function renderBatch(outcome: BatchOutcome, wireItems: readonly unknown[]): StoredResponse | MusterError {
   if (outcome.summary.committed) {
@@ -100,7 +102,8 @@ export function renderBatch(outcome: BatchOutcome, wireItems: readonly unknown[]
       const given = (wireItems[r.index] as { secret?: string }).secret;
       return [{ ...renderUser(r.user), secret: ('secret' in r && r.secret) || given || '' }];
     });
-    return { status: 201, body: { count: results.length, results } };
+    // A committed Gcore batch is atomic and has at least one item: results[0] exists.
+    return { status: 201, body: { ...results[0]!, count: results.length, results } };
   }
   const failures = outcome.results.flatMap((r) => (r.status === 'failed' && r.error.code !== 'batch.aborted' ? [r] : []));
   const invalid = failures.filter((f) => !CONFLICTS.has(f.error.code));
@@ -108,15 +111,10 @@ export function renderBatch(outcome: BatchOutcome, wireItems: readonly unknown[]
     const problems = invalid.flatMap((f) => {
       const listed = f.error.details?.problems as { field: string; message: string }[] | undefined;
       const field = String(f.error.details?.field ?? '');
-      return (listed ?? [{ field, message: f.error.message }]).map((p) => ({ field: `users[${f.index}].${toWireField(p.field)}`, message: p.message }));
+      return (listed ?? [{ field, message: f.error.message }]).map((p) => ({ field: `users[${f.index}].${p.field}`, message: p.message }));
     });
     return new MusterError('request.invalid', `${problems.length} invalid field(s) in users.`, { problems });
   }
   const names = failures.map((f) => String((wireItems[f.index] as { name?: unknown }).name));
   return new MusterError('user.username_taken', `User(s) already exist or repeat in the batch: ${names.join(', ')}`);
-}
-
-/** Engine field names back to Gcore's. */
-function toWireField(field: string): string {
-  return field === 'username' ? 'name' : field === 'password' ? 'secret' : field;
 }

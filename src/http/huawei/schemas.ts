@@ -27,18 +27,32 @@ export const CreateUserRequest = Type.Object({
 
 export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 200, description: 'CreateUserRequest objects, 1 to 200.' }) });
 
+const refused = (why: string) => Type.Optional(Type.String({ description: `Refused with a 400 naming it: ${why}` }));
+
+/**
+ * The query of ListUsersRequest, as Huawei's SDKs send it (every field of their
+ * models). Filters muster's data can answer are applied; the others, and any
+ * parameter not listed here, are refused with a 400 naming them (see
+ * translate.ts, `listRequestFromWire`), never ignored.
+ */
 export const ListQuery = Type.Object({
-  user_name: Type.Optional(Type.String()),
-  user_email: Type.Optional(Type.String()),
+  user_name: Type.Optional(Type.String({ description: 'Exact, case-insensitive.' })),
+  user_names: Type.Optional(Type.Array(Type.String(), { description: 'Any of these names (comma-separated, or the parameter repeated); exact, case-insensitive.' })),
+  user_email: Type.Optional(Type.String({ description: 'Exact, case-insensitive.' })),
+  description: Type.Optional(Type.String({ description: 'The description contains this text (case-sensitive).' })),
+  active_type: Type.Optional(Type.Enum(['USER_ACTIVATE', 'ADMIN_ACTIVATE'] as const)),
+  group_name: Type.Optional(Type.String({ description: 'Members of the group with exactly this name.' })),
+  disabled: Type.Optional(Type.Boolean()),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
   offset: Type.Integer({ minimum: 0, default: 0 }),
-  description: Type.Optional(Type.String()),
-  active_type: Type.Optional(Type.String()),
-  group_name: Type.Optional(Type.String()),
-  is_query_total_desktops: Type.Optional(Type.Boolean()),
-  share_space_subscription: Type.Optional(Type.Boolean()),
-  share_space_desktops: Type.Optional(Type.Boolean()),
+  is_query_total_desktops: Type.Optional(Type.Boolean({ description: 'Accepted; muster has no desktops (total_desktops is 0).' })),
+  share_space_subscription: Type.Optional(Type.Boolean({ description: 'No muster user has one: true matches no user, false every user.' })),
+  share_space_desktops: Type.Optional(Type.Boolean({ description: 'No muster user has one: true matches no user, false every user.' })),
+  domain: refused('muster users belong to no Windows AD domain.'),
+  platform_type: refused('muster has no desktop platforms.'),
+  enterprise_project_id: refused('muster has no enterprise projects.'),
 });
+export type ListQueryWire = Static<typeof ListQuery>;
 
 const common = {
   id: Type.String(),

@@ -11,8 +11,9 @@ import type { BatchOutcome } from '../../domain/batch.ts';
 import { MusterError, type FieldProblem } from '../../domain/errors.ts';
 import type { User, UserDraft } from '../../domain/user.ts';
 import type { Group } from '../../domain/group.ts';
+import type { OffsetListRequest } from '../../engine/users.ts';
 import { compileItemValidator } from '../validation.ts';
-import { CreateUserRequest, type CreateUserWire, type UserDetailWire, type UserWire } from './schemas.ts';
+import { CreateUserRequest, ListQuery, type CreateUserWire, type ListQueryWire, type UserDetailWire, type UserWire } from './schemas.ts';
 
 interface HuaweiAttributes {
   readonly description: string;
@@ -85,13 +86,54 @@ export function batchError(outcome: BatchOutcome): MusterError {
   return new MusterError(kind, `Nothing was created. ${message}`, { problems });
 }
 
-const huawei = (user: User): HuaweiAttributes =>
-  (user.attributes.huawei as HuaweiAttributes | undefined) ?? {
-    description: '',
-    active_type: 'ADMIN_ACTIVATE',
-    enable_change_password: true,
-    next_login_change_password: true,
+/** What a user made outside this dialect (no `attributes.huawei`) reports, and is filtered as. */
+const DEFAULT_ATTRIBUTES: HuaweiAttributes = {
+  description: '',
+  active_type: 'ADMIN_ACTIVATE',
+  enable_change_password: true,
+  next_login_change_password: true,
+};
+
+const huawei = (user: User): HuaweiAttributes => (user.attributes.huawei as HuaweiAttributes | undefined) ?? DEFAULT_ATTRIBUTES;
+
+/** ListUsersRequest parameters muster cannot answer from its data. */
+const REFUSED_FILTERS = ['domain', 'platform_type', 'enterprise_project_id'] as const;
+const KNOWN_PARAMETERS = new Set(Object.keys(ListQuery.properties));
+
+/**
+ * The engine's list request for a ListUsersRequest query. Throws
+ * `request.invalid` naming every parameter that is refused (muster has no
+ * domains, platforms or enterprise projects) or unknown: a filter that was
+ * ignored would return the wrong users. Filters match what the list renders:
+ * `disabled` is the user's status, `active_type` and `description` are read
+ * with the same defaults as rendered, and the share-space flags are false for
+ * every muster user.
+ */
+export function listRequestFromWire(query: ListQueryWire & Record<string, unknown>): OffsetListRequest {
+  const refused = Object.keys(query).filter((name) => (REFUSED_FILTERS as readonly string[]).includes(name) || !KNOWN_PARAMETERS.has(name));
+  if (refused.length > 0) {
+    const problems = refused.map((field) => ({ field: `query.${field}`, message: 'is not a filter this service supports' }));
+    throw new MusterError('request.invalid', `These query parameters are not supported by this service: ${refused.join(', ')}.`, { field: problems[0]!.field, problems });
+  }
+  // No muster user has a share space: asking for users who do is asking for no one.
+  const nobodyHasShareSpace = query.share_space_subscription === true || query.share_space_desktops === true;
+  const names = nobodyHasShareSpace ? [] : query.user_names?.flatMap((n) => n.split(',')).filter((n) => n !== '');
+  const attribute = (name: 'active_type' | 'description') => ({ path: ['huawei', name], missing: DEFAULT_ATTRIBUTES[name] });
+  return {
+    limit: query.limit,
+    offset: query.offset,
+    ...(query.user_name !== undefined && { username: query.user_name }),
+    ...(names !== undefined && { usernames: names }),
+    ...(query.user_email !== undefined && { email: query.user_email }),
+    ...(query.disabled !== undefined && { statuses: query.disabled ? ['disabled'] : ['pending', 'active'] }),
+    ...(query.group_name !== undefined && { groupName: query.group_name }),
+    attributes: [
+      ...(query.active_type !== undefined ? [{ ...attribute('active_type'), equals: query.active_type }] : []),
+      ...(query.description !== undefined ? [{ ...attribute('description'), contains: query.description }] : []),
+    ],
   };
+}
+
 
 function common(user: User, groups: readonly Group[]) {
   const attributes = huawei(user);

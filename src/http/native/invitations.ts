@@ -31,14 +31,14 @@ export function invitationRoutes(app: FastifyInstance, engine: Engine): void {
     `${base}/resend`,
     {
       config: { scope: 'users:write' },
-      // The body is optional: none means no redirect and no message.
+      // The body is optional: what it leaves out is the previous invitation's.
       preValidation: async (request) => {
         request.body ??= {};
       },
       schema: {
         tags,
         summary: 'Send a new invitation (the previous link stops working)',
-        description: 'The user must be `pending` and have an email. The body is optional; without a redirectUrl or message, none is used.',
+        description: 'The user must be `pending` and have an email. The body is optional; a redirectUrl or message it does not give is the previous invitation\'s.',
         params: UserParams,
         body: InviteBody,
         response: { 202: InvitationBody, ...errorResponses(400, 401, 403, 404, 409, 415) },

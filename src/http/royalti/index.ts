@@ -15,27 +15,11 @@ import { actorOf } from '../auth/apiKeyAuth.ts';
 import { useJwtAuth } from '../auth/jwtAuth.ts';
 import { useErrorShape } from '../errors.ts';
 import { BulkBody, BulkResult, RoyaltiError } from './schemas.ts';
-import { bulkAnswer, draftOf } from './translate.ts';
+import { bulkAnswer, draftOf, errorBody } from './translate.ts';
 
 export const ROYALTI_DIRECTORY = 'royalti';
 
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'VALIDATION_ERROR',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  503: 'SERVICE_UNAVAILABLE',
-};
-
-/** `{"success": false, "error": {"code", "message", "details"}}`, details carrying muster's code. */
-function sendError(reply: FastifyReply, error: MusterError) {
-  return reply.code(error.status).send({
-    success: false,
-    error: { code: CODE_BY_STATUS[error.status] ?? 'INTERNAL_SERVER_ERROR', message: error.message, details: { code: error.code, ...error.details } },
-  });
-}
+const sendError = (reply: FastifyReply, error: MusterError) => reply.code(error.status).send(errorBody(error));
 
 export function royaltiPlugin(engine: Engine, jwt: JwtAuthority) {
   return async function royalti(app: FastifyInstance): Promise<void> {

@@ -30,5 +30,9 @@ export const BulkResult = Type.Object({
 
 export const RoyaltiError = Type.Object({
   success: Type.Boolean(),
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Unknown() }),
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Array(Type.String(), { description: 'muster\'s error code, then one `field: problem` line per invalid field.' }),
+  }),
 });

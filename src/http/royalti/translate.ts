@@ -5,6 +5,7 @@
  */
 import type { Static } from 'typebox';
 import type { BatchOutcome, ItemResult } from '../../domain/batch.ts';
+import type { FieldProblem, MusterError } from '../../domain/errors.ts';
 import type { UserDraft } from '../../domain/user.ts';
 import type { BulkResult, RoyaltiUserWire } from './schemas.ts';
 
@@ -41,9 +42,10 @@ function errorLine(result: Extract<ItemResult, { status: 'failed' }>, user: Roya
       return `User ${name} already associated with workspace!`;
     case 'user.invalid_email':
       return `Invalid email format for ${name}`;
+    // The username is the email: a username muster refuses is an email given in a malformed shape.
     case 'user.invalid_username':
     case 'invitation.email_required':
-      return `Email is required for ${name}`;
+      return user.email ? `Invalid email format for ${name}` : `Email is required for ${name}`;
     default: {
       const field = result.error.details?.field;
       return `Invalid ${typeof field === 'string' ? field : 'data'} for ${name}`;
@@ -58,5 +60,32 @@ export function bulkAnswer(outcome: BatchOutcome, users: readonly RoyaltiUserWir
     createdUsers: outcome.results.flatMap((r) => (r.status === 'created' ? [nameOf(users[r.index]!)] : [])),
     processedCount: users.length,
     errors: outcome.results.flatMap((r) => (r.status === 'failed' ? [errorLine(r, users[r.index]!)] : [])),
+  };
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * Seed 004's `Error`: `{"success": false, "error": {"code", "message",
+ * "details"}}`, where `details` is an array of strings: muster's error code
+ * first, then one `field: problem` line per invalid field.
+ */
+export function errorBody(error: MusterError): { success: false; error: { code: string; message: string; details: string[] } } {
+  const problems = (error.details?.problems as FieldProblem[] | undefined) ?? [];
+  return {
+    success: false,
+    error: {
+      code: CODE_BY_STATUS[error.status] ?? 'INTERNAL_SERVER_ERROR',
+      message: error.message,
+      details: [error.code, ...problems.map((p) => `${p.field}: ${p.message}`)],
+    },
   };
 }

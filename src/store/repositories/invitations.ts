@@ -98,6 +98,15 @@ export async function latestInvitation(q: Queryable, tenantId: string, userId: s
   };
 }
 
+/** The redirect URL and message the user's latest invitation was made with, if the user was ever invited. */
+export async function latestInviteOptions(q: Queryable, tenantId: string, userId: string): Promise<{ redirectUrl: string | null; message: string | null } | undefined> {
+  const { rows } = await q.query<{ redirect_url: string | null; message: string | null }>(
+    `SELECT redirect_url, message FROM invitations WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`,
+    [tenantId, userId],
+  );
+  return rows[0] && { redirectUrl: rows[0].redirect_url, message: rows[0].message };
+}
+
 /** An invitation found by its token, with what acceptance needs to know. */
 export interface TokenInvitation {
   readonly tenantId: string;

@@ -296,18 +296,61 @@ export async function findUserBy(q: Queryable, tenantId: string, directoryId: st
 export const findUser = (q: Queryable, tenantId: string, directoryId: string, userId: string): Promise<User | undefined> =>
   findUserBy(q, tenantId, directoryId, { id: userId });
 
-/** A page by offset, in creation order, with the directory's total (for dialects that page by offset). */
-export async function listUsersByOffset(
-  q: Queryable,
-  tenantId: string,
-  directoryId: string,
-  page: { limit: number; offset: number; usernameKey?: string; emailKey?: string },
-): Promise<{ count: number; users: User[] }> {
-  const params: unknown[] = [tenantId, directoryId, page.usernameKey ?? null, page.emailKey ?? null];
-  const where = `tenant_id = $1 AND directory_id = $2 AND ($3::text IS NULL OR username_key = $3) AND ($4::text IS NULL OR email_key = $4)`;
+/** A condition on the text at `path` in a user's `attributes`; `missing` stands in for a user without it. */
+export interface AttributeCondition {
+  readonly path: readonly string[];
+  /** The text equals this. */
+  readonly equals?: string;
+  /** The text contains this (case-sensitive: the stores' collations differ, so no SQL lower()). */
+  readonly contains?: string;
+  /** What a user without the attribute counts as; without it, such a user does not match. */
+  readonly missing?: string;
+}
+
+/** Filters of an offset page; every given one must hold. */
+export interface OffsetUserQuery {
+  readonly limit: number;
+  readonly offset: number;
+  readonly usernameKey?: string;
+  /** Any of these username keys; an empty list matches no user. */
+  readonly usernameKeys?: readonly string[];
+  readonly emailKey?: string;
+  /** Any of these statuses; an empty list matches no user. */
+  readonly statuses?: readonly UserStatus[];
+  /** Members of the directory's group of exactly this name. */
+  readonly groupName?: string;
+  readonly attributes?: readonly AttributeCondition[];
+}
+
+/**
+ * A page by offset, in creation order, with the total of users that match (for
+ * dialects that page by offset). Every filter value is a bound parameter.
+ */
+export async function listUsersByOffset(q: Queryable, tenantId: string, directoryId: string, page: OffsetUserQuery): Promise<{ count: number; users: User[] }> {
+  const params: unknown[] = [tenantId, directoryId];
+  const bind = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  const where = ['u.tenant_id = $1', 'u.directory_id = $2'];
+  if (page.usernameKey !== undefined) where.push(`u.username_key = ${bind(page.usernameKey, 'text')}`);
+  if (page.usernameKeys !== undefined) where.push(`u.username_key = ANY(${bind(page.usernameKeys, 'text[]')})`);
+  if (page.emailKey !== undefined) where.push(`u.email_key = ${bind(page.emailKey, 'text')}`);
+  if (page.statuses !== undefined) where.push(`u.status = ANY(${bind(page.statuses, 'text[]')})`);
+  if (page.groupName !== undefined) {
+    where.push(`EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+      WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id AND g.directory_id = u.directory_id AND g.name = ${bind(page.groupName, 'text')})`);
+  }
+  for (const condition of page.attributes ?? []) {
+    const text = `coalesce(u.attributes #>> ${bind(condition.path, 'text[]')}, ${bind(condition.missing ?? null, 'text')})`;
+    if (condition.equals !== undefined) where.push(`${text} = ${bind(condition.equals, 'text')}`);
+    if (condition.contains !== undefined) where.push(`strpos(${text}, ${bind(condition.contains, 'text')}) > 0`);
+  }
+  const filter = where.join(' AND ');
+  const countParams = [...params];
   const [rows, total] = await Promise.all([
-    q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE ${where} ORDER BY id LIMIT $5 OFFSET $6`, [...params, page.limit, page.offset]),
-    q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE ${where}`, params),
+    q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE ${filter} ORDER BY u.id LIMIT ${bind(page.limit, 'int')} OFFSET ${bind(page.offset, 'int')}`, params),
+    q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users u WHERE ${filter}`, countParams),
   ]);
   return { count: total.rows[0]!.n, users: rows.rows.map(toUser) };
 }
