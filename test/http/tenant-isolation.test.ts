@@ -40,6 +40,7 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'GET /v1/outbox': { expect: 'own_data_only' },
   'GET /v1/mail': { expect: 'own_data_only' },
   'GET /v1/mail/{file}': { expect: 'not_found' },
+  'GET /v1/audit-events': { expect: 'own_data_only' },
 };
 
 for (const kind of STORE_KINDS) {
