@@ -19,7 +19,8 @@ import { migrate } from './store/migrate.ts';
 import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
 import { startRetentionSweeper } from './workers/retentionSweeper.ts';
-import { startOutboxDispatcher } from './workers/outboxDispatcher.ts';
+import { mailHandler } from './workers/mailHandler.ts';
+import { startQueueRunner } from './workers/queueRunner.ts';
 import { openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
 import type { Database } from './store/ports.ts';
@@ -57,7 +58,8 @@ export async function composeEngine(
     passwords,
     secrets: new SecretHasher(serverKey),
     idempotencySealer: createSealer(serverKey, 'idempotency'),
-    outboxSealer: createSealer(serverKey, 'outbox'),
+    // 'outbox' is the sealing label from before the queue had other kinds; kept so queued mail stays readable.
+    queueSealer: createSealer(serverKey, 'outbox'),
     accessKeySealer: createSealer(serverKey, 'access-keys'),
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
@@ -81,9 +83,9 @@ function messageIdDomain(from: string): string {
 }
 
 /**
- * Builds the engine, the mail transport, the outbox dispatcher and the HTTP app
+ * Builds the engine, the mail transport, the queue's mail worker and the HTTP app
  * over an open, migrated store. The service owns the store from here on:
- * `close()` stops the dispatcher (sends in flight finish), then closes the
+ * `close()` stops the mail worker (sends in flight finish), then closes the
  * server, the hashing pool and the store.
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
@@ -108,15 +110,12 @@ export async function composeService(config: Config, db: Database, logStream?: W
     version: VERSION,
     ...(logStream && { logStream }),
   });
-  const dispatcher = startOutboxDispatcher({
+  const mailWorker = startQueueRunner(mailHandler(transport, loadInvitationTemplates(config.mail.templatesDir), config.publicUrl), {
     engine,
-    transport,
-    templates: loadInvitationTemplates(config.mail.templatesDir),
-    publicUrl: config.publicUrl,
     log: app.log,
     pollMs: config.outbox.pollMs,
   });
-  wakeDispatcher = dispatcher.wake;
+  wakeDispatcher = mailWorker.wake;
   return {
     app,
     engine,
@@ -124,7 +123,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     serverKeyOrigin,
     mailTransport: transport.kind,
     async close() {
-      await dispatcher.stop();
+      await mailWorker.stop();
       transport.close();
       await app.close();
       await release();

@@ -10,13 +10,13 @@ export interface EngineContext {
   readonly secrets: SecretHasher;
   /** Seals stored responses of idempotent requests. */
   readonly idempotencySealer: Sealer;
-  /** Seals outbox payloads (they carry invitation tokens until sent). */
-  readonly outboxSealer: Sealer;
+  /** Seals queue payloads (mail carries invitation tokens until sent). */
+  readonly queueSealer: Sealer;
   /** Seals access-key secrets (signature checks need them in the clear). */
   readonly accessKeySealer: Sealer;
   /** The domain part of the Message-IDs muster mints. */
   readonly messageIdDomain: string;
-  /** Called after a transaction that queued mail commits, so a dispatcher can start at once. */
+  /** Called after a transaction that queued mail commits, so a worker can start at once. */
   readonly notifyOutbox: () => void;
   /** The clock; tests may pin it. */
   readonly now: () => Date;
@@ -30,7 +30,7 @@ export interface EngineLimits {
   readonly idempotencyTtlHours: number;
   /** How long an invitation can be accepted. */
   readonly invitationTtlHours: number;
-  /** Attempts before an outbox message is dead, and the first retry's delay. */
+  /** Attempts before a queue item is dead, the first retry's delay, and a claim's lease (every kind). */
   readonly outboxMaxAttempts: number;
   readonly outboxRetryBaseMs: number;
   readonly outboxLeaseMs: number;

@@ -6,7 +6,7 @@ import { directoryService } from './directories.ts';
 import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
 import { invitationService } from './invitations.ts';
-import { outboxService } from './outbox.ts';
+import { queueService } from './queue.ts';
 import { registryService } from './registries.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
@@ -20,7 +20,7 @@ export function createEngine(ctx: EngineContext) {
     provisioning,
     invitations,
     audit: auditService(ctx),
-    outbox: outboxService(ctx),
+    queue: queueService(ctx),
     registries: registryService(ctx),
     accessKeys: accessKeyService(ctx),
     groups: groupService(ctx),

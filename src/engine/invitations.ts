@@ -1,6 +1,6 @@
 /**
  * Invitations: a single-use token, stored only as a hash, mailed to a pending
- * user through the outbox. Accepting it sets the password the person chose,
+ * user through the queue (kind `mail`). Accepting it sets the password the person chose,
  * activates the user, burns the token and returns where to redirect.
  *
  * Contracts:
@@ -22,14 +22,14 @@ import { newId } from '../crypto/ids.ts';
 import { randomToken } from '../crypto/secrets.ts';
 import type { Queryable } from '../store/ports.ts';
 import * as invitationsRepo from '../store/repositories/invitations.ts';
-import * as outboxRepo from '../store/repositories/outbox.ts';
 import { getRedirectAllowlist, setRedirectAllowlist } from '../store/repositories/tenants.ts';
 import * as usersRepo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
+import { enqueueWork, type Work } from './queue.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
 
-/** What the outbox keeps (sealed) to write an invitation mail. */
+/** The payload of a `mail` queue item (sealed): what an invitation mail is written from. */
 export interface InvitationMail {
   readonly to: string;
   readonly username: string;
@@ -65,14 +65,14 @@ function tokenState(found: invitationsRepo.TokenInvitation | undefined): TokenSt
 
 export function invitationService(ctx: EngineContext) {
   /**
-   * Inside the caller's transaction: one invitation and one outbox message per
+   * Inside the caller's transaction: one invitation and one queued mail per
    * user (each must have an email). Returns the `invitation.sent` events for
-   * the caller's unit of work to emit; the caller wakes the outbox after COMMIT.
+   * the caller's unit of work to emit; the caller wakes the mail worker after COMMIT.
    */
   async function inviteUsers(tx: Queryable, tenantId: string, directoryId: string, users: readonly User[], options: InviteOptions): Promise<DomainEvent[]> {
     const expiresAt = new Date(ctx.now().getTime() + ctx.limits.invitationTtlHours * 3_600_000);
     const invitations: invitationsRepo.NewInvitation[] = [];
-    const messages: outboxRepo.NewOutboxMessage[] = [];
+    const mails: Work[] = [];
     for (const user of users) {
       if (user.email === null) throw new Error('inviteUsers needs users with an email');
       const token = randomToken();
@@ -95,17 +95,10 @@ export function invitationService(ctx: EngineContext) {
         expiresAt: expiresAt.toISOString(),
       };
       invitations.push(invitation);
-      messages.push({
-        id: newId(),
-        kind: 'invitation',
-        messageId,
-        recipient: user.email,
-        invitationId: invitation.id,
-        payload: ctx.outboxSealer.seal(Buffer.from(JSON.stringify(mail)), messageId),
-      });
+      mails.push({ kind: 'mail', dedupeKey: messageId, target: user.email, invitationId: invitation.id, payload: mail });
     }
     await invitationsRepo.insertInvitations(tx, tenantId, invitations);
-    await outboxRepo.insertMessages(tx, tenantId, messages);
+    await enqueueWork(ctx, tx, tenantId, mails);
     return invitations.map((invitation, i) =>
       userEvent('invitation.sent', users[i]!, { invitationId: invitation.id, expiresAt: expiresAt.toISOString(), redirectUrl: invitation.redirectUrl }),
     );

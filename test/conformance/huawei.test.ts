@@ -71,7 +71,7 @@ for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
         assert.equal(list.body.total_count, 1);
         assert.equal(list.body.users[0].is_pre_user, true);
         assert.equal(list.body.users[0].active_type, 'USER_ACTIVATE');
-        const { rows } = await svc.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE recipient = 'xxx@mail.com'");
+        const { rows } = await svc.db.query<{ n: number }>("SELECT count(*)::int AS n FROM queue WHERE kind = 'mail' AND target = 'xxx@mail.com'");
         assert.equal(rows[0]!.n, 1, 'the invitation mail is queued');
       });
 

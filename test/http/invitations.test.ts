@@ -1,5 +1,5 @@
 /**
- * Invitations end to end through a real SMTP server started here: the outbox
+ * Invitations end to end through a real SMTP server started here: the mail queue
  * delivers every mail once, survives refusals, sends nothing for a rolled-back
  * batch; the invitation page activates the user and redirects only where
  * allowed. On both stores.
@@ -36,7 +36,7 @@ for (const kind of STORE_KINDS) {
       });
     const mailTo = (address: string) => smtp.received.filter((m) => m.to === address);
     const outboxRows = async () =>
-      (await svc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1', [tenantId])).rows[0]!.n;
+      (await svc.db.query<{ n: number }>("SELECT count(*)::int AS n FROM queue WHERE tenant_id = $1 AND kind = 'mail'", [tenantId])).rows[0]!.n;
 
     before(async () => {
       smtp = await startTestSmtp();
@@ -80,12 +80,12 @@ for (const kind of STORE_KINDS) {
       assert.ok(smtp.refusedCount() - refusedBefore >= 10, 'the server did refuse');
       for (const u of users) assert.equal(mailTo(u.email).length, 1, `${u.email} got one mail`);
       const attempts = await svc.db.query<{ outcome: string; n: number }>(
-        `SELECT a.outcome, count(*)::int AS n FROM outbox_attempts a JOIN outbox o ON o.tenant_id = a.tenant_id AND o.id = a.outbox_id
-         WHERE o.recipient LIKE $1 GROUP BY a.outcome ORDER BY a.outcome`,
+        `SELECT a.outcome, count(*)::int AS n FROM queue_attempts a JOIN queue o ON o.tenant_id = a.tenant_id AND o.id = a.queue_id
+         WHERE o.kind = 'mail' AND o.target LIKE $1 GROUP BY a.outcome ORDER BY a.outcome`,
         [`retry%-${kind}@example.com`],
       );
       const byOutcome = Object.fromEntries(attempts.rows.map((r) => [r.outcome, r.n]));
-      assert.equal(byOutcome.sent, 10);
+      assert.equal(byOutcome.done, 10);
       assert.ok((byOutcome.failed ?? 0) >= 10, 'every refusal is recorded as an attempt');
     });
 

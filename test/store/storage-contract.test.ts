@@ -13,6 +13,8 @@ import { databaseErrorInfo, type Database } from '../../src/store/ports.ts';
 import { insertDirectory, findDirectory } from '../../src/store/repositories/directories.ts';
 import { insertTenant } from '../../src/store/repositories/tenants.ts';
 import { insertUsers, listUsers, type NewUserRow } from '../../src/store/repositories/users.ts';
+import { claimDue, insertItems, markDone, markFailed } from '../../src/store/repositories/queue.ts';
+import { insertEvents, listEvents } from '../../src/store/repositories/events.ts';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.ts';
 
 function userRow(username: string, extra: Partial<NewUserRow> = {}): NewUserRow {
@@ -246,6 +248,45 @@ for (const kind of STORE_KINDS) {
       const error = await insertUsers(db, otherTenant, directoryId, [userRow('cross')]).catch((e: unknown) => e);
       assert.equal(databaseErrorInfo(error)?.constraint, 'users_directory_fk');
       assert.equal(constraintError(error)?.code, 'directory.not_found');
+    });
+
+    it('queue: a dedupe key is queued once; racing claims never share an item; a lapsed lease is claimed again', async () => {
+      const item = (key: string) => ({ id: newId(), kind: 'mail' as const, dedupeKey: key, target: `${key}@example.com`, invitationId: null, payload: Buffer.from('x') });
+      await insertItems(db, tenantId, Array.from({ length: 20 }, (_, i) => item(`q-${kind}-${i}`)));
+      await insertItems(db, tenantId, [item(`q-${kind}-0`)]);
+      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM queue WHERE tenant_id = $1 AND dedupe_key LIKE $2", [tenantId, `q-${kind}-%`]);
+      assert.equal(rows[0]!.n, 20);
+      const claims = await Promise.all([1, 2, 3, 4].map(() => db.transaction((tx) => claimDue(tx, 'mail', 8, 60_000))));
+      const claimed = claims.flat().map((c) => c.dedupeKey);
+      assert.equal(claimed.length, 20);
+      assert.equal(new Set(claimed).size, 20, 'no item was claimed twice');
+      assert.deepEqual(await claimDue(db, 'mail', 10, 60_000), [], 'leased items are not claimable');
+      const [first] = claims.flat();
+      await markFailed(db, first!, 'refused', 0);
+      const again = await claimDue(db, 'mail', 10, 1);
+      assert.deepEqual(again.map((c) => [c.dedupeKey, c.attempt]), [[first!.dedupeKey, 2]]);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the 1 ms lease lapses (a wall-clock lease: a real wait)
+      const afterLease = await claimDue(db, 'mail', 10, 60_000);
+      assert.deepEqual(afterLease.map((c) => [c.dedupeKey, c.attempt]), [[first!.dedupeKey, 3]]);
+      await markDone(db, afterLease[0]!);
+      const done = await db.query<{ status: string; payload: Uint8Array }>('SELECT status, payload FROM queue WHERE tenant_id = $1 AND id = $2', [tenantId, first!.id]);
+      assert.equal(done.rows[0]!.status, 'done');
+      assert.equal(Buffer.from(done.rows[0]!.payload).length, 0, 'the payload is wiped');
+    });
+
+    it('events: written in one statement, listed newest first, only the tenant\'s own', async () => {
+      const actor = { tenantId, principal: { kind: 'cli' as const }, dialect: 'cli' as const, requestId: null };
+      await db.transaction((tx) =>
+        insertEvents(tx, actor, new Date(), [
+          { type: 'directory.created', subject: { type: 'directory', id: directoryId }, directoryId, data: { name: 'people' } },
+          { type: 'directory.deleted', subject: { type: 'directory', id: directoryId }, directoryId, data: { name: 'people' } },
+        ]),
+      );
+      const listed = await listEvents(db, tenantId, { types: ['directory.*'], limit: 10 });
+      assert.deepEqual(listed.map((e) => e.type), ['directory.deleted', 'directory.created']);
+      assert.deepEqual(listed[0]!.data, { name: 'people' });
+      const otherTenant = (await insertTenant(db, { id: newId(), name: `events-${kind}` })).id;
+      assert.deepEqual(await listEvents(db, otherTenant, { limit: 10 }), []);
     });
   });
 }

@@ -1,11 +1,11 @@
-/** Pure rules of the outbox, invitations, templates and imported hashes. */
+/** Pure rules of the queue (retry backoff), invitations, templates and imported hashes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isRedirectAllowed, validateAllowlist } from '../../src/domain/invitation.ts';
 import { MusterError } from '../../src/domain/errors.ts';
 import { parseImportedHash } from '../../src/domain/passwordHash.ts';
 import { passwordPolicyProblem } from '../../src/domain/user.ts';
-import { retryDelayMs, RETRY_CAP_MS } from '../../src/engine/outbox.ts';
+import { retryDelayMs, RETRY_CAP_MS } from '../../src/engine/queue.ts';
 import { renderTemplate } from '../../src/mail/templates.ts';
 
 describe('retryDelayMs', () => {

@@ -1,4 +1,4 @@
-/** Native operations routes for mail: the outbox's depth and dead messages, and the local .eml files. */
+/** Native operations routes for mail: the mail queue's depth and dead messages (`/v1/outbox`), and the local .eml files. */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -21,8 +21,13 @@ export function outboxRoutes(app: FastifyInstance, engine: Engine, mailFolder: M
     },
     async (request) => {
       const actor = actorOf(request);
-      const [stats, dead] = await Promise.all([engine.outbox.stats(actor.tenantId), engine.outbox.dead(actor.tenantId)]);
-      return { ...stats, deadMessages: dead.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) };
+      const [stats, dead] = await Promise.all([engine.queue.stats('mail', actor.tenantId), engine.queue.dead('mail', actor.tenantId)]);
+      const { done, ...counts } = stats;
+      return {
+        ...counts,
+        sent: done,
+        deadMessages: dead.map((d) => ({ id: d.id, messageId: d.dedupeKey, recipient: d.target, attempts: d.attempts, lastError: d.lastError, createdAt: d.createdAt.toISOString() })),
+      };
     },
   );
 

@@ -81,8 +81,9 @@ export async function latestInvitation(q: Queryable, tenantId: string, userId: s
     InvitationRow & { message_id: string | null; delivery_status: 'pending' | 'sent' | 'dead' | null; attempts: number | null; last_error: string | null; sent_at: Date | null }
   >(
     `SELECT i.id, i.user_id, i.status, i.redirect_url, i.expires_at, i.created_at, i.ended_at,
-            o.message_id, o.status AS delivery_status, o.attempts, o.last_error, o.sent_at
-     FROM invitations i LEFT JOIN outbox o ON o.tenant_id = i.tenant_id AND o.invitation_id = i.id
+            o.dedupe_key AS message_id, CASE o.status WHEN 'done' THEN 'sent' ELSE o.status END AS delivery_status,
+            o.attempts, o.last_error, o.finished_at AS sent_at
+     FROM invitations i LEFT JOIN queue o ON o.tenant_id = i.tenant_id AND o.kind = 'mail' AND o.invitation_id = i.id
      WHERE i.tenant_id = $1 AND i.user_id = $2
      ORDER BY i.created_at DESC, i.id DESC LIMIT 1`,
     [tenantId, userId],

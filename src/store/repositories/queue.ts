@@ -1,0 +1,169 @@
+/**
+ * The queue: every kind of background work (mail now; webhooks and import
+ * chunks next) in one table. Rows are claimed under a lease: a claim sets
+ * `locked_until`, and only rows whose lease is over (or never set) can be
+ * claimed again, so a row whose worker died is retried once its lease runs
+ * out. FOR UPDATE SKIP LOCKED lets several workers claim at once without
+ * waiting on each other. Payloads arrive sealed (the engine seals them).
+ */
+import type { Queryable } from '../ports.ts';
+
+export const QUEUE_KINDS = ['mail'] as const;
+export type QueueKind = (typeof QUEUE_KINDS)[number];
+
+export interface NewQueueItem {
+  readonly id: string;
+  readonly kind: QueueKind;
+  /** The work's stable identity (a Message-ID); unique per tenant and kind. */
+  readonly dedupeKey: string;
+  /** What the work goes to (a recipient), for listings. */
+  readonly target: string;
+  /** Mail of an invitation goes when the invitation goes. */
+  readonly invitationId: string | null;
+  readonly payload: Buffer;
+}
+
+/** Enqueues in one statement; an item whose dedupe key is already queued is left out. */
+export async function insertItems(q: Queryable, tenantId: string, items: readonly NewQueueItem[]): Promise<void> {
+  if (items.length === 0) return;
+  const column = <T>(pick: (m: NewQueueItem) => T) => items.map(pick);
+  await q.query(
+    `INSERT INTO queue (tenant_id, id, kind, dedupe_key, target, invitation_id, payload)
+     SELECT $1, id, kind, dedupe_key, target, invitation_id, decode(payload, 'base64')
+     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[])
+       AS t(id, kind, dedupe_key, target, invitation_id, payload)
+     ON CONFLICT ON CONSTRAINT queue_dedupe_key_uq DO NOTHING`,
+    [
+      tenantId,
+      column((m) => m.id),
+      column((m) => m.kind),
+      column((m) => m.dedupeKey),
+      column((m) => m.target),
+      column((m) => m.invitationId),
+      column((m) => m.payload.toString('base64')),
+    ],
+  );
+}
+
+export interface ClaimedItem {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly kind: QueueKind;
+  readonly dedupeKey: string;
+  readonly target: string;
+  readonly payload: Uint8Array;
+  /** This attempt's number, counting from 1. */
+  readonly attempt: number;
+  readonly claimedAt: Date;
+}
+
+/** Claims up to `limit` due items of `kind` for `leaseMs`, counting the attempt. */
+export async function claimDue(q: Queryable, kind: QueueKind, limit: number, leaseMs: number): Promise<ClaimedItem[]> {
+  const { rows } = await q.query<{
+    tenant_id: string;
+    id: string;
+    kind: QueueKind;
+    dedupe_key: string;
+    target: string;
+    payload: Uint8Array;
+    attempts: number;
+    claimed_at: Date;
+  }>(
+    `UPDATE queue o SET locked_until = now() + make_interval(secs => $3 / 1000.0), attempts = o.attempts + 1
+     FROM (SELECT tenant_id, id FROM queue
+           WHERE kind = $1 AND status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
+           ORDER BY next_attempt_at
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED) due
+     WHERE o.tenant_id = due.tenant_id AND o.id = due.id
+     RETURNING o.tenant_id, o.id, o.kind, o.dedupe_key, o.target, o.payload, o.attempts, now() AS claimed_at`,
+    [kind, limit, leaseMs],
+  );
+  return rows.map((r) => ({
+    tenantId: r.tenant_id,
+    id: r.id,
+    kind: r.kind,
+    dedupeKey: r.dedupe_key,
+    target: r.target,
+    payload: r.payload,
+    attempt: r.attempts,
+    claimedAt: r.claimed_at,
+  }));
+}
+
+async function recordAttempt(q: Queryable, item: ClaimedItem, outcome: 'done' | 'failed', error: string | null): Promise<void> {
+  await q.query(
+    `INSERT INTO queue_attempts (tenant_id, queue_id, attempt, started_at, outcome, error) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT ON CONSTRAINT queue_attempts_pk DO NOTHING`,
+    [item.tenantId, item.id, item.attempt, item.claimedAt, outcome, error],
+  );
+}
+
+/** Done: records the attempt, marks the item done, and wipes its payload (it may hold a secret). */
+export async function markDone(q: Queryable, item: ClaimedItem): Promise<void> {
+  await recordAttempt(q, item, 'done', null);
+  await q.query(
+    `UPDATE queue SET status = 'done', finished_at = now(), locked_until = NULL, last_error = NULL, payload = '\\x'::bytea
+     WHERE tenant_id = $1 AND id = $2`,
+    [item.tenantId, item.id],
+  );
+}
+
+/** Failed: records the attempt; schedules the next one after `retryInMs`, or marks it dead when that is null. */
+export async function markFailed(q: Queryable, item: ClaimedItem, error: string, retryInMs: number | null): Promise<void> {
+  await recordAttempt(q, item, 'failed', error);
+  if (retryInMs === null) {
+    await q.query(
+      `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3, payload = '\\x'::bytea WHERE tenant_id = $1 AND id = $2`,
+      [item.tenantId, item.id, error],
+    );
+  } else {
+    await q.query(
+      `UPDATE queue SET locked_until = NULL, last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
+       WHERE tenant_id = $1 AND id = $2`,
+      [item.tenantId, item.id, error, retryInMs],
+    );
+  }
+}
+
+export interface QueueStats {
+  readonly pending: number;
+  readonly done: number;
+  readonly dead: number;
+  /** Seconds the oldest pending item has waited, or null when none waits. */
+  readonly oldestPendingSeconds: number | null;
+  readonly attempts: number;
+}
+
+/** Counts of one kind for one tenant, or for all tenants when `tenantId` is null (logs, metrics). */
+export async function queueStats(q: Queryable, kind: QueueKind, tenantId: string | null): Promise<QueueStats> {
+  const { rows } = await q.query<{ pending: number; done: number; dead: number; oldest: number | null; attempts: number }>(
+    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+            count(*) FILTER (WHERE status = 'done')::int AS done,
+            count(*) FILTER (WHERE status = 'dead')::int AS dead,
+            extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending'))::float8 AS oldest,
+            coalesce(sum(attempts), 0)::int AS attempts
+     FROM queue WHERE kind = $1 AND ($2::uuid IS NULL OR tenant_id = $2)`,
+    [kind, tenantId],
+  );
+  const row = rows[0]!;
+  return { pending: row.pending, done: row.done, dead: row.dead, oldestPendingSeconds: row.oldest === null ? null : Math.round(row.oldest), attempts: row.attempts };
+}
+
+export interface DeadItem {
+  readonly id: string;
+  readonly dedupeKey: string;
+  readonly target: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+}
+
+export async function deadItems(q: Queryable, kind: QueueKind, tenantId: string, limit: number): Promise<DeadItem[]> {
+  const { rows } = await q.query<{ id: string; dedupe_key: string; target: string; attempts: number; last_error: string | null; created_at: Date }>(
+    `SELECT id, dedupe_key, target, attempts, last_error, created_at FROM queue
+     WHERE kind = $1 AND tenant_id = $2 AND status = 'dead' ORDER BY created_at DESC LIMIT $3`,
+    [kind, tenantId, limit],
+  );
+  return rows.map((r) => ({ id: r.id, dedupeKey: r.dedupe_key, target: r.target, attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at }));
+}

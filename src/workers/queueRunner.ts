@@ -1,0 +1,113 @@
+/**
+ * Runs the queue's work of one kind: claims due items (FOR UPDATE SKIP
+ * LOCKED, under a lease, so any number of instances can run one), hands each
+ * to the kind's handler, and records the outcome. It wakes when a transaction
+ * queues work, and otherwise polls every `pollMs`. Stopping lets the work in
+ * flight finish; a process killed mid-work leaves leases that run out, and
+ * those items run again after restart, under the same dedupe key.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Engine } from '../engine/engine.ts';
+import type { ClaimedWork, QueueKind } from '../engine/queue.ts';
+
+/** Thrown by a handler when retrying cannot help (an SMTP 5xx, a 410 Gone): the item is dead at once. */
+export class PermanentFailure extends Error {}
+
+export interface QueueHandler<Payload> {
+  readonly kind: QueueKind;
+  /** Does the work; throws to fail the attempt (a PermanentFailure ends the item). */
+  handle(work: ClaimedWork<Payload>): Promise<void>;
+  /** Items claimed at once, and run at once. */
+  readonly batchSize: number;
+  readonly concurrency: number;
+}
+
+export interface QueueRunnerOptions {
+  readonly engine: Engine;
+  readonly log: FastifyBaseLogger;
+  readonly pollMs: number;
+}
+
+export interface QueueRunner {
+  /** Look for due work now. */
+  wake(): void;
+  /** Stops claiming, waits for the work in flight. */
+  stop(): Promise<void>;
+}
+
+/** How often a kind's depth is logged while it has work. */
+const DEPTH_LOG_INTERVAL_MS = 60_000;
+
+export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, options: QueueRunnerOptions): QueueRunner {
+  const { engine, log } = options;
+  const { kind, batchSize, concurrency } = handler;
+  let running = true;
+  let wakeUp: (() => void) | undefined;
+  /** Set by a wake that came while the loop was busy, so it is not lost. */
+  let woken = false;
+  let lastDepthLog = 0;
+
+  async function run(work: ClaimedWork<Payload>): Promise<void> {
+    const { item } = work;
+    try {
+      await handler.handle(work);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const dead = await engine.queue.failed(item, message, error instanceof PermanentFailure);
+      const entry = { kind, key: item.dedupeKey, attempt: item.attempt, error: message };
+      if (dead) log.error(entry, `${kind} is dead: no more attempts`);
+      else log.warn(entry, `${kind} attempt failed; will retry`);
+      return;
+    }
+    await engine.queue.done(item);
+    log.debug({ kind, key: item.dedupeKey, attempt: item.attempt }, `${kind} done`);
+  }
+
+  async function logDepth(): Promise<void> {
+    if (Date.now() - lastDepthLog < DEPTH_LOG_INTERVAL_MS) return;
+    lastDepthLog = Date.now();
+    const stats = await engine.queue.stats(kind, null);
+    if (stats.pending > 0 || stats.dead > 0) log.info({ kind, queue: stats }, 'queue depth');
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      /** A full batch means more may be due: claim again at once. */
+      let full = false;
+      try {
+        const claimed = await engine.queue.claim<Payload>(kind, batchSize);
+        for (let i = 0; i < claimed.length; i += concurrency) {
+          await Promise.all(claimed.slice(i, i + concurrency).map(run));
+        }
+        full = claimed.length === batchSize;
+        await logDepth();
+      } catch (error) {
+        log.error({ err: error, kind }, 'queue run failed; retrying after the poll interval');
+      }
+      if (running && !full && !woken) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.pollMs);
+          wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeUp = undefined;
+      }
+      woken = false;
+    }
+  }
+
+  const done = loop();
+  return {
+    wake: () => {
+      woken = true;
+      wakeUp?.();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await done;
+    },
+  };
+}
