@@ -22,7 +22,7 @@ export function batchAnswer(outcome: BatchOutcome, items: readonly BatchItem[], 
   const failed = outcome.results.filter((r) => r.status === 'failed');
   if (outcome.summary.created === 0) {
     const withUsername = failed.filter((r) => 'draft' in items[r.index]!);
-    const allExist = withUsername.length > 0 && withUsername.every((r) => r.error.code === 'user.username_taken' || r.error.code === 'batch.duplicate_in_batch');
+    const allExist = withUsername.length > 0 && withUsername.every((r) => r.error.category === 'conflict');
     return new MusterError('request.invalid', allExist ? 'All users already exist' : 'No valid users provided');
   }
   return { message: 'success', invalidUsers: failed.map((r) => submitted[r.index]) };

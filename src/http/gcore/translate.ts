@@ -84,7 +84,6 @@ export function batchItemFromWire(item: unknown): { draft: UserDraft } | { rejec
 }
 
 /** Codes that make an all-or-nothing Gcore batch a 409 rather than a 400. */
-const CONFLICTS = new Set(['user.username_taken', 'batch.duplicate_in_batch']);
 
 /**
  * The answer to a batch (seed 000): 201 with ONE registry user at the top
@@ -106,7 +105,7 @@ export function renderBatch(outcome: BatchOutcome, wireItems: readonly unknown[]
     return { status: 201, body: { ...results[0]!, count: results.length, results } };
   }
   const failures = outcome.results.flatMap((r) => (r.status === 'failed' && r.error.code !== 'batch.aborted' ? [r] : []));
-  const invalid = failures.filter((f) => !CONFLICTS.has(f.error.code));
+  const invalid = failures.filter((f) => f.error.category !== 'conflict');
   if (invalid.length > 0) {
     const problems = invalid.flatMap((f) => {
       const listed = f.error.details?.problems as { field: string; message: string }[] | undefined;

@@ -21,15 +21,16 @@ export const HUAWEI_CODES = {
   unavailable: 'WKS.00000503',
 } as const;
 
-/** Status and code for a registered error; Huawei answers a missing user with 400 WKS.00170312. */
+/**
+ * Status and code for a registered error, by its category, and by its code
+ * where Huawei's contract names that failure (a missing user is 400
+ * WKS.00170312, an existing one 400 WKS.00170201).
+ */
 function codeFor(error: MusterError): { status: number; code: string } {
+  if (error.category === 'conflict' && (error.code.startsWith('user.') || error.code.startsWith('batch.'))) return { status: 400, code: HUAWEI_CODES.userExists };
   switch (error.code) {
     case 'request.body_required':
       return { status: 400, code: HUAWEI_CODES.emptyBody };
-    case 'user.username_taken':
-    case 'user.email_taken':
-    case 'batch.duplicate_in_batch':
-      return { status: 400, code: HUAWEI_CODES.userExists };
     case 'group.not_found':
       return { status: 400, code: HUAWEI_CODES.groupNotFound };
     case 'user.not_found':
@@ -38,12 +39,11 @@ function codeFor(error: MusterError): { status: number; code: string } {
       return { status: 404, code: HUAWEI_CODES.projectNotFound };
     case 'route.not_found':
       return { status: 404, code: HUAWEI_CODES.noSuchApi };
-    case 'auth.insufficient_scope':
-      return { status: 403, code: HUAWEI_CODES.permission };
   }
-  if (error.status === 401) return { status: 401, code: HUAWEI_CODES.authentication };
-  if (error.status === 503) return { status: 503, code: HUAWEI_CODES.unavailable };
-  if (error.status >= 500) return { status: 500, code: HUAWEI_CODES.internal };
+  if (error.category === 'forbidden') return { status: 403, code: HUAWEI_CODES.permission };
+  if (error.category === 'auth' || error.category === 'credentials') return { status: 401, code: HUAWEI_CODES.authentication };
+  if (error.category === 'unavailable') return { status: 503, code: HUAWEI_CODES.unavailable };
+  if (error.category === 'internal') return { status: 500, code: HUAWEI_CODES.internal };
   return { status: error.status === 413 ? 413 : 400, code: HUAWEI_CODES.invalidParameter };
 }
 

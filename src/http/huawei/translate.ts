@@ -70,8 +70,6 @@ export function draftFromWire(item: unknown): { draft: UserDraft } | { rejected:
   };
 }
 
-const CONFLICTS = ['user.username_taken', 'user.email_taken', 'batch.duplicate_in_batch'];
-
 /** Every problem of a failed batch, as one Huawei error (its code from the kind of failure). */
 export function batchError(outcome: BatchOutcome): MusterError {
   const failures = outcome.results.flatMap((r) => (r.status === 'failed' && r.error.code !== 'batch.aborted' ? [r] : []));
@@ -81,8 +79,11 @@ export function batchError(outcome: BatchOutcome): MusterError {
   });
   const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
   // One code for the whole answer: "exists" or "no such group" when that is all that went wrong.
-  const all = (codes: readonly string[]) => failures.every((f) => codes.includes(f.error.code));
-  const kind = all(CONFLICTS) ? 'user.username_taken' : all(['group.not_found']) ? 'group.not_found' : 'request.invalid';
+  const kind = failures.every((f) => f.error.category === 'conflict')
+    ? 'user.username_taken'
+    : failures.every((f) => f.error.code === 'group.not_found')
+      ? 'group.not_found'
+      : 'request.invalid';
   return new MusterError(kind, `Nothing was created. ${message}`, { problems });
 }
 

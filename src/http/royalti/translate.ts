@@ -35,11 +35,8 @@ export function draftOf(user: RoyaltiUserWire, invite: boolean): UserDraft {
 /** The seed's wording for a user that was not created. */
 function errorLine(result: Extract<ItemResult, { status: 'failed' }>, user: RoyaltiUserWire): string {
   const name = nameOf(user);
+  if (result.error.category === 'conflict') return `User ${name} already associated with workspace!`;
   switch (result.error.code) {
-    case 'user.username_taken':
-    case 'user.email_taken':
-    case 'batch.duplicate_in_batch':
-      return `User ${name} already associated with workspace!`;
     case 'user.invalid_email':
       return `Invalid email format for ${name}`;
     // The username is the email: a username muster refuses is an email given in a malformed shape.
