@@ -61,8 +61,6 @@ export function classifyError(error: unknown, bodyLimitBytes: number): { error: 
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { error: new MusterError('request.malformed_json'), unexpected: false };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { error: new MusterError('request.body_required'), unexpected: false };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { error: new MusterError('request.unsupported_media_type'), unexpected: false };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
