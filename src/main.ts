@@ -20,7 +20,7 @@ import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
 import { startIdempotencySweeper } from './workers/idempotencySweeper.ts';
 import { startOutboxDispatcher } from './workers/outboxDispatcher.ts';
-import { openEmbedded } from './store/pglite.ts';
+import { DataDirectoryInUseError, openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
 import type { Database } from './store/ports.ts';
 
@@ -132,6 +132,15 @@ export async function composeService(config: Config, db: Database, logStream?: W
   };
 }
 
+/**
+ * Errors that stop a start before anything ran, for a reason the operator can
+ * fix (a bad variable, a data directory held by another process): one line on
+ * stderr and exit code 2, never a stack trace. The CLI treats them alike.
+ */
+export function isStartupRefusal(error: unknown): error is Error {
+  return error instanceof ConfigError || error instanceof DataDirectoryInUseError;
+}
+
 /** Prints the generated admin key once, outside the structured log. */
 function announceAdminKey(key: string): void {
   process.stderr.write(
@@ -151,16 +160,17 @@ function announceAdminKey(key: string): void {
 async function main(): Promise<void> {
   const startedAt = performance.now();
   let config: Config;
+  let db: Database;
   try {
     config = loadConfig();
+    db = await openStore(config);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (isStartupRefusal(error)) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
     throw error;
   }
-  const db = await openStore(config);
   await migrate(db);
   const service = await composeService(config, db);
   const log = service.app.log;

@@ -12,16 +12,16 @@
  *   muster keys revoke --tenant <name|id> <key id or prefix>
  *   muster access-keys create|list|revoke --tenant <name|id> ...   (AK/SK for signed requests)
  *
- * Add --json for machine-readable output. Exit codes: 0 done, 1 failed, 2 usage.
+ * Add --json for machine-readable output. Exit codes: 0 done, 1 failed, 2 usage or
+ * configuration (a bad variable, a data directory held by another process).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import type { ApiKeyInfo } from '../domain/apiKey.ts';
 import { isMusterError } from '../domain/errors.ts';
 import type { Engine } from '../engine/engine.ts';
-import { composeEngine, openStore } from '../main.ts';
+import { composeEngine, isStartupRefusal, openStore } from '../main.ts';
 import { migrate } from '../store/migrate.ts';
-import { DataDirectoryInUseError } from '../store/pglite.ts';
 
 const USAGE = `Usage:
   muster migrate
@@ -167,8 +167,11 @@ try {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`muster: ${(error as Error).message}\n\n${USAGE}\n`);
     process.exitCode = 2;
-  } else if (error instanceof ConfigError || error instanceof DataDirectoryInUseError || isMusterError(error)) {
-    process.stderr.write(`muster: ${(error as Error).message}\n`);
+  } else if (isStartupRefusal(error)) {
+    process.stderr.write(`muster: ${error.message}\n`);
+    process.exitCode = 2;
+  } else if (isMusterError(error)) {
+    process.stderr.write(`muster: ${error.message}\n`);
     process.exitCode = 1;
   } else {
     throw error;

@@ -37,7 +37,7 @@ describe('newcomer flow on the embedded store', () => {
 
     // While it runs, the CLI refuses the embedded data directory instead of corrupting it.
     const busy = await runToEnd(['src/cli/main.ts', 'keys', 'list', '--tenant', 'default'], { DATA_DIR });
-    assert.equal(busy.code, 1);
+    assert.equal(busy.code, 2);
     assert.match(busy.stderr, /in use by process \d+/);
 
     assert.equal(await first.stop(), 0, 'SIGTERM ends the process cleanly');
