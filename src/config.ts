@@ -32,6 +32,12 @@ export interface Config {
   readonly batchMaxItems: number;
   /** How long an idempotent response is kept for replay. */
   readonly idempotencyTtlHours: number;
+  /**
+   * How long a running idempotent request holds its key without renewing it: the
+   * live request renews it every third of this; after a crash a retry takes the
+   * key over once it lapses.
+   */
+  readonly idempotencyLeaseSeconds: number;
   readonly passwordHashThreads: number;
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   readonly shutdownTimeoutMs: number;
@@ -146,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     batchMaxItems: integer(env, 'BATCH_MAX_ITEMS', 1000, 1, 100_000),
     idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+    idempotencyLeaseSeconds: integer(env, 'IDEMPOTENCY_LEASE_SECONDS', 10, 1, 3600),
     passwordHashThreads: integer(env, 'PASSWORD_HASH_THREADS', defaultPasswordThreads(), 1, 256),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     publicUrl: publicUrl.replace(/\/+$/, ''),

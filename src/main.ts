@@ -65,6 +65,7 @@ export async function composeEngine(
     limits: {
       batchMaxItems: config.batchMaxItems,
       idempotencyTtlHours: config.idempotencyTtlHours,
+      idempotencyLeaseSeconds: config.idempotencyLeaseSeconds,
       invitationTtlHours: config.invitationTtlHours,
       outboxMaxAttempts: config.outbox.maxAttempts,
       outboxRetryBaseMs: config.outbox.retryBaseMs,

@@ -66,7 +66,7 @@ export const ERROR_CODES = {
   // Idempotency
   'idempotency.invalid_key': { status: 400, message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
   'idempotency.key_reused': { status: 422, message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
-  'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
+  'idempotency.in_progress': { status: 409, message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet; `Retry-After` (and `details.retryAfterSeconds`) says when to retry.' },
 
   // Groups
   'group.not_found': { status: 404, message: 'No such group.', description: 'No group with this id in the directory (also per item, for `groupIds` naming a group that does not exist).' },

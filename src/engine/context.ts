@@ -28,6 +28,8 @@ export interface EngineLimits {
   readonly batchMaxItems: number;
   /** How long an idempotent response is kept. */
   readonly idempotencyTtlHours: number;
+  /** How long a running idempotent request holds its key between renewals. */
+  readonly idempotencyLeaseSeconds: number;
   /** How long an invitation can be accepted. */
   readonly invitationTtlHours: number;
   /** Attempts before an outbox message is dead, and the first retry's delay. */
