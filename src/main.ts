@@ -11,7 +11,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createJwtAuthority } from './crypto/jwt.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
 import { createSealer } from './crypto/sealing.ts';
-import { SecretHasher } from './crypto/secrets.ts';
+import { loadOperatorKey } from './crypto/operatorKey.ts';
+import { apiKeyHash, SecretHasher } from './crypto/secrets.ts';
 import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
@@ -52,6 +53,7 @@ export async function composeEngine(
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
   const passwords = await createPasswordHasher(config.passwordHashThreads);
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
+  const operatorKey = loadOperatorKey({ fromEnvironment: config.operatorKey, dataDir: config.dataDir });
   const engine = createEngine({
     db,
     passwords,
@@ -61,6 +63,7 @@ export async function composeEngine(
     accessKeySealer: createSealer(serverKey, 'access-keys'),
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
+    operatorKeyHash: apiKeyHash(operatorKey),
     now: () => new Date(),
     limits: {
       batchMaxItems: config.batchMaxItems,

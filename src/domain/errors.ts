@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   'auth.malformed': { status: 401, message: 'The Authorization header is malformed.', description: 'The Authorization header is not of the form `Bearer <key>`.' },
   'auth.invalid_key': { status: 401, message: 'The API key is not valid.', description: 'No key with this value exists.' },
   'auth.key_revoked': { status: 401, message: 'The API key has been revoked.', description: 'The key existed but was revoked; create a new one.' },
+  'auth.tenant_disabled': { status: 403, message: 'This key\'s tenant has been disabled.', description: 'The operator disabled the tenant (POST /v1/tenants/{tenant}/disable): its API keys and access keys no longer authenticate; tokens already issued expire within JWT_TTL_SECONDS.' },
   'auth.insufficient_scope': { status: 403, message: 'The API key lacks the scope this operation needs.', description: 'The key is valid but not scoped for this operation; `details.requiredScope` names the scope.' },
 
   // Tenants, directories, keys

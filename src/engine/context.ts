@@ -18,6 +18,8 @@ export interface EngineContext {
   readonly messageIdDomain: string;
   /** Called after a transaction that queued mail commits, so a dispatcher can start at once. */
   readonly notifyOutbox: () => void;
+  /** SHA-256 of the operator key, the one credential with the operator scope. */
+  readonly operatorKeyHash: Buffer;
   /** The clock; tests may pin it. */
   readonly now: () => Date;
   readonly limits: EngineLimits;

@@ -138,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' },
+          operatorKey: { type: 'http', scheme: 'bearer', description: 'The operator key (MUSTER_OPERATOR_KEY, else DATA_DIR/operator.key): tenants and their keys, never a tenant\'s data.' },
           gcoreApiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Gcore dialect: `APIKey <muster API key>` (scheme in any letter case).' },
           huaweiToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Huawei dialect: a muster API key.' },
           royaltiJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Royalti dialect: a JWT from POST /v1/tokens (or a trusted external issuer).' },
