@@ -1,91 +1,127 @@
 /**
  * The `muster` command: operator tasks against the configured store (the same
- * environment variables as the service). On the embedded store the CLI needs the
- * data directory to itself, so stop the service first; with DATABASE_URL it
- * runs beside running instances.
+ * environment variables as the service). With DATABASE_URL it runs beside
+ * running instances. On the embedded store it opens the data directory itself
+ * when it is free; when a running service holds it, the tenants and keys
+ * commands go through that service's operator API instead (MUSTER_URL, else
+ * http://127.0.0.1:$PORT; the operator key from --key-file, MUSTER_OPERATOR_KEY
+ * or DATA_DIR/operator.key), and the others say the directory is in use.
  *
  *   muster migrate
  *   muster tenants create <name>
  *   muster tenants list
+ *   muster tenants disable <name|id>
  *   muster keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write]
  *   muster keys list --tenant <name|id>
  *   muster keys revoke --tenant <name|id> <key id or prefix>
  *   muster access-keys create|list|revoke --tenant <name|id> ...   (AK/SK for signed requests)
  *
- * Add --json for machine-readable output. Exit codes: 0 done, 1 failed, 2 usage.
+ * Add --json for machine-readable output (the API's shapes). Exit codes: 0
+ * done, 1 failed (the store or the service refused), 2 usage or configuration
+ * (a bad variable, a data directory held by another process, no operator key).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
-import type { ApiKeyInfo } from '../domain/apiKey.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { operatorKeyFile, readOperatorKeyFile } from '../crypto/operatorKey.ts';
 import { isMusterError } from '../domain/errors.ts';
 import type { Engine } from '../engine/engine.ts';
-import { composeEngine, openStore } from '../main.ts';
+import { composeEngine, isStartupRefusal, openStore } from '../main.ts';
 import { migrate } from '../store/migrate.ts';
 import { DataDirectoryInUseError } from '../store/pglite.ts';
+import type { Database } from '../store/ports.ts';
+import { localTasks, remoteTasks, ServiceError, ServiceUnreachableError, type KeyView, type OperatorTasks, type TenantView } from './operator.ts';
 
 const USAGE = `Usage:
   muster migrate
   muster tenants create <name>
   muster tenants list
+  muster tenants disable <name|id>
   muster keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write,admin]
   muster keys list --tenant <name|id>
   muster keys revoke --tenant <name|id> <key id or prefix>
   muster access-keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write,admin]
   muster access-keys list --tenant <name|id>
   muster access-keys revoke --tenant <name|id> <access key id>
-Options: --json  print JSON instead of text`;
+Options: --json  print JSON instead of text
+         --key-file <path>  the operator key, for tenants and keys commands while a
+                            service holds the embedded store (default: MUSTER_OPERATOR_KEY,
+                            else DATA_DIR/operator.key)`;
 
 class UsageError extends Error {}
+
+/** A setting the CLI needs and lacks: reported like a configuration error (exit 2). */
+class SetupError extends Error {}
 
 interface Output {
   json: boolean;
   print(text: string, value: unknown): void;
 }
 
-function keyLine(key: ApiKeyInfo): string {
-  const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active';
+interface Args {
+  positionals: string[];
+  tenant?: string;
+  name?: string;
+  scopes?: string;
+}
+
+function keyLine(key: KeyView): string {
+  const state = key.revokedAt ? `revoked ${key.revokedAt}` : 'active';
   return `${key.id}  ${key.prefix}…  ${key.name}  [${key.scopes.join(',')}]  ${state}`;
 }
 
-type Command = (engine: Engine, args: { positionals: string[]; tenant?: string; name?: string; scopes?: string }, out: Output) => Promise<void>;
+const tenantLine = (t: TenantView) => `${t.id}  ${t.name}${t.disabledAt ? `  disabled ${t.disabledAt}` : ''}`;
 
 function requireTenant(tenant: string | undefined): string {
   if (!tenant) throw new UsageError('--tenant <name|id> is required');
   return tenant;
 }
 
-const COMMANDS: Record<string, Command> = {
-  'tenants create': async (engine, { positionals }, out) => {
+const scopeList = (scopes: string | undefined) => (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Commands over tenants and API keys: on the store, or through a running service. */
+const TASKS: Record<string, (tasks: OperatorTasks, args: Args, out: Output) => Promise<void>> = {
+  'tenants create': async (tasks, { positionals }, out) => {
     const [name] = positionals;
     if (!name) throw new UsageError('tenants create needs a name');
-    const { tenant, adminKey } = await engine.tenants.createTenant(name);
+    const created = await tasks.createTenant(name);
     out.print(
-      `Created tenant ${tenant.name} (${tenant.id}) with a "default" directory.\nAdmin key (shown once, store it now):\n  ${adminKey.key}`,
-      { tenant, adminKey: { ...adminKey.info, key: adminKey.key } },
+      `Created tenant ${created.tenant.name} (${created.tenant.id}) with a "default" directory.\nAdmin key (shown once, store it now):\n  ${created.adminKey.key}`,
+      created,
     );
   },
-  'tenants list': async (engine, _args, out) => {
-    const tenants = await engine.tenants.listTenants();
-    out.print(tenants.map((t) => `${t.id}  ${t.name}`).join('\n') || '(no tenants)', tenants);
+  'tenants list': async (tasks, _args, out) => {
+    const tenants = await tasks.listTenants();
+    out.print(tenants.map(tenantLine).join('\n') || '(no tenants)', tenants);
   },
-  'keys create': async (engine, { tenant, name, scopes }, out) => {
-    const { id: tenantId } = await engine.tenants.resolveTenant(requireTenant(tenant));
-    const issued = await engine.tenants.createKey(tenantId, {
-      name: name ?? 'cli',
-      scopes: (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean),
-    });
-    out.print(`${keyLine(issued.info)}\nKey (shown once, store it now):\n  ${issued.key}`, { ...issued.info, key: issued.key });
+  'tenants disable': async (tasks, { positionals }, out) => {
+    const [ref] = positionals;
+    if (!ref) throw new UsageError('tenants disable needs a tenant name or id');
+    const tenant = await tasks.disableTenant(ref);
+    out.print(`Disabled ${tenantLine(tenant)}: its keys no longer work.`, tenant);
   },
-  'keys list': async (engine, { tenant }, out) => {
-    const keys = await engine.tenants.listKeys((await engine.tenants.resolveTenant(requireTenant(tenant))).id);
+  'keys create': async (tasks, { tenant, name, scopes }, out) => {
+    const issued = await tasks.createKey(requireTenant(tenant), { name: name ?? 'cli', scopes: scopeList(scopes) });
+    out.print(`${keyLine(issued)}\nKey (shown once, store it now):\n  ${issued.key}`, issued);
+  },
+  'keys list': async (tasks, { tenant }, out) => {
+    const keys = await tasks.listKeys(requireTenant(tenant));
     out.print(keys.map(keyLine).join('\n') || '(no keys)', keys);
   },
+  'keys revoke': async (tasks, { tenant, positionals }, out) => {
+    const [ref] = positionals;
+    if (!ref) throw new UsageError('keys revoke needs a key id or prefix');
+    const key = await tasks.revokeKey(requireTenant(tenant), ref);
+    out.print(`Revoked ${keyLine(key)}`, key);
+  },
+};
+
+type StoreCommand = (engine: Engine, args: Args, out: Output) => Promise<void>;
+
+/** Commands that need the store itself (no operator API covers access keys). */
+const STORE_COMMANDS: Record<string, StoreCommand> = {
   'access-keys create': async (engine, { tenant, name, scopes }, out) => {
     const { id: tenantId } = await engine.tenants.resolveTenant(requireTenant(tenant));
-    const created = await engine.accessKeys.create(tenantId, {
-      name: name ?? 'cli',
-      scopes: (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean),
-    });
+    const created = await engine.accessKeys.create(tenantId, { name: name ?? 'cli', scopes: scopeList(scopes) });
     out.print(
       `Access key ${created.info.id} [${created.info.scopes.join(',')}]\nSecret access key (shown once, store it now):\n  ${created.secretAccessKey}`,
       { accessKeyId: created.info.id, secretAccessKey: created.secretAccessKey, scopes: created.info.scopes },
@@ -102,13 +138,31 @@ const COMMANDS: Record<string, Command> = {
     const key = await engine.accessKeys.revoke((await engine.tenants.resolveTenant(requireTenant(tenant))).id, id);
     out.print(`Revoked access key ${key.id}`, key);
   },
-  'keys revoke': async (engine, { tenant, positionals }, out) => {
-    const [ref] = positionals;
-    if (!ref) throw new UsageError('keys revoke needs a key id or prefix');
-    const key = await engine.tenants.revokeKey((await engine.tenants.resolveTenant(requireTenant(tenant))).id, ref);
-    out.print(`Revoked ${keyLine(key)}`, key);
-  },
 };
+
+/** The operator key for going through the service: --key-file, else MUSTER_OPERATOR_KEY, else DATA_DIR/operator.key. */
+function operatorKeyFor(config: Config, keyFile: string | undefined, inUse: DataDirectoryInUseError): string {
+  if (keyFile !== undefined) {
+    const key = readOperatorKeyFile(keyFile);
+    if (key === undefined) throw new SetupError(`--key-file ${keyFile}: no such file, or it is empty.`);
+    return key;
+  }
+  const key = config.operatorKey ?? readOperatorKeyFile(operatorKeyFile(config.dataDir));
+  if (key === undefined) {
+    throw new SetupError(`${inUse.message} To go through that service instead, give its operator key: MUSTER_OPERATOR_KEY or --key-file.`);
+  }
+  return key;
+}
+
+/** The store, or the refusal when a running service holds the embedded store and the command can go through that service. */
+async function openStoreUnlessHeld(config: Config, canGoThroughService: boolean): Promise<Database | { held: DataDirectoryInUseError }> {
+  try {
+    return await openStore(config);
+  } catch (error) {
+    if (error instanceof DataDirectoryInUseError && canGoThroughService) return { held: error };
+    throw error;
+  }
+}
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -118,6 +172,7 @@ async function run(argv: string[]): Promise<number> {
       tenant: { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      'key-file': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -132,11 +187,23 @@ async function run(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const commandName = group === 'migrate' ? 'migrate' : `${group} ${verb ?? ''}`;
-  const command = COMMANDS[commandName];
-  if (commandName !== 'migrate' && !command) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  const task = TASKS[commandName];
+  const storeCommand = STORE_COMMANDS[commandName];
+  if (commandName !== 'migrate' && !task && !storeCommand) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  const args: Args = {
+    positionals: rest,
+    ...(values.tenant !== undefined && { tenant: values.tenant }),
+    ...(values.name !== undefined && { name: values.name }),
+    ...(values.scopes !== undefined && { scopes: values.scopes }),
+  };
 
   const config = loadConfig();
-  const db = await openStore(config);
+  const opened = await openStoreUnlessHeld(config, task !== undefined);
+  if ('held' in opened) {
+    await task!(remoteTasks(config.serviceUrl, operatorKeyFor(config, values['key-file'], opened.held)), args, out);
+    return 0;
+  }
+  const db = opened;
   try {
     const applied = await migrate(db);
     if (commandName === 'migrate') {
@@ -145,13 +212,8 @@ async function run(argv: string[]): Promise<number> {
     }
     const { engine, release } = await composeEngine({ ...config, passwordHashThreads: 1 }, db);
     try {
-      const args = {
-        positionals: group === 'migrate' ? [verb ?? '', ...rest] : rest,
-        ...(values.tenant !== undefined && { tenant: values.tenant }),
-        ...(values.name !== undefined && { name: values.name }),
-        ...(values.scopes !== undefined && { scopes: values.scopes }),
-      };
-      await command!(engine, args, out);
+      if (task) await task(localTasks(engine), args, out);
+      else await storeCommand!(engine, args, out);
     } finally {
       await release();
     }
@@ -167,8 +229,11 @@ try {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`muster: ${(error as Error).message}\n\n${USAGE}\n`);
     process.exitCode = 2;
-  } else if (error instanceof ConfigError || error instanceof DataDirectoryInUseError || isMusterError(error)) {
-    process.stderr.write(`muster: ${(error as Error).message}\n`);
+  } else if (isStartupRefusal(error) || error instanceof SetupError) {
+    process.stderr.write(`muster: ${error.message}\n`);
+    process.exitCode = 2;
+  } else if (isMusterError(error) || error instanceof ServiceError || error instanceof ServiceUnreachableError) {
+    process.stderr.write(`muster: ${error.message}\n`);
     process.exitCode = 1;
   } else {
     throw error;

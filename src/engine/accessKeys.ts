@@ -4,7 +4,7 @@
  * under the server key: verifying a signature needs it, so it cannot be hashed.
  */
 import { randomBytes } from 'node:crypto';
-import { hasScope, type Principal, type Scope } from '../domain/apiKey.ts';
+import { hasScope, type Principal, type RouteScope } from '../domain/apiKey.ts';
 import { MusterError } from '../domain/errors.ts';
 import { randomToken } from '../crypto/secrets.ts';
 import * as repo from '../store/repositories/accessKeys.ts';
@@ -45,12 +45,13 @@ export function accessKeyService(ctx: EngineContext) {
 
     /**
      * The principal and secret of a live access key, for verifying a signature.
-     * Throws `auth.invalid_key`, `auth.key_revoked`, or `auth.insufficient_scope`.
+     * Throws `auth.invalid_key`, `auth.key_revoked`, `auth.tenant_disabled`, or `auth.insufficient_scope`.
      */
-    async secretFor(id: string, required?: Scope): Promise<{ principal: Principal; secretAccessKey: string }> {
+    async secretFor(id: string, required?: RouteScope): Promise<{ principal: Principal; secretAccessKey: string }> {
       const found = await repo.findAccessKey(ctx.db, id);
       if (!found) throw new MusterError('auth.invalid_key');
       if (found.revokedAt !== null) throw new MusterError('auth.key_revoked');
+      if (found.tenantDisabled) throw new MusterError('auth.tenant_disabled');
       const principal: Principal = { tenantId: found.tenantId, keyId: found.id, scopes: found.scopes };
       if (required && !hasScope(principal, required)) {
         throw new MusterError('auth.insufficient_scope', `This operation needs the ${required} scope.`, { requiredScope: required });

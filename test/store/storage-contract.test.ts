@@ -8,7 +8,7 @@ import { newId } from '../../src/crypto/ids.ts';
 import { comparisonKey } from '../../src/domain/user.ts';
 import { isMusterError } from '../../src/domain/errors.ts';
 import { constraintError, mappingConstraints } from '../../src/store/constraints.ts';
-import { migrate } from '../../src/store/migrate.ts';
+import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { databaseErrorInfo, type Database } from '../../src/store/ports.ts';
 import { insertDirectory, findDirectory } from '../../src/store/repositories/directories.ts';
 import { insertTenant } from '../../src/store/repositories/tenants.ts';
@@ -60,7 +60,8 @@ for (const kind of STORE_KINDS) {
     it('applies migrations once: a second run applies nothing', async () => {
       assert.deepEqual(await migrate(db), []);
       const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4, 5]);
+      assert.deepEqual(rows.map((r) => r.version), loadMigrations().map((m) => m.version));
+      assert.deepEqual(loadMigrations().map((m) => m.version), Array.from({ length: loadMigrations().length }, (_, i) => i + 1), 'numbered 1, 2, 3, ... without gaps');
     });
 
     it('names every constraint by the convention <table>_<what>_{pk,uq,fk,ck}', async () => {

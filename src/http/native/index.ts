@@ -14,6 +14,7 @@ import { invitationRoutes } from './invitations.ts';
 import { outboxRoutes } from './outbox.ts';
 import type { MailFolder } from '../../mail/transport.ts';
 import { directoryRoutes } from './directories.ts';
+import { tenantRoutes } from './tenants.ts';
 import { userRoutes } from './users.ts';
 
 export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
@@ -27,5 +28,6 @@ export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: Mail
     invitationRoutes(app, engine);
     groupRoutes(app, engine);
     outboxRoutes(app, engine, mailFolder);
+    tenantRoutes(app, engine);
   };
 }
