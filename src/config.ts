@@ -26,6 +26,10 @@ export interface Config {
   /** Admin key to create on first start instead of generating one. */
   readonly adminKey: string | undefined;
   readonly serverKey: Buffer | undefined;
+  /** The operator key (tenants API); undefined: `DATA_DIR/operator.key`, generated once. */
+  readonly operatorKey: string | undefined;
+  /** Where the CLI reaches a running service (MUSTER_URL, else this host on PORT). */
+  readonly serviceUrl: string;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes: number;
   /** Most users in one batch request. */
@@ -34,6 +38,12 @@ export interface Config {
   readonly idempotencyTtlHours: number;
   /** Days domain events (the audit trail) are kept before the sweep deletes them. */
   readonly auditRetentionDays: number;
+  /**
+   * How long a running idempotent request holds its key without renewing it: the
+   * live request renews it every third of this; after a crash a retry takes the
+   * key over once it lapses.
+   */
+  readonly idempotencyLeaseSeconds: number;
   readonly passwordHashThreads: number;
   /** How long SIGTERM waits for in-flight requests before closing anyway. */
   readonly shutdownTimeoutMs: number;
@@ -115,6 +125,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('MUSTER_ADMIN_KEY', `must be at least ${API_KEY_MIN_LENGTH} characters with no spaces`);
   }
 
+  const operatorKey = optional(env, 'MUSTER_OPERATOR_KEY');
+  if (operatorKey !== undefined && (operatorKey.length < API_KEY_MIN_LENGTH || /\s/.test(operatorKey))) {
+    throw new ConfigError('MUSTER_OPERATOR_KEY', `must be at least ${API_KEY_MIN_LENGTH} characters with no spaces`);
+  }
+
   const serverKeyText = optional(env, 'MUSTER_SERVER_KEY');
   let serverKey: Buffer | undefined;
   if (serverKeyText !== undefined) {
@@ -135,6 +150,8 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65_535);
   const publicUrl = optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`;
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) throw new ConfigError('PUBLIC_URL', 'must be an http:// or https:// URL');
+  const serviceUrl = optional(env, 'MUSTER_URL') ?? `http://127.0.0.1:${port}`;
+  if (!/^https?:\/\/[^/]+/.test(serviceUrl)) throw new ConfigError('MUSTER_URL', 'must be an http:// or https:// URL');
 
   return {
     port,
@@ -145,10 +162,13 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as LogLevel,
     adminKey,
     serverKey,
+    operatorKey,
+    serviceUrl: serviceUrl.replace(/\/+$/, ''),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     batchMaxItems: integer(env, 'BATCH_MAX_ITEMS', 1000, 1, 100_000),
     idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500),
+    idempotencyLeaseSeconds: integer(env, 'IDEMPOTENCY_LEASE_SECONDS', 10, 1, 3600),
     passwordHashThreads: integer(env, 'PASSWORD_HASH_THREADS', defaultPasswordThreads(), 1, 256),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     publicUrl: publicUrl.replace(/\/+$/, ''),

@@ -11,7 +11,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createJwtAuthority } from './crypto/jwt.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
 import { createSealer } from './crypto/sealing.ts';
-import { SecretHasher } from './crypto/secrets.ts';
+import { loadOperatorKey } from './crypto/operatorKey.ts';
+import { apiKeyHash, SecretHasher } from './crypto/secrets.ts';
 import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
@@ -21,7 +22,7 @@ import { fileTransport, smtpTransport } from './mail/transport.ts';
 import { startRetentionSweeper } from './workers/retentionSweeper.ts';
 import { mailHandler } from './workers/mailHandler.ts';
 import { startQueueRunner } from './workers/queueRunner.ts';
-import { openEmbedded } from './store/pglite.ts';
+import { DataDirectoryInUseError, openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
 import type { Database } from './store/ports.ts';
 
@@ -53,6 +54,7 @@ export async function composeEngine(
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
   const passwords = await createPasswordHasher(config.passwordHashThreads);
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
+  const operatorKey = loadOperatorKey({ fromEnvironment: config.operatorKey, dataDir: config.dataDir });
   const engine = createEngine({
     db,
     passwords,
@@ -63,10 +65,12 @@ export async function composeEngine(
     accessKeySealer: createSealer(serverKey, 'access-keys'),
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
+    operatorKeyHash: apiKeyHash(operatorKey),
     now: () => new Date(),
     limits: {
       batchMaxItems: config.batchMaxItems,
       idempotencyTtlHours: config.idempotencyTtlHours,
+      idempotencyLeaseSeconds: config.idempotencyLeaseSeconds,
       invitationTtlHours: config.invitationTtlHours,
       outboxMaxAttempts: config.outbox.maxAttempts,
       outboxRetryBaseMs: config.outbox.retryBaseMs,
@@ -132,6 +136,15 @@ export async function composeService(config: Config, db: Database, logStream?: W
   };
 }
 
+/**
+ * Errors that stop a start before anything ran, for a reason the operator can
+ * fix (a bad variable, a data directory held by another process): one line on
+ * stderr and exit code 2, never a stack trace. The CLI treats them alike.
+ */
+export function isStartupRefusal(error: unknown): error is Error {
+  return error instanceof ConfigError || error instanceof DataDirectoryInUseError;
+}
+
 /** Prints the generated admin key once, outside the structured log. */
 function announceAdminKey(key: string): void {
   process.stderr.write(
@@ -151,16 +164,17 @@ function announceAdminKey(key: string): void {
 async function main(): Promise<void> {
   const startedAt = performance.now();
   let config: Config;
+  let db: Database;
   try {
     config = loadConfig();
+    db = await openStore(config);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (isStartupRefusal(error)) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
     throw error;
   }
-  const db = await openStore(config);
   await migrate(db);
   const service = await composeService(config, db);
   const log = service.app.log;

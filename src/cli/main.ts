@@ -1,35 +1,44 @@
 /**
  * The `muster` command: operator tasks against the configured store (the same
- * environment variables as the service). On the embedded store the CLI needs the
- * data directory to itself, so stop the service first; with DATABASE_URL it
- * runs beside running instances.
+ * environment variables as the service). With DATABASE_URL it runs beside
+ * running instances. On the embedded store it opens the data directory itself
+ * when it is free; when a running service holds it, the tenants and keys
+ * commands go through that service's operator API instead (MUSTER_URL, else
+ * http://127.0.0.1:$PORT; the operator key from --key-file, MUSTER_OPERATOR_KEY
+ * or DATA_DIR/operator.key), and the others say the directory is in use.
  *
  *   muster migrate
  *   muster tenants create <name>
  *   muster tenants list
+ *   muster tenants disable <name|id>
  *   muster keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write]
  *   muster keys list --tenant <name|id>
  *   muster keys revoke --tenant <name|id> <key id or prefix>
+ *   muster audit --tenant <name|id> [--user <id>] [--type user.*] ...    (the audit trail)
  *   muster access-keys create|list|revoke --tenant <name|id> ...   (AK/SK for signed requests)
- *   muster audit --tenant <name|id> [--user <id>] [--actor <key id|prefix>] [--type user.created|user.*] [--since <ISO time>] [--until <ISO time>] [--limit N]
  *
- * Add --json for machine-readable output. Exit codes: 0 done, 1 failed, 2 usage.
+ * Add --json for machine-readable output (the API's shapes). Exit codes: 0
+ * done, 1 failed (the store or the service refused), 2 usage or configuration
+ * (a bad variable, a data directory held by another process, no operator key).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { operatorKeyFile, readOperatorKeyFile } from '../crypto/operatorKey.ts';
 import { cliActor, type Actor } from '../domain/actor.ts';
-import type { ApiKeyInfo } from '../domain/apiKey.ts';
 import { isMusterError } from '../domain/errors.ts';
 import type { StoredEvent } from '../engine/audit.ts';
 import type { Engine } from '../engine/engine.ts';
-import { composeEngine, openStore } from '../main.ts';
+import { composeEngine, isStartupRefusal, openStore } from '../main.ts';
 import { migrate } from '../store/migrate.ts';
 import { DataDirectoryInUseError } from '../store/pglite.ts';
+import type { Database } from '../store/ports.ts';
+import { localTasks, remoteTasks, ServiceError, ServiceUnreachableError, type KeyView, type OperatorTasks, type TenantView } from './operator.ts';
 
 const USAGE = `Usage:
   muster migrate
   muster tenants create <name>
   muster tenants list
+  muster tenants disable <name|id>
   muster keys create --tenant <name|id> [--name <name>] [--scopes users:read,users:write,admin]
   muster keys list --tenant <name|id>
   muster keys revoke --tenant <name|id> <key id or prefix>
@@ -38,21 +47,22 @@ const USAGE = `Usage:
   muster access-keys revoke --tenant <name|id> <access key id>
   muster audit --tenant <name|id> [--user <user id>] [--actor <key id or prefix>] [--type <type, e.g. user.* >]
                [--since <ISO time>] [--until <ISO time>] [--limit <1-1000, default 50>]
-Options: --json  print JSON instead of text`;
+Options: --json  print JSON instead of text
+         --key-file <path>  the operator key, for tenants and keys commands while a
+                            service holds the embedded store (default: MUSTER_OPERATOR_KEY,
+                            else DATA_DIR/operator.key)`;
 
 class UsageError extends Error {}
+
+/** A setting the CLI needs and lacks: reported like a configuration error (exit 2). */
+class SetupError extends Error {}
 
 interface Output {
   json: boolean;
   print(text: string, value: unknown): void;
 }
 
-function keyLine(key: ApiKeyInfo): string {
-  const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active';
-  return `${key.id}  ${key.prefix}…  ${key.name}  [${key.scopes.join(',')}]  ${state}`;
-}
-
-interface CommandArgs {
+interface Args {
   positionals: string[];
   tenant?: string;
   name?: string;
@@ -65,7 +75,63 @@ interface CommandArgs {
   limit?: string;
 }
 
-type Command = (engine: Engine, args: CommandArgs, out: Output) => Promise<void>;
+function keyLine(key: KeyView): string {
+  const state = key.revokedAt ? `revoked ${key.revokedAt}` : 'active';
+  return `${key.id}  ${key.prefix}…  ${key.name}  [${key.scopes.join(',')}]  ${state}`;
+}
+
+const tenantLine = (t: TenantView) => `${t.id}  ${t.name}${t.disabledAt ? `  disabled ${t.disabledAt}` : ''}`;
+
+function requireTenant(tenant: string | undefined): string {
+  if (!tenant) throw new UsageError('--tenant <name|id> is required');
+  return tenant;
+}
+
+const scopeList = (scopes: string | undefined) => (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Commands over tenants and API keys: on the store, or through a running service. */
+const TASKS: Record<string, (tasks: OperatorTasks, args: Args, out: Output) => Promise<void>> = {
+  'tenants create': async (tasks, { positionals }, out) => {
+    const [name] = positionals;
+    if (!name) throw new UsageError('tenants create needs a name');
+    const created = await tasks.createTenant(name);
+    out.print(
+      `Created tenant ${created.tenant.name} (${created.tenant.id}) with a "default" directory.\nAdmin key (shown once, store it now):\n  ${created.adminKey.key}`,
+      created,
+    );
+  },
+  'tenants list': async (tasks, _args, out) => {
+    const tenants = await tasks.listTenants();
+    out.print(tenants.map(tenantLine).join('\n') || '(no tenants)', tenants);
+  },
+  'tenants disable': async (tasks, { positionals }, out) => {
+    const [ref] = positionals;
+    if (!ref) throw new UsageError('tenants disable needs a tenant name or id');
+    const tenant = await tasks.disableTenant(ref);
+    out.print(`Disabled ${tenantLine(tenant)}: its keys no longer work.`, tenant);
+  },
+  'keys create': async (tasks, { tenant, name, scopes }, out) => {
+    const issued = await tasks.createKey(requireTenant(tenant), { name: name ?? 'cli', scopes: scopeList(scopes) });
+    out.print(`${keyLine(issued)}\nKey (shown once, store it now):\n  ${issued.key}`, issued);
+  },
+  'keys list': async (tasks, { tenant }, out) => {
+    const keys = await tasks.listKeys(requireTenant(tenant));
+    out.print(keys.map(keyLine).join('\n') || '(no keys)', keys);
+  },
+  'keys revoke': async (tasks, { tenant, positionals }, out) => {
+    const [ref] = positionals;
+    if (!ref) throw new UsageError('keys revoke needs a key id or prefix');
+    const key = await tasks.revokeKey(requireTenant(tenant), ref);
+    out.print(`Revoked ${keyLine(key)}`, key);
+  },
+};
+
+type StoreCommand = (engine: Engine, args: Args, out: Output) => Promise<void>;
+
+/** The CLI acts as itself (`cli`) in the tenant named by --tenant. */
+async function cliActorFor(engine: Engine, tenant: string | undefined): Promise<Actor> {
+  return cliActor((await engine.tenants.resolveTenant(requireTenant(tenant))).id);
+}
 
 /** An ISO 8601 time given as an option, or a usage error naming it. */
 function timeOption(name: string, value: string | undefined): Date | undefined {
@@ -80,46 +146,10 @@ function eventLine(event: StoredEvent): string {
   return `${event.occurredAt.toISOString()}  ${event.type.padEnd(20)}  ${event.subject.type} ${event.subject.id}  by ${who} via ${event.actor.dialect}  ${JSON.stringify(event.data)}`;
 }
 
-function requireTenant(tenant: string | undefined): string {
-  if (!tenant) throw new UsageError('--tenant <name|id> is required');
-  return tenant;
-}
-
-/** The CLI acts as itself (`cli`) in the tenant named by --tenant. */
-async function cliActorFor(engine: Engine, tenant: string | undefined): Promise<Actor> {
-  return cliActor((await engine.tenants.resolveTenant(requireTenant(tenant))).id);
-}
-
-const COMMANDS: Record<string, Command> = {
-  'tenants create': async (engine, { positionals }, out) => {
-    const [name] = positionals;
-    if (!name) throw new UsageError('tenants create needs a name');
-    const { tenant, adminKey } = await engine.tenants.createTenant(name);
-    out.print(
-      `Created tenant ${tenant.name} (${tenant.id}) with a "default" directory.\nAdmin key (shown once, store it now):\n  ${adminKey.key}`,
-      { tenant, adminKey: { ...adminKey.info, key: adminKey.key } },
-    );
-  },
-  'tenants list': async (engine, _args, out) => {
-    const tenants = await engine.tenants.listTenants();
-    out.print(tenants.map((t) => `${t.id}  ${t.name}`).join('\n') || '(no tenants)', tenants);
-  },
-  'keys create': async (engine, { tenant, name, scopes }, out) => {
-    const issued = await engine.tenants.createKey(await cliActorFor(engine, tenant), {
-      name: name ?? 'cli',
-      scopes: (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean),
-    });
-    out.print(`${keyLine(issued.info)}\nKey (shown once, store it now):\n  ${issued.key}`, { ...issued.info, key: issued.key });
-  },
-  'keys list': async (engine, { tenant }, out) => {
-    const keys = await engine.tenants.listKeys(await cliActorFor(engine, tenant));
-    out.print(keys.map(keyLine).join('\n') || '(no keys)', keys);
-  },
+/** Commands that need the store itself (no operator API covers access keys). */
+const STORE_COMMANDS: Record<string, StoreCommand> = {
   'access-keys create': async (engine, { tenant, name, scopes }, out) => {
-    const created = await engine.accessKeys.create(await cliActorFor(engine, tenant), {
-      name: name ?? 'cli',
-      scopes: (scopes ?? 'users:read,users:write').split(',').map((s) => s.trim()).filter(Boolean),
-    });
+    const created = await engine.accessKeys.create(await cliActorFor(engine, tenant), { name: name ?? 'cli', scopes: scopeList(scopes) });
     out.print(
       `Access key ${created.info.id} [${created.info.scopes.join(',')}]\nSecret access key (shown once, store it now):\n  ${created.secretAccessKey}`,
       { accessKeyId: created.info.id, secretAccessKey: created.secretAccessKey, scopes: created.info.scopes },
@@ -151,13 +181,31 @@ const COMMANDS: Record<string, Command> = {
     });
     out.print(page.events.map(eventLine).join('\n') || '(no events)', page.events);
   },
-  'keys revoke': async (engine, { tenant, positionals }, out) => {
-    const [ref] = positionals;
-    if (!ref) throw new UsageError('keys revoke needs a key id or prefix');
-    const key = await engine.tenants.revokeKey(await cliActorFor(engine, tenant), ref);
-    out.print(`Revoked ${keyLine(key)}`, key);
-  },
 };
+
+/** The operator key for going through the service: --key-file, else MUSTER_OPERATOR_KEY, else DATA_DIR/operator.key. */
+function operatorKeyFor(config: Config, keyFile: string | undefined, inUse: DataDirectoryInUseError): string {
+  if (keyFile !== undefined) {
+    const key = readOperatorKeyFile(keyFile);
+    if (key === undefined) throw new SetupError(`--key-file ${keyFile}: no such file, or it is empty.`);
+    return key;
+  }
+  const key = config.operatorKey ?? readOperatorKeyFile(operatorKeyFile(config.dataDir));
+  if (key === undefined) {
+    throw new SetupError(`${inUse.message} To go through that service instead, give its operator key: MUSTER_OPERATOR_KEY or --key-file.`);
+  }
+  return key;
+}
+
+/** The store, or the refusal when a running service holds the embedded store and the command can go through that service. */
+async function openStoreUnlessHeld(config: Config, canGoThroughService: boolean): Promise<Database | { held: DataDirectoryInUseError }> {
+  try {
+    return await openStore(config);
+  } catch (error) {
+    if (error instanceof DataDirectoryInUseError && canGoThroughService) return { held: error };
+    throw error;
+  }
+}
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -167,6 +215,7 @@ async function run(argv: string[]): Promise<number> {
       tenant: { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      'key-file': { type: 'string' },
       user: { type: 'string' },
       actor: { type: 'string' },
       type: { type: 'string' },
@@ -186,14 +235,21 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return values.help ? 0 : 2;
   }
-  /** Commands of one word take every other positional; the rest are `<group> <verb>`. */
-  const oneWord = group === 'migrate' || group === 'audit';
-  const commandName = oneWord ? group : `${group} ${verb ?? ''}`;
-  const command = COMMANDS[commandName];
-  if (commandName !== 'migrate' && !command) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  /** `migrate` and `audit` are one word; the others are `<group> <verb>`. */
+  const commandName = group === 'migrate' || group === 'audit' ? group : `${group} ${verb ?? ''}`;
+  const task = TASKS[commandName];
+  const storeCommand = STORE_COMMANDS[commandName];
+  if (commandName !== 'migrate' && !task && !storeCommand) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  const { json: _json, help: _help, 'key-file': _keyFile, ...options } = values;
+  const args: Args = { positionals: rest, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
 
   const config = loadConfig();
-  const db = await openStore(config);
+  const opened = await openStoreUnlessHeld(config, task !== undefined);
+  if ('held' in opened) {
+    await task!(remoteTasks(config.serviceUrl, operatorKeyFor(config, values['key-file'], opened.held)), args, out);
+    return 0;
+  }
+  const db = opened;
   try {
     const applied = await migrate(db);
     if (commandName === 'migrate') {
@@ -202,12 +258,8 @@ async function run(argv: string[]): Promise<number> {
     }
     const { engine, release } = await composeEngine({ ...config, passwordHashThreads: 1 }, db);
     try {
-      const { json: _json, help: _help, ...options } = values;
-      const args: CommandArgs = {
-        positionals: oneWord ? (verb === undefined ? rest : [verb, ...rest]) : rest,
-        ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-      };
-      await command!(engine, args, out);
+      if (task) await task(localTasks(engine), args, out);
+      else await storeCommand!(engine, args, out);
     } finally {
       await release();
     }
@@ -223,8 +275,11 @@ try {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`muster: ${(error as Error).message}\n\n${USAGE}\n`);
     process.exitCode = 2;
-  } else if (error instanceof ConfigError || error instanceof DataDirectoryInUseError || isMusterError(error)) {
-    process.stderr.write(`muster: ${(error as Error).message}\n`);
+  } else if (isStartupRefusal(error) || error instanceof SetupError) {
+    process.stderr.write(`muster: ${error.message}\n`);
+    process.exitCode = 2;
+  } else if (isMusterError(error) || error instanceof ServiceError || error instanceof ServiceUnreachableError) {
+    process.stderr.write(`muster: ${error.message}\n`);
     process.exitCode = 1;
   } else {
     throw error;

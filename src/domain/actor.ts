@@ -14,6 +14,8 @@ export type ActorPrincipal =
   /** A person acting on their own account through a link muster sent (the invitation page). */
   | { readonly kind: 'invitee'; readonly userId: string }
   | { readonly kind: 'cli' }
+  /** The operator key, acting on a tenant from outside it (the operator API). */
+  | { readonly kind: 'operator' }
   /** muster itself: a worker, a sweeper, the bootstrap. */
   | { readonly kind: 'system'; readonly component: string };
 
@@ -35,6 +37,11 @@ export function cliActor(tenantId: string): Actor {
   return { tenantId, principal: { kind: 'cli' }, dialect: 'cli', requestId: null };
 }
 
+/** The operator key acting on `tenantId` through the operator API. */
+export function operatorActor(tenantId: string, requestId: string): Actor {
+  return { tenantId, principal: { kind: 'operator' }, dialect: 'native', requestId };
+}
+
 /** How an actor is stored and filtered: a kind, an id and a human label (key prefix, AK, subject). */
 export function actorColumns(actor: Actor): { kind: ActorPrincipal['kind']; id: string | null; label: string | null } {
   const p = actor.principal;
@@ -48,6 +55,7 @@ export function actorColumns(actor: Actor): { kind: ActorPrincipal['kind']; id: 
     case 'invitee':
       return { kind: p.kind, id: p.userId, label: null };
     case 'cli':
+    case 'operator':
       return { kind: p.kind, id: null, label: null };
     case 'system':
       return { kind: p.kind, id: null, label: p.component };

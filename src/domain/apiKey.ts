@@ -18,8 +18,20 @@ export interface Principal {
   readonly identity: ActorPrincipal;
 }
 
-/** `admin` includes every other scope. */
-export function hasScope(principal: Principal, required: Scope): boolean {
+/**
+ * The operator's scope: creating, listing and disabling tenants, and managing
+ * any tenant's keys. No API key holds it and no tenant key can be given it, so
+ * a tenant's admin can never reach another tenant; its one holder is the
+ * operator key (MUSTER_OPERATOR_KEY, else `DATA_DIR/operator.key`).
+ */
+export const OPERATOR_SCOPE = 'operator';
+
+/** What a route may require: a tenant scope, or the operator's. */
+export type RouteScope = Scope | typeof OPERATOR_SCOPE;
+
+/** `admin` includes every tenant scope; no key has the operator scope. */
+export function hasScope(principal: Principal, required: RouteScope): boolean {
+  if (required === OPERATOR_SCOPE) return false;
   return principal.scopes.includes('admin') || principal.scopes.includes(required);
 }
 
@@ -49,4 +61,6 @@ export interface Tenant {
   readonly id: string;
   readonly name: string;
   readonly createdAt: Date;
+  /** Set once the operator disabled the tenant: its keys stop working; its data stays. */
+  readonly disabledAt: Date | null;
 }

@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   'auth.malformed': { status: 401, category: 'auth', message: 'The Authorization header is malformed.', description: 'The Authorization header is not of the form `Bearer <key>`.' },
   'auth.invalid_key': { status: 401, category: 'auth', message: 'The API key is not valid.', description: 'No key with this value exists.' },
   'auth.key_revoked': { status: 401, category: 'auth', message: 'The API key has been revoked.', description: 'The key existed but was revoked; create a new one.' },
+  'auth.tenant_disabled': { status: 403, category: 'forbidden', message: 'This key\'s tenant has been disabled.', description: 'The operator disabled the tenant (POST /v1/tenants/{tenant}/disable): its API keys and access keys no longer authenticate; tokens already issued expire within JWT_TTL_SECONDS.' },
   'auth.insufficient_scope': { status: 403, category: 'forbidden', message: 'The API key lacks the scope this operation needs.', description: 'The key is valid but not scoped for this operation; `details.requiredScope` names the scope.' },
 
   // Tenants, directories, keys
@@ -85,7 +86,7 @@ export const ERROR_CODES = {
   // Idempotency
   'idempotency.invalid_key': { status: 400, category: 'validation', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
   'idempotency.key_reused': { status: 422, category: 'conflict', message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
-  'idempotency.in_progress': { status: 409, category: 'busy', message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet.' },
+  'idempotency.in_progress': { status: 409, category: 'busy', message: 'A request with this Idempotency-Key is still running; retry shortly.', description: 'The first request with this key has not finished yet; `Retry-After` (and `details.retryAfterSeconds`) says when to retry.' },
 
   // Groups
   'group.not_found': { status: 404, category: 'not_found', message: 'No such group.', description: 'No group with this id in the directory (also per item, for `groupIds` naming a group that does not exist).' },

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../domain/actor.ts';
-import { hasScope, type AccessKeyInfo, type Principal, type Scope } from '../domain/apiKey.ts';
+import { hasScope, type AccessKeyInfo, type Principal, type RouteScope } from '../domain/apiKey.ts';
 import { MusterError } from '../domain/errors.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import { randomToken } from '../crypto/secrets.ts';
@@ -57,12 +57,13 @@ export function accessKeyService(ctx: EngineContext) {
 
     /**
      * The principal and secret of a live access key, for verifying a signature.
-     * Throws `auth.invalid_key`, `auth.key_revoked`, or `auth.insufficient_scope`.
+     * Throws `auth.invalid_key`, `auth.key_revoked`, `auth.tenant_disabled`, or `auth.insufficient_scope`.
      */
-    async secretFor(id: string, required?: Scope): Promise<{ principal: Principal; secretAccessKey: string }> {
+    async secretFor(id: string, required?: RouteScope): Promise<{ principal: Principal; secretAccessKey: string }> {
       const found = await repo.findAccessKey(ctx.db, id);
       if (!found) throw new MusterError('auth.invalid_key');
       if (found.revokedAt !== null) throw new MusterError('auth.key_revoked');
+      if (found.tenantDisabled) throw new MusterError('auth.tenant_disabled');
       const principal: Principal = { tenantId: found.tenantId, keyId: found.id, scopes: found.scopes, identity: { kind: 'access_key', accessKey: found.id } };
       if (required && !hasScope(principal, required)) {
         throw new MusterError('auth.insufficient_scope', `This operation needs the ${required} scope.`, { requiredScope: required });

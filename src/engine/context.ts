@@ -18,6 +18,8 @@ export interface EngineContext {
   readonly messageIdDomain: string;
   /** Called after a transaction that queued mail commits, so a worker can start at once. */
   readonly notifyOutbox: () => void;
+  /** SHA-256 of the operator key, the one credential with the operator scope. */
+  readonly operatorKeyHash: Buffer;
   /** The clock; tests may pin it. */
   readonly now: () => Date;
   readonly limits: EngineLimits;
@@ -28,6 +30,8 @@ export interface EngineLimits {
   readonly batchMaxItems: number;
   /** How long an idempotent response is kept. */
   readonly idempotencyTtlHours: number;
+  /** How long a running idempotent request holds its key between renewals. */
+  readonly idempotencyLeaseSeconds: number;
   /** How long an invitation can be accepted. */
   readonly invitationTtlHours: number;
   /** Attempts before a queue item is dead, the first retry's delay, and a claim's lease (every kind). */

@@ -5,8 +5,10 @@
  * retry while the first is still running is told so. Keys are scoped per tenant.
  *
  * Stored responses are sealed under the server key and expire after
- * IDEMPOTENCY_TTL_HOURS. A request holds its key under a lease: if its process
- * dies before finishing, a retry after the lease takes the key over and runs.
+ * IDEMPOTENCY_TTL_HOURS. A request holds its key under a short lease
+ * (IDEMPOTENCY_LEASE_SECONDS) that it renews while it runs (`hold`): if its
+ * process dies, the lease lapses within seconds and a retry takes the key over
+ * and runs. A retry that finds the key held is told when to come back.
  * Dialects record the response inside the write transaction, so writes and
  * response commit together.
  */
@@ -14,9 +16,6 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/idempotency.ts';
 import type { EngineContext } from './context.ts';
-
-/** How long a running request holds its key before a retry may take it over. */
-export const IDEMPOTENCY_LEASE_SECONDS = 300;
 
 /** A response as the dialect sent it. */
 export interface StoredResponse {
@@ -29,7 +28,8 @@ export type Claim =
   | { readonly kind: 'owner' }
   | { readonly kind: 'replay'; readonly response: StoredResponse }
   | { readonly kind: 'mismatch' }
-  | { readonly kind: 'running' };
+  /** Held by a live request (or one whose lease has not lapsed yet): retry after this many seconds. */
+  | { readonly kind: 'running'; readonly retryAfterSeconds: number };
 
 /**
  * An idempotency key the current request owns (a `claim` answered `owner`).
@@ -51,11 +51,14 @@ export interface ResponseRecording<Outcome> {
 const place = (tenantId: string, key: string) => `${tenantId}\n${key}`;
 
 export function idempotencyService(ctx: EngineContext) {
+  const leaseSeconds = ctx.limits.idempotencyLeaseSeconds;
+  /** When a retry may find the key free or done: the lease's remainder, at least one second. */
+  const retryAfter = (remainingMs: number) => Math.max(1, Math.ceil(remainingMs / 1000));
   return {
     /** Claims `key` for a request with this fingerprint, or says why not. */
     async claim(tenantId: string, key: string, fingerprint: Buffer): Promise<Claim> {
       for (let attempt = 0; attempt < 3; attempt++) {
-        if (await repo.insertRunning(ctx.db, tenantId, key, fingerprint, IDEMPOTENCY_LEASE_SECONDS, ctx.limits.idempotencyTtlHours)) {
+        if (await repo.insertRunning(ctx.db, tenantId, key, fingerprint, leaseSeconds, ctx.limits.idempotencyTtlHours)) {
           return { kind: 'owner' };
         }
         const row = await repo.findKey(ctx.db, tenantId, key);
@@ -70,10 +73,28 @@ export function idempotencyService(ctx: EngineContext) {
           const response = JSON.parse(ctx.idempotencySealer.open(row.response!, place(tenantId, key)).toString('utf8')) as StoredResponse;
           return { kind: 'replay', response };
         }
-        if (row.lockExpired && (await repo.takeOverAbandoned(ctx.db, tenantId, key, IDEMPOTENCY_LEASE_SECONDS))) return { kind: 'owner' };
-        return { kind: 'running' };
+        if (row.lockExpired && (await repo.takeOverAbandoned(ctx.db, tenantId, key, leaseSeconds))) return { kind: 'owner' };
+        return { kind: 'running', retryAfterSeconds: retryAfter(row.lockRemainingMs) };
       }
-      return { kind: 'running' };
+      return { kind: 'running', retryAfterSeconds: 1 };
+    },
+
+    /**
+     * Runs `work` for an owned key while renewing its lease every third of
+     * IDEMPOTENCY_LEASE_SECONDS, so a live request keeps its key however long it
+     * runs and a dead one loses it within one lease. A failed renewal is retried
+     * at the next beat; the lease is the only consequence of missing beats.
+     */
+    async hold<T>(tenantId: string, key: string, work: () => Promise<T>): Promise<T> {
+      const beat = setInterval(() => {
+        repo.renewRunning(ctx.db, tenantId, key, leaseSeconds).catch(() => undefined);
+      }, (leaseSeconds * 1000) / 3);
+      beat.unref();
+      try {
+        return await work();
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     /** Records the response for an owned key; pass the write transaction when there is one. */

@@ -3,7 +3,8 @@
  * admin key), first-start bootstrap, key issue, listing, revocation, and
  * authenticating a presented key.
  */
-import { hasScope, isScope, type ApiKeyInfo, type Principal, type Scope, type Tenant } from '../domain/apiKey.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { hasScope, isScope, OPERATOR_SCOPE, type ApiKeyInfo, type Principal, type RouteScope, type Scope, type Tenant } from '../domain/apiKey.ts';
 import { DEFAULT_DIRECTORY_NAME, isUuid } from '../domain/directory.ts';
 import { MusterError } from '../domain/errors.ts';
 import { newId } from '../crypto/ids.ts';
@@ -65,7 +66,7 @@ function apiKeyEvent(type: 'key.created' | 'key.revoked', key: ApiKeyInfo): Doma
 }
 
 export function tenantService(ctx: EngineContext) {
-  return {
+  const service = {
     /** Creates a tenant with a `default` directory and an admin key. */
     createTenant(name: string): Promise<{ tenant: Tenant; adminKey: IssuedKey }> {
       if (name.length === 0 || name.length > 128) throw new MusterError('request.invalid', 'name must be 1 to 128 characters.', { field: 'name' });
@@ -73,6 +74,17 @@ export function tenantService(ctx: EngineContext) {
     },
 
     listTenants: (): Promise<Tenant[]> => repo.listTenants(ctx.db),
+
+    /**
+     * Disables a tenant by id or name: from the next request on, its API keys
+     * and access keys are refused (`auth.tenant_disabled`); its data stays.
+     * Idempotent. Throws `tenant.not_found`.
+     */
+    async disableTenant(ref: string): Promise<Tenant> {
+      const disabled = await repo.disableTenant(ctx.db, (await service.resolveTenant(ref)).id);
+      if (!disabled) throw new MusterError('tenant.not_found', `No tenant "${ref}".`);
+      return disabled;
+    },
 
     /** The tenant named by `ref` (its id or name); throws `tenant.not_found`. */
     async resolveTenant(ref: string): Promise<Tenant> {
@@ -120,13 +132,14 @@ export function tenantService(ctx: EngineContext) {
 
     /**
      * The principal for a presented key. Throws `auth.invalid_key`,
-     * `auth.key_revoked`, or `auth.insufficient_scope` when `required` is given
-     * and not held.
+     * `auth.key_revoked`, `auth.tenant_disabled`, or `auth.insufficient_scope`
+     * when `required` is given and not held.
      */
-    async authenticateKey(key: string, required?: Scope): Promise<Principal> {
+    async authenticateKey(key: string, required?: RouteScope): Promise<Principal> {
       const found = await repo.findApiKeyByHash(ctx.db, apiKeyHash(key));
       if (!found) throw new MusterError('auth.invalid_key');
       if (found.revokedAt !== null) throw new MusterError('auth.key_revoked');
+      if (found.tenantDisabled) throw new MusterError('auth.tenant_disabled');
       const principal: Principal = {
         tenantId: found.tenantId,
         keyId: found.id,
@@ -142,6 +155,23 @@ export function tenantService(ctx: EngineContext) {
       return principal;
     },
   };
+  return {
+    ...service,
+    /** Admits the operator key only: see `authenticateOperatorIn`. */
+    authenticateOperator: (key: string): Promise<void> => authenticateOperatorIn(service, ctx.operatorKeyHash, key),
+  };
+}
+
+/**
+ * Checks the operator key (compared as SHA-256 digests in constant time). A
+ * tenant's key presented instead is `auth.insufficient_scope` (after the checks
+ * of `authenticateKey`), anything else `auth.invalid_key`.
+ */
+async function authenticateOperatorIn(service: { authenticateKey(key: string): Promise<Principal> }, operatorKeyHash: Buffer, key: string): Promise<void> {
+  const presented = apiKeyHash(key);
+  if (presented.length === operatorKeyHash.length && timingSafeEqual(presented, operatorKeyHash)) return;
+  await service.authenticateKey(key);
+  throw new MusterError('auth.insufficient_scope', `This operation needs the ${OPERATOR_SCOPE} scope, which only the operator key has.`, { requiredScope: OPERATOR_SCOPE });
 }
 
 export type TenantService = ReturnType<typeof tenantService>;

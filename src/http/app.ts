@@ -62,6 +62,24 @@ function describeErrorCodes(): string {
   return ['| code | status | category | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/**
+ * `Content-Type: application/json` with an empty body is no body, in every
+ * dialect: clients (Gcore's SDKs, curl lines copied from the README) send that
+ * header on DELETE and on body-less POSTs (`.../revoke`, `refresh_secret`).
+ * A route that takes no body accepts such a request; a route with a body schema
+ * answers `request.body_required` (see `validatorCompiler`), in its dialect's
+ * shape. Dialect plugins inherit this parser; one that needs the raw bytes
+ * (Huawei's signatures) replaces it and keeps the same rule.
+ */
+function acceptEmptyJsonBodies(app: FastifyInstance): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else void json(request, body as string, done); // the default parser answers through done()
+  });
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -94,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler());
+  acceptEmptyJsonBodies(app);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -119,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mst_...).' },
+          operatorKey: { type: 'http', scheme: 'bearer', description: 'The operator key (MUSTER_OPERATOR_KEY, else DATA_DIR/operator.key): tenants and their keys, never a tenant\'s data.' },
           gcoreApiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Gcore dialect: `APIKey <muster API key>` (scheme in any letter case).' },
           huaweiToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Huawei dialect: a muster API key.' },
           royaltiJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Royalti dialect: a JWT from POST /v1/tokens (or a trusted external issuer).' },

@@ -51,8 +51,6 @@ export function classifyError(error: unknown, bodyLimitBytes: number): { error: 
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { error: new MusterError('request.malformed_json'), unexpected: false };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { error: new MusterError('request.body_required'), unexpected: false };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { error: new MusterError('request.unsupported_media_type'), unexpected: false };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -77,12 +75,15 @@ export function classifyError(error: unknown, bodyLimitBytes: number): { error: 
 /**
  * Gives a dialect plugin (or the root) its error and not-found answers: every
  * failure is classified into a registered error, unexpected ones are logged
- * with the request id, and `respond` renders it in the dialect's shape.
+ * with the request id, and `respond` renders it in the dialect's shape. An
+ * error whose details carry `retryAfterSeconds` also sends `Retry-After`.
  */
 export function useErrorShape(app: FastifyInstance, respond: (reply: FastifyReply, error: MusterError) => FastifyReply): void {
   app.setErrorHandler((error, request, reply) => {
     const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
     if (unexpected) request.log.error({ err: error }, 'unexpected error');
+    const retryAfter = registered.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return respond(reply, registered);
   });
   app.setNotFoundHandler((request, reply) => respond(reply, new MusterError('route.not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)));

@@ -4,7 +4,10 @@
  * order does not matter). The first response is recorded, inside the write
  * transaction when the route has one, and replayed exactly, marked with
  * `Idempotent-Replayed: true`. Request-level errors (4xx) are recorded and
- * replayed too; an unexpected failure gives the key back so a retry runs.
+ * replayed too; an unexpected failure gives the key back so a retry runs. A
+ * retry while the first runs is `409 idempotency.in_progress` with
+ * `Retry-After` (and `details.retryAfterSeconds`); the running request renews
+ * its lease meanwhile (`engine.idempotency.hold`).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -57,13 +60,19 @@ export async function sendIdempotent(
 
   const claim = await engine.idempotency.claim(tenantId, key, fingerprint(request));
   if (claim.kind === 'mismatch') throw new MusterError('idempotency.key_reused');
-  if (claim.kind === 'running') throw new MusterError('idempotency.in_progress');
+  if (claim.kind === 'running') {
+    throw new MusterError(
+      'idempotency.in_progress',
+      `A request with this Idempotency-Key is still running; retry in ${claim.retryAfterSeconds} s.`,
+      { retryAfterSeconds: claim.retryAfterSeconds },
+    );
+  }
   if (claim.kind === 'replay') return sendStored(reply.header(REPLAY_HEADER, 'true'), claim.response);
 
   const owned: OwnedKey = { tenantId, key, recorded: false };
   let response: StoredResponse;
   try {
-    response = await work(owned);
+    response = await engine.idempotency.hold(tenantId, key, () => work(owned));
   } catch (error) {
     owned.recorded = false; // whatever was recorded rolled back with the transaction
     if (!isMusterError(error) || error.status >= 500) {

@@ -7,7 +7,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { MusterError } from '../domain/errors.ts';
+import { MusterError } from '../domain/errors.ts';
 import { invalidRequest, validationProblems } from './errors.ts';
 
 // ajv-formats is CommonJS; its callable export is the module itself.
@@ -26,12 +26,40 @@ export function compileBodyValidator(schema: object): ValidateFunction {
   return strict.compile(schema);
 }
 
+/**
+ * Route validators. A route with a body schema and no body (none sent, or an
+ * empty one under `Content-Type: application/json`) fails with
+ * `request.body_required`, rendered in the route's dialect; a route without a
+ * body schema takes body-less requests whatever their content type.
+ */
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = compilerFor({ allErrors: true, coerceTypes: 'array' });
-  return ({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? strict : coercing;
-    return ajv.compile(schema as object);
-  };
+  return ({ schema, httpPart }) => (httpPart === 'body' ? bodyRequired(strict.compile(schema as object)) : coercing.compile(schema as object));
+}
+
+interface BodyContext {
+  readonly parentData?: { readonly body?: unknown };
+}
+
+/**
+ * Wraps a body validator so that a missing body is `request.body_required`.
+ * Fastify hands a missing body over as `null` but passes the request as
+ * `parentData` to validators that carry Ajv's `schemaEnv`, which tells a missing
+ * body from a JSON `null` (that one stays `request.invalid`).
+ */
+function bodyRequired(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown, context?: BodyContext) => {
+    if (data === null && context?.parentData !== undefined && context.parentData.body === undefined) {
+      return { error: new MusterError('request.body_required') };
+    }
+    return validate(data, context as never);
+  }) as unknown as ValidateFunction;
+  Object.defineProperties(wrapped, {
+    errors: { get: () => validate.errors },
+    schemaEnv: { value: validate.schemaEnv },
+    schema: { value: validate.schema },
+  });
+  return wrapped;
 }
 
 /**

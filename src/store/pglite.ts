@@ -9,7 +9,10 @@
  * which is why repositories take the transaction handle explicitly.
  *
  * Only one process may open a data directory at a time; `muster.pid` in it
- * records the owner, and a second process is refused with a clear error.
+ * records the owner (pid and, on Linux, its start time from /proc, so a pid
+ * reused by an unrelated process is not mistaken for the owner), and a second
+ * process is refused with DataDirectoryInUseError. Without /proc a live pid
+ * counts as the owner.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,11 +30,19 @@ class Lock {
   }
 }
 
+/** Another live process holds the data directory. Its message is one line, fit for a terminal. */
 export class DataDirectoryInUseError extends Error {
   constructor(dataDir: string, pid: number) {
     super(`The data directory ${dataDir} is in use by process ${pid}. Stop that process first (the embedded store allows one process at a time).`);
     this.name = 'DataDirectoryInUseError';
   }
+}
+
+/** What `muster.pid` holds: the owner's pid and, where the OS tells it, when that process started. */
+interface PidRecord {
+  readonly pid: number;
+  /** The process's start time in clock ticks since boot (Linux `/proc/<pid>/stat`, field 22). */
+  readonly started?: string;
 }
 
 function isAlive(pid: number): boolean {
@@ -43,19 +54,57 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When process `pid` started, as an opaque token that differs between two
+ * processes that had the same pid; undefined where there is no `/proc` (then a
+ * live pid is taken to be the owner, as before).
+ */
+export function processStartToken(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (the command) is in parentheses and may hold spaces: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function readPidRecord(text: string): PidRecord | undefined {
+  if (/^\d+$/.test(text.trim())) return { pid: Number(text) }; // written by an earlier version
+  try {
+    const record = JSON.parse(text) as Partial<PidRecord>;
+    return Number.isInteger(record.pid) ? { pid: record.pid!, ...(typeof record.started === 'string' && { started: record.started }) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the process that wrote `record` still runs: its pid is alive and,
+ * when both start tokens are known, it is the same process (not a later one
+ * that was given the same pid, as happens after a crash or in containers).
+ */
+function ownerIsRunning(record: PidRecord): boolean {
+  if (record.pid === process.pid || !isAlive(record.pid)) return false;
+  const now = record.started === undefined ? undefined : processStartToken(record.pid);
+  return now === undefined || now === record.started;
+}
+
 /** Takes the data directory for this process, or throws DataDirectoryInUseError. */
 function claimDataDirectory(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const pidFile = join(dataDir, 'muster.pid');
+  const started = processStartToken(process.pid);
+  const mine = JSON.stringify({ pid: process.pid, ...(started !== undefined && { started }) });
   for (;;) {
     try {
-      writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
+      writeFileSync(pidFile, mine, { flag: 'wx' });
       return () => rmSync(pidFile, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number(readFileSync(pidFile, 'utf8'));
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) throw new DataDirectoryInUseError(dataDir, owner);
-      rmSync(pidFile, { force: true }); // left by a process that died
+      const record = readPidRecord(readFileSync(pidFile, 'utf8'));
+      if (record && ownerIsRunning(record)) throw new DataDirectoryInUseError(dataDir, record.pid);
+      rmSync(pidFile, { force: true }); // left by a process that is gone
     }
   }
 }

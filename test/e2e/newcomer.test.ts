@@ -35,10 +35,14 @@ describe('newcomer flow on the embedded store', () => {
     const login = await http(`${first.url}/v1/directories/team/authenticate`, 'POST', key, { username: 'ada', password: 'analytical engine' });
     assert.equal(login.status, 200);
 
-    // While it runs, the CLI refuses the embedded data directory instead of corrupting it.
-    const busy = await runToEnd(['src/cli/main.ts', 'keys', 'list', '--tenant', 'default'], { DATA_DIR });
-    assert.equal(busy.code, 1);
+    // While it runs, the CLI never opens the embedded data directory: keys commands go
+    // through the service (test/e2e/cli-through-service.test.ts), the rest are refused.
+    const busy = await runToEnd(['src/cli/main.ts', 'access-keys', 'list', '--tenant', 'default'], { DATA_DIR });
+    assert.equal(busy.code, 2);
     assert.match(busy.stderr, /in use by process \d+/);
+    const through = await runToEnd(['src/cli/main.ts', 'keys', 'list', '--tenant', 'default'], { DATA_DIR, PORT: new URL(first.url).port });
+    assert.equal(through.code, 0, through.stderr);
+    assert.match(through.stdout, /admin\s+\[admin\]\s+active/);
 
     assert.equal(await first.stop(), 0, 'SIGTERM ends the process cleanly');
     assert.match(first.stdout(), /"msg":"stopped"/);

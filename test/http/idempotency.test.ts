@@ -4,6 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 
+/** A short lease, so that the crash cases below take seconds. */
+const LEASE_SECONDS = 2;
+
 for (const kind of STORE_KINDS) {
   describe(`idempotency: ${kind}`, () => {
     let svc: TestService;
@@ -16,7 +19,7 @@ for (const kind of STORE_KINDS) {
       (await svc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE tenant_id = $1 AND username LIKE $2', [tenantId, `${prefix}%`])).rows[0]!.n;
 
     before(async () => {
-      svc = await startTestService(kind);
+      svc = await startTestService(kind, { IDEMPOTENCY_LEASE_SECONDS: String(LEASE_SECONDS) });
       ({ adminKey: key, tenantId } = await svc.newTenant());
     });
     after(() => svc.close());
@@ -94,6 +97,9 @@ for (const kind of STORE_KINDS) {
       const second = await svc.call('POST', batchUrl, { key, body, headers: { 'idempotency-key': idem } });
       assert.equal(second.status, 409);
       assert.equal(second.body.error.code, 'idempotency.in_progress');
+      const retryAfter = Number(second.headers['retry-after']);
+      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= LEASE_SECONDS, `Retry-After: ${second.headers['retry-after']}`);
+      assert.equal(second.body.error.details.retryAfterSeconds, retryAfter);
       const done = await first;
       assert.equal(done.status, 200);
       const third = await svc.call('POST', batchUrl, { key, body, headers: { 'idempotency-key': idem } });
@@ -153,6 +159,51 @@ for (const kind of STORE_KINDS) {
       assert.equal((await svc.engine.idempotency.claim(tenantId, idem, Buffer.from('fp'))).kind, 'running');
       await svc.db.query("UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE tenant_id = $1 AND key = $2", [tenantId, idem]);
       assert.equal((await svc.engine.idempotency.claim(tenantId, idem, Buffer.from('fp'))).kind, 'owner');
+    });
+
+    it('after a crash, a retry is told when to come back and then takes the key over within one lease', async () => {
+      const idem = fresh();
+      const body = { users: [{ username: `${idem}-a` }, { username: `${idem}-b` }] };
+      const headers = { 'idempotency-key': idem };
+      assert.equal((await svc.call('POST', batchUrl, { key, body, headers })).status, 200);
+      // Turn that into what a crash leaves: the holder had just renewed its lease and died
+      // before its write transaction committed (no users, no response), so nobody renews it.
+      await svc.db.query('DELETE FROM users WHERE tenant_id = $1 AND username LIKE $2', [tenantId, `${idem}-%`]);
+      await svc.db.query(
+        `UPDATE idempotency_keys SET state = 'running', response = NULL, locked_until = now() + make_interval(secs => $3)
+         WHERE tenant_id = $1 AND key = $2`,
+        [tenantId, idem, LEASE_SECONDS],
+      );
+      const refused = await svc.call('POST', batchUrl, { key, body, headers });
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'idempotency.in_progress');
+      const retryAfter = Number(refused.headers['retry-after']);
+      assert.ok(retryAfter >= 1 && retryAfter <= LEASE_SECONDS, `Retry-After: ${refused.headers['retry-after']}`);
+
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000)); // as the client is told to
+      const retried = await svc.call('POST', batchUrl, { key, body, headers });
+      assert.equal(retried.status, 200, retried.text);
+      assert.equal(retried.headers['idempotent-replayed'], undefined, 'the retry ran the request itself');
+      assert.deepEqual(retried.body.results.map((r: { status: string }) => r.status), ['created', 'created']);
+      assert.equal(await count(`${idem}-`), 2);
+      assert.equal((await svc.call('POST', batchUrl, { key, body, headers })).headers['idempotent-replayed'], 'true');
+    });
+
+    it('a live request renews its lease, so it keeps its key past the lease', async () => {
+      const idem = fresh();
+      const fp = Buffer.from('fingerprint');
+      assert.equal((await svc.engine.idempotency.claim(tenantId, idem, fp)).kind, 'owner');
+      const lockedUntil = async () =>
+        (await svc.db.query<{ t: Date }>('SELECT locked_until AS t FROM idempotency_keys WHERE tenant_id = $1 AND key = $2', [tenantId, idem])).rows[0]!.t.getTime();
+      const claimedUntil = await lockedUntil();
+      await svc.engine.idempotency.hold(tenantId, idem, async () => {
+        // Wait (on the row, not the clock) until the lease was renewed past its first end.
+        for (let i = 0; i < 200 && (await lockedUntil()) <= claimedUntil + 1000; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.ok((await lockedUntil()) > claimedUntil + 1000, 'the lease was renewed');
+        assert.ok(Date.now() > claimedUntil - 1000, 'the work ran into what was the first lease\'s end');
+        const other = await svc.engine.idempotency.claim(tenantId, idem, fp);
+        assert.equal(other.kind, 'running');
+      });
     });
 
     it('refuses a malformed key', async () => {

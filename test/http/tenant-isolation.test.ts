@@ -10,7 +10,7 @@ import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 
 /** For each route: a body to send, and what the other tenant must get. */
-const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_only' }> = {
+const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_only' | 'operator_only' }> = {
   'POST /v1/directories': { body: { name: 'intruder' }, expect: 'own_data_only' },
   'GET /v1/directories': { expect: 'own_data_only' },
   'GET /v1/directories/{directory}': { expect: 'not_found' },
@@ -41,12 +41,19 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'GET /v1/mail': { expect: 'own_data_only' },
   'GET /v1/mail/{file}': { expect: 'not_found' },
   'GET /v1/audit-events': { expect: 'own_data_only' },
+  // Operator routes: a tenant's admin key is refused outright (403), whatever tenant it names.
+  'POST /v1/tenants': { body: { name: 'intruder-tenant' }, expect: 'operator_only' },
+  'GET /v1/tenants': { expect: 'operator_only' },
+  'POST /v1/tenants/{tenant}/disable': { expect: 'operator_only' },
+  'POST /v1/tenants/{tenant}/api-keys': { body: { name: 'intruder', scopes: ['admin'] }, expect: 'operator_only' },
+  'GET /v1/tenants/{tenant}/api-keys': { expect: 'operator_only' },
+  'POST /v1/tenants/{tenant}/api-keys/{keyId}/revoke': { expect: 'operator_only' },
 };
 
 for (const kind of STORE_KINDS) {
   describe(`tenant isolation: ${kind}`, () => {
     let svc: TestService;
-    let victim: { key: string; directoryId: string; userId: string; invitedId: string; keyId: string; keyPrefix: string; mailFile: string; accessKeyId: string; groupId: string };
+    let victim: { key: string; tenantId: string; directoryId: string; userId: string; invitedId: string; keyId: string; keyPrefix: string; mailFile: string; accessKeyId: string; groupId: string };
     let intruderKey: string;
 
     before(async () => {
@@ -70,6 +77,7 @@ for (const kind of STORE_KINDS) {
       }
       victim = {
         key: a.adminKey,
+        tenantId: a.tenantId,
         directoryId: directory.body.id,
         userId: user.body.id,
         invitedId: invited.body.id,
@@ -91,8 +99,9 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(documented.sort(), Object.keys(ROUTES).sort());
     });
 
+    const promise = { not_found: '404 for the other tenant\'s ids and names', own_data_only: 'only the caller\'s own data', operator_only: '403: operator key only' };
     for (const [route, { body, expect }] of Object.entries(ROUTES)) {
-      it(`${route}: ${expect === 'not_found' ? '404 for the other tenant\'s ids and names' : 'only the caller\'s own data'}`, async () => {
+      it(`${route}: ${promise[expect]}`, async () => {
         const [method, template] = route.split(' ') as [string, string];
         const refs = template.includes('{directory}') ? [victim.directoryId, 'alpha'] : [undefined];
         for (const directoryRef of refs) {
@@ -102,16 +111,20 @@ for (const kind of STORE_KINDS) {
             .replace('{keyId}', victim.keyPrefix)
             .replace('{file}', victim.mailFile)
             .replace('{accessKeyId}', victim.accessKeyId)
-            .replace('{groupId}', victim.groupId);
+            .replace('{groupId}', victim.groupId)
+            .replace('{tenant}', victim.tenantId);
           const response = await svc.call(method, url, { key: intruderKey, ...(body && { body }) });
           if (expect === 'not_found') {
             assert.equal(response.status, 404, `${method} ${url}: ${response.text}`);
+          } else if (expect === 'operator_only') {
+            assert.equal(response.status, 403, `${method} ${url}: ${response.text}`);
+            assert.equal(response.body.error.code, 'auth.insufficient_scope');
           } else {
             assert.ok(response.status < 300, `${method} ${url}: ${response.text}`);
           }
           // Nothing of the victim's may come back, beyond what the caller itself sent.
           const sent = url + JSON.stringify(body ?? {});
-          for (const ofVictim of [victim.directoryId, victim.userId, victim.invitedId, victim.keyId, victim.keyPrefix, victim.mailFile, victim.accessKeyId, victim.groupId, 'victim.example']) {
+          for (const ofVictim of [victim.tenantId, victim.directoryId, victim.userId, victim.invitedId, victim.keyId, victim.keyPrefix, victim.mailFile, victim.accessKeyId, victim.groupId, 'victim.example']) {
             if (!sent.includes(ofVictim)) assert.ok(!response.text.includes(ofVictim), `${method} ${url} leaked ${ofVictim}`);
           }
         }

@@ -63,6 +63,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await migrate(db), []);
       const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
       assert.deepEqual(rows.map((r) => r.version), loadMigrations().map((m) => m.version));
+      assert.deepEqual(loadMigrations().map((m) => m.version), Array.from({ length: loadMigrations().length }, (_, i) => i + 1), 'numbered 1, 2, 3, ... without gaps');
     });
 
     it('names every constraint by the convention <table>_<what>_{pk,uq,fk,ck}', async () => {

@@ -39,6 +39,9 @@ describe('loadConfig', () => {
     assert.equal(failingVariable({ JWT_EXTERNAL_JWKS_URL: 'https://idp.example/jwks' }), 'JWT_EXTERNAL_ISSUER');
     assert.equal(failingVariable({ JWT_EXTERNAL_ISSUER: 'https://idp.example' }), 'JWT_EXTERNAL_JWKS_URL');
     assert.equal(failingVariable({ OUTBOX_MAX_ATTEMPTS: '0' }), 'OUTBOX_MAX_ATTEMPTS');
+    assert.equal(failingVariable({ MUSTER_OPERATOR_KEY: 'short' }), 'MUSTER_OPERATOR_KEY');
+    assert.equal(failingVariable({ MUSTER_URL: 'localhost:8080' }), 'MUSTER_URL');
+    assert.equal(failingVariable({ IDEMPOTENCY_LEASE_SECONDS: '0' }), 'IDEMPOTENCY_LEASE_SECONDS');
   });
 
   it('reads the values it is given', () => {
@@ -48,5 +51,8 @@ describe('loadConfig', () => {
     assert.equal(config.databaseUrl, 'postgres://u@h/db');
     assert.equal(config.logLevel, 'warn');
     assert.equal(config.dataDir, '/tmp/x');
+    assert.equal(config.serviceUrl, 'http://127.0.0.1:9000', 'the CLI finds the service on PORT by default');
+    assert.equal(config.idempotencyLeaseSeconds, 10);
+    assert.equal(loadConfig({ MUSTER_URL: 'https://muster.example/', IDEMPOTENCY_LEASE_SECONDS: '3' }).serviceUrl, 'https://muster.example');
   });
 });

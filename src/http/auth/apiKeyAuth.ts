@@ -2,11 +2,12 @@
  * API-key authentication for the dialects that use muster's keys. Runs on `onRequest`,
  * before the body is read, so an unauthenticated caller learns nothing about
  * the body's validity. Each route declares the scope it needs in
- * `config.scope`; routes without one need only a valid key.
+ * `config.scope`; routes without one need only a valid key. Routes that need
+ * the `operator` scope admit the operator key only and set no principal.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor, Dialect } from '../../domain/actor.ts';
-import type { Principal, Scope } from '../../domain/apiKey.ts';
+import { OPERATOR_SCOPE, type Principal, type RouteScope } from '../../domain/apiKey.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { credentialFromHeader } from './bearer.ts';
 
@@ -18,8 +19,8 @@ declare module 'fastify' {
     dialect: Dialect | null;
   }
   interface FastifyContextConfig {
-    /** The scope a route requires; `admin` satisfies any. */
-    scope?: Scope;
+    /** The scope a route requires; `admin` satisfies any tenant scope, only the operator key `operator`. */
+    scope?: RouteScope;
   }
 }
 
@@ -49,7 +50,10 @@ export function useApiKeyAuth(app: FastifyInstance, engine: Engine, dialect: Dia
   decorateAuthentication(app);
   app.addHook('onRequest', async (request) => {
     const key = credentialFromHeader(request.headers.authorization, scheme);
-    request.principal = await engine.tenants.authenticateKey(key, request.routeOptions.config.scope);
+    const required = request.routeOptions.config.scope;
+    // Operator routes act on tenants, not within one: no principal, and no tenant key admitted.
+    if (required === OPERATOR_SCOPE) await engine.tenants.authenticateOperator(key);
+    else request.principal = await engine.tenants.authenticateKey(key, required);
     request.dialect = dialect;
   });
 }

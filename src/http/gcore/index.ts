@@ -45,13 +45,7 @@ const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) =>
 export function gcorePlugin(engine: Engine, registryHost: string) {
   return async function gcore(app: FastifyInstance): Promise<void> {
     // Gcore's SDKs send `Content-Type: application/json` with no body on
-    // refresh_secret and DELETE: an empty JSON body is no body here.
-    const json = app.getDefaultJsonParser('error', 'error');
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      if (body === '') done(null, undefined);
-      else void json(request, body as string, done); // the default parser answers through done()
-    });
+    // refresh_secret and DELETE: the root's parser (http/app.ts) takes that as no body.
     useErrorShape(app, (reply, error) => sendStored(reply, renderGcoreError(error)));
     useApiKeyAuth(app, engine, 'gcore', 'APIKey');
 

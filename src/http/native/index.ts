@@ -15,6 +15,7 @@ import { invitationRoutes } from './invitations.ts';
 import { outboxRoutes } from './outbox.ts';
 import type { MailFolder } from '../../mail/transport.ts';
 import { directoryRoutes } from './directories.ts';
+import { tenantRoutes } from './tenants.ts';
 import { userRoutes } from './users.ts';
 
 export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
@@ -29,5 +30,6 @@ export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: Mail
     groupRoutes(app, engine);
     outboxRoutes(app, engine, mailFolder);
     auditRoutes(app, engine);
+    tenantRoutes(app, engine);
   };
 }

@@ -1,11 +1,11 @@
 /** Engine values -> native wire shapes (camelCase, ISO 8601 UTC timestamps). */
-import type { ApiKeyInfo } from '../../domain/apiKey.ts';
+import type { ApiKeyInfo, Tenant } from '../../domain/apiKey.ts';
 import type { Directory } from '../../domain/directory.ts';
 import type { MusterError } from '../../domain/errors.ts';
 import type { User } from '../../domain/user.ts';
 import type { AccessKeyInfo } from '../../domain/apiKey.ts';
 import type { InvitationView } from '../../engine/invitations.ts';
-import type { AccessKeyWire, ApiKeyWire, DirectoryWire, InvitationWire, UserWire } from './schemas.ts';
+import type { AccessKeyWire, ApiKeyWire, DirectoryWire, InvitationWire, TenantWire, UserWire } from './schemas.ts';
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
 
@@ -30,6 +30,10 @@ export function renderUser(user: User): UserWire {
     updatedAt: user.updatedAt.toISOString(),
     version: user.version,
   };
+}
+
+export function renderTenant(tenant: Tenant): TenantWire {
+  return { id: tenant.id, name: tenant.name, createdAt: tenant.createdAt.toISOString(), disabledAt: iso(tenant.disabledAt) };
 }
 
 export function renderDirectory(directory: Directory): DirectoryWire {

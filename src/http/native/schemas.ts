@@ -247,6 +247,22 @@ export const CreatedApiKeyBody = Type.Intersect([
 
 export const ApiKeyListBody = Type.Object({ keys: Type.Array(ApiKeyBody) });
 
+export const TenantBody = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  createdAt: DateTime,
+  disabledAt: Nullable(DateTime),
+});
+export const TenantCreateBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+export const CreatedTenantBody = Type.Object({
+  tenant: TenantBody,
+  adminKey: CreatedApiKeyBody,
+});
+export const TenantListBody = Type.Object({ tenants: Type.Array(TenantBody) });
+export const TenantParams = Type.Object({ tenant: Type.String({ description: 'Tenant name or id.' }) });
+export const TenantKeyParams = Type.Object({ tenant: Type.String({ description: 'Tenant name or id.' }), keyId: Type.String({ description: 'Key id or visible prefix.' }) });
+export type TenantWire = Static<typeof TenantBody>;
+
 export const DirectoryParams = Type.Object({ directory: Type.String({ description: 'Directory name or id.' }) });
 export const UserParams = Type.Object({ directory: Type.String({ description: 'Directory name or id.' }), userId: Type.String() });
 export const ApiKeyParams = Type.Object({ keyId: Type.String({ description: 'Key id or visible prefix.' }) });

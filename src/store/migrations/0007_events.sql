@@ -35,7 +35,7 @@ CREATE TABLE events (
   CONSTRAINT events_pk PRIMARY KEY (tenant_id, id),
   CONSTRAINT events_tenant_fk FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE,
   CONSTRAINT events_type_ck CHECK (type ~ '^[a-z_]+\.[a-z_]+$'),
-  CONSTRAINT events_actor_kind_ck CHECK (actor_kind IN ('api_key', 'access_key', 'jwt', 'invitee', 'cli', 'system'))
+  CONSTRAINT events_actor_kind_ck CHECK (actor_kind IN ('api_key', 'access_key', 'jwt', 'invitee', 'cli', 'operator', 'system'))
 );
 -- A subject's history (the audit filter by user, the console's user page).
 CREATE INDEX events_subject_idx ON events (tenant_id, subject_id, id);

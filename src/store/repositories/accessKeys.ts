@@ -30,9 +30,14 @@ export async function insertAccessKey(q: Queryable, key: { id: string; tenantId:
   return toInfo(rows[0]!);
 }
 
-export async function findAccessKey(q: Queryable, id: string): Promise<(AccessKeyInfo & { sealedSecret: Uint8Array }) | undefined> {
-  const { rows } = await q.query<Row & { secret: Uint8Array }>(`SELECT ${COLUMNS}, secret FROM access_keys WHERE id = $1`, [id]);
-  return rows[0] && { ...toInfo(rows[0]), sealedSecret: rows[0].secret };
+/** The access key with this id, its sealed secret, and whether its tenant is disabled. */
+export async function findAccessKey(q: Queryable, id: string): Promise<(AccessKeyInfo & { sealedSecret: Uint8Array; tenantDisabled: boolean }) | undefined> {
+  const { rows } = await q.query<Row & { secret: Uint8Array; tenant_disabled: boolean }>(
+    `SELECT ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, a.secret, t.disabled_at IS NOT NULL AS tenant_disabled
+     FROM access_keys a JOIN tenants t ON t.id = a.tenant_id WHERE a.id = $1`,
+    [id],
+  );
+  return rows[0] && { ...toInfo(rows[0]), sealedSecret: rows[0].secret, tenantDisabled: rows[0].tenant_disabled };
 }
 
 export async function listAccessKeys(q: Queryable, tenantId: string): Promise<AccessKeyInfo[]> {

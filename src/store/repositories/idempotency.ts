@@ -7,6 +7,8 @@ export interface IdempotencyRow {
   readonly response: Uint8Array | null;
   readonly expired: boolean;
   readonly lockExpired: boolean;
+  /** Milliseconds until a running key's lease lapses (0 or less: lapsed). */
+  readonly lockRemainingMs: number;
 }
 
 /** Takes the key for a new request; false when a row for it exists. */
@@ -21,13 +23,23 @@ export async function insertRunning(q: Queryable, tenantId: string, key: string,
 }
 
 export async function findKey(q: Queryable, tenantId: string, key: string): Promise<IdempotencyRow | undefined> {
-  const { rows } = await q.query<{ fingerprint: Uint8Array; state: 'running' | 'done'; response: Uint8Array | null; expired: boolean; lock_expired: boolean }>(
-    `SELECT fingerprint, state, response, expires_at <= now() AS expired, locked_until <= now() AS lock_expired
+  const { rows } = await q.query<{ fingerprint: Uint8Array; state: 'running' | 'done'; response: Uint8Array | null; expired: boolean; lock_expired: boolean; lock_remaining_ms: number }>(
+    `SELECT fingerprint, state, response, expires_at <= now() AS expired, locked_until <= now() AS lock_expired,
+            (extract(epoch FROM locked_until - now()) * 1000)::float8 AS lock_remaining_ms
      FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`,
     [tenantId, key],
   );
   const row = rows[0];
-  return row && { fingerprint: row.fingerprint, state: row.state, response: row.response, expired: row.expired, lockExpired: row.lock_expired };
+  return (
+    row && {
+      fingerprint: row.fingerprint,
+      state: row.state,
+      response: row.response,
+      expired: row.expired,
+      lockExpired: row.lock_expired,
+      lockRemainingMs: Number(row.lock_remaining_ms),
+    }
+  );
 }
 
 export async function deleteExpired(q: Queryable, tenantId: string, key: string): Promise<void> {
@@ -39,6 +51,16 @@ export async function takeOverAbandoned(q: Queryable, tenantId: string, key: str
   const { rowCount } = await q.query(
     `UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $3)
      WHERE tenant_id = $1 AND key = $2 AND state = 'running' AND locked_until <= now()`,
+    [tenantId, key, leaseSeconds],
+  );
+  return rowCount > 0;
+}
+
+/** Extends a running key's lease (its request is alive); false when the key is no longer running. */
+export async function renewRunning(q: Queryable, tenantId: string, key: string, leaseSeconds: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $3)
+     WHERE tenant_id = $1 AND key = $2 AND state = 'running'`,
     [tenantId, key, leaseSeconds],
   );
   return rowCount > 0;

@@ -6,12 +6,14 @@ interface TenantRow {
   id: string;
   name: string;
   created_at: Date;
+  disabled_at: Date | null;
 }
 
-const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, createdAt: row.created_at });
+const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, createdAt: row.created_at, disabledAt: row.disabled_at });
+const TENANT_COLUMNS = 'id, name, created_at, disabled_at';
 
 export async function insertTenant(q: Queryable, tenant: { id: string; name: string }): Promise<Tenant> {
-  const { rows } = await q.query<TenantRow>('INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING *', [tenant.id, tenant.name]);
+  const { rows } = await q.query<TenantRow>(`INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING ${TENANT_COLUMNS}`, [tenant.id, tenant.name]);
   return toTenant(rows[0]!);
 }
 
@@ -22,13 +24,22 @@ export async function countTenants(q: Queryable): Promise<number> {
 
 /** By id (when `ref` is a UUID) or name. */
 export async function findTenant(q: Queryable, ref: string, refIsId: boolean): Promise<Tenant | undefined> {
-  const { rows } = await q.query<TenantRow>(`SELECT * FROM tenants WHERE ${refIsId ? 'id' : 'name'} = $1`, [ref]);
+  const { rows } = await q.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE ${refIsId ? 'id' : 'name'} = $1`, [ref]);
   return rows[0] ? toTenant(rows[0]) : undefined;
 }
 
 export async function listTenants(q: Queryable): Promise<Tenant[]> {
-  const { rows } = await q.query<TenantRow>('SELECT * FROM tenants ORDER BY created_at, id');
+  const { rows } = await q.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants ORDER BY created_at, id`);
   return rows.map(toTenant);
+}
+
+/** Disables a tenant (idempotent: the first time stays); undefined when there is none such. */
+export async function disableTenant(q: Queryable, id: string): Promise<Tenant | undefined> {
+  const { rows } = await q.query<TenantRow>(
+    `UPDATE tenants SET disabled_at = coalesce(disabled_at, now()) WHERE id = $1 RETURNING ${TENANT_COLUMNS}`,
+    [id],
+  );
+  return rows[0] ? toTenant(rows[0]) : undefined;
 }
 
 interface ApiKeyRow {
@@ -73,9 +84,14 @@ export async function insertApiKey(q: Queryable, key: NewApiKey): Promise<ApiKey
   return toApiKey(rows[0]!);
 }
 
-export async function findApiKeyByHash(q: Queryable, keyHash: Buffer): Promise<ApiKeyInfo | undefined> {
-  const { rows } = await q.query<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1`, [keyHash]);
-  return rows[0] ? toApiKey(rows[0]) : undefined;
+/** The key with this hash, and whether its tenant is disabled. */
+export async function findApiKeyByHash(q: Queryable, keyHash: Buffer): Promise<(ApiKeyInfo & { tenantDisabled: boolean }) | undefined> {
+  const { rows } = await q.query<ApiKeyRow & { tenant_disabled: boolean }>(
+    `SELECT ${API_KEY_COLUMNS.split(', ').map((c) => `k.${c}`).join(', ')}, t.disabled_at IS NOT NULL AS tenant_disabled
+     FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1`,
+    [keyHash],
+  );
+  return rows[0] ? { ...toApiKey(rows[0]), tenantDisabled: rows[0].tenant_disabled } : undefined;
 }
 
 export async function listApiKeys(q: Queryable, tenantId: string): Promise<ApiKeyInfo[]> {
