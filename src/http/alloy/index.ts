@@ -20,8 +20,12 @@ import { actorOf, useApiKeyAuth } from '../auth/apiKeyAuth.ts';
 import { useErrorShape } from '../errors.ts';
 
 
-/** Alloy's error bodies: `{}` for a 401, `{"message"}` otherwise. */
+/** Alloy's error bodies: `{}` for a 401, `{"message"}` otherwise; an oversized batch is the seed's 400. */
 function sendError(reply: FastifyReply, error: MusterError) {
+  if (error.code === 'batch.too_large') {
+    const { limit, received } = error.details as { limit: number; received: number };
+    return reply.code(400).send({ message: `Limited to ${limit} users at a time; this request has ${received}.` });
+  }
   return reply.code(error.status).send(error.status === 401 ? {} : { message: error.message });
 }
 
@@ -60,11 +64,12 @@ export function alloyPlugin(engine: Engine) {
       },
       async (request) => {
         const submitted = request.body.users;
-        if (submitted.length > ALLOY_BATCH_LIMIT) throw new MusterError('request.invalid', `Limited to ${ALLOY_BATCH_LIMIT} users at a time; this request has ${submitted.length}.`);
         const items = submitted.map(batchItemFromWire);
         if (!items.some((i) => 'draft' in i)) throw new MusterError('request.invalid', 'No valid users provided');
         const actor = actorOf(request);
-        const outcome = await engine.provisioning.createUsers(actor, await directoryOf(actor), items, { mode: 'partial', onConflict: 'fail', dryRun: false });
+        // The seed's limit is a policy value: the engine refuses more (batch.too_large), rendered as the seed's 400.
+        const policy = { mode: 'partial', onConflict: 'fail', dryRun: false, maxItems: ALLOY_BATCH_LIMIT } as const;
+        const outcome = await engine.provisioning.createUsers(actor, await directoryOf(actor), items, policy);
         const answer = batchAnswer(outcome, items, submitted);
         if (answer instanceof MusterError) throw answer;
         return answer;
