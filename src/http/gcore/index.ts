@@ -51,7 +51,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
       if (body === '') done(null, undefined);
       else void json(request, body as string, done); // the default parser answers through done()
     });
-    useErrorShape(app, (reply, error) => sendStored(reply, renderGcoreError(error)));
+    useErrorShape(app, renderGcoreError);
     useApiKeyAuth(app, engine, 'APIKey');
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();

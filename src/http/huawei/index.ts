@@ -14,7 +14,6 @@ import type { Engine } from '../../engine/engine.ts';
 import { principalOf } from '../auth/apiKeyAuth.ts';
 import { useHuaweiAuth } from '../auth/huaweiAuth.ts';
 import { useErrorShape } from '../errors.ts';
-import { sendStored } from '../idempotency.ts';
 import { renderHuaweiError } from './errors.ts';
 import { BatchCreateBody, CreatedUserBody, CreateUserRequest, HuaweiError, ListQuery, ListUsersBody, ProjectParams, ShowUserBody, UserParams } from './schemas.ts';
 import { batchError, draftFromWire, renderUser, renderUserDetail } from './translate.ts';
@@ -26,7 +25,7 @@ const UNSUPPORTED_FILTERS = ['description', 'active_type', 'group_name'] as cons
 
 export function huaweiPlugin(engine: Engine) {
   return async function huawei(app: FastifyInstance): Promise<void> {
-    useErrorShape(app, (reply, error) => sendStored(reply, renderHuaweiError(error)));
+    useErrorShape(app, renderHuaweiError);
     useHuaweiAuth(app, engine);
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -5,6 +5,8 @@
  * SDK can send fields muster has no use for (enterprise_project_id, domain...).
  */
 import { Type, type Static } from 'typebox';
+import { MAX_INTEGER_INPUT } from '../../domain/storable.ts';
+import { Defaulted } from '../validation.ts';
 
 export const ProjectParams = Type.Object({ project_id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const UserParams = Type.Object({ project_id: Type.String({ minLength: 1, maxLength: 64 }), user_id: Type.String({ maxLength: 64 }) });
@@ -14,7 +16,7 @@ export const HuaweiError = Type.Object({ error_code: Type.String(), error_msg: T
 export const CreateUserRequest = Type.Object({
   user_name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9._-]{0,31}$', description: 'Letters, digits, _ . -; 1 to 32; not starting with a digit or . -' }),
   user_email: Type.Optional(Type.String({ maxLength: 64 })),
-  account_expires: Type.Optional(Type.String({ pattern: '^(0|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z)$', description: '"0" (never) or yyyy-MM-ddTHH:mm:ssZ / yyyy-MM-ddTHH:mm:ss.SSSZ' })),
+  account_expires: Type.Optional(Type.String({ pattern: '^(0|(?!0000)\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z)$', description: '"0" (never) or yyyy-MM-ddTHH:mm:ssZ / yyyy-MM-ddTHH:mm:ss.SSSZ' })),
   active_type: Type.Optional(Type.Enum(['USER_ACTIVATE', 'ADMIN_ACTIVATE'] as const, { default: 'USER_ACTIVATE' })),
   user_phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9][0-9 -]{4,23}$' })),
   password: Type.Optional(Type.String({ maxLength: 1024 })),
@@ -30,8 +32,8 @@ export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), {
 export const ListQuery = Type.Object({
   user_name: Type.Optional(Type.String()),
   user_email: Type.Optional(Type.String()),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+  offset: Defaulted(Type.Integer({ minimum: 0, maximum: MAX_INTEGER_INPUT, default: 0 })),
   description: Type.Optional(Type.String()),
   active_type: Type.Optional(Type.String()),
   group_name: Type.Optional(Type.String()),

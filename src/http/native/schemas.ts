@@ -10,6 +10,7 @@ import { BATCH_MODES, CONFLICT_POLICIES } from '../../domain/batch.ts';
 import { SUPPORTED_HASH_FORMATS } from '../../domain/passwordHash.ts';
 import { DIRECTORY_NAME_PATTERN } from '../../domain/directory.ts';
 import { INVITATION_MESSAGE_MAX_LENGTH, REDIRECT_URL_MAX_LENGTH } from '../../domain/invitation.ts';
+import { Defaulted } from '../validation.ts';
 import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
 
 /**
@@ -120,12 +121,12 @@ export const BatchBody = Type.Object(
     users: Type.Array(UserCreateBody, {
       description: 'The users, 1 to BATCH_MAX_ITEMS (default 1000; more is a 413 `batch.too_large`). Each item is validated on its own: a bad item fails alone, with its index.',
     }),
-    mode: Type.Enum(BATCH_MODES, { default: 'atomic', description: '`atomic`: all or nothing (422 and nothing written if any item fails). `partial`: valid items are written.' }),
-    onConflict: Type.Enum(CONFLICT_POLICIES, {
+    mode: Defaulted(Type.Enum(BATCH_MODES, { default: 'atomic', description: '`atomic`: all or nothing (422 and nothing written if any item fails). `partial`: valid items are written.' })),
+    onConflict: Defaulted(Type.Enum(CONFLICT_POLICIES, {
       default: 'fail',
       description: 'An existing username: `fail` the item, `skip` it (reporting the existing user), or `upsert` (update the fields given).',
-    }),
-    dryRun: Type.Boolean({ default: false, description: 'Validate and check conflicts against the store; write nothing.' }),
+    })),
+    dryRun: Defaulted(Type.Boolean({ default: false, description: 'Validate and check conflicts against the store; write nothing.' })),
     invite: Type.Optional(InviteBody),
   },
   { additionalProperties: false },
@@ -183,7 +184,7 @@ export const UserListQuery = Type.Object(
     email: Type.Optional(Type.String({ description: 'Exact match, case-insensitive.' })),
     status: Type.Optional(Status),
     cursor: Type.Optional(Type.String({ description: 'From `nextCursor` of the previous page.' })),
-    limit: Type.Integer({ minimum: 1, maximum: LIST_MAX_LIMIT, default: LIST_DEFAULT_LIMIT }),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: LIST_MAX_LIMIT, default: LIST_DEFAULT_LIMIT })),
   },
   { additionalProperties: false },
 );
@@ -216,7 +217,7 @@ export const DirectoryBody = Type.Object({
 export const DirectoryListBody = Type.Object({ directories: Type.Array(DirectoryBody) });
 
 export const DirectoryDeleteQuery = Type.Object(
-  { force: Type.Boolean({ default: false, description: 'Also delete the directory\'s users.' }) },
+  { force: Defaulted(Type.Boolean({ default: false, description: 'Also delete the directory\'s users.' })) },
   { additionalProperties: false },
 );
 

@@ -6,7 +6,8 @@
  * tenant's `royalti` directory, created on first use. Decisions where the seed
  * is silent are in docs/dialects/royalti.md.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { StoredResponse } from '../../engine/idempotency.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { JwtAuthority } from '../../crypto/jwt.ts';
@@ -24,22 +25,28 @@ const CODE_BY_STATUS: Record<number, string> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
   503: 'SERVICE_UNAVAILABLE',
 };
 
 /** `{"success": false, "error": {"code", "message", "details"}}`, details carrying muster's code. */
-function sendError(reply: FastifyReply, error: MusterError) {
-  return reply.code(error.status).send({
-    success: false,
-    error: { code: CODE_BY_STATUS[error.status] ?? 'INTERNAL_SERVER_ERROR', message: error.message, details: { code: error.code, ...error.details } },
-  });
+export function renderRoyaltiError(error: MusterError): StoredResponse {
+  return {
+    status: error.status,
+    body: {
+      success: false,
+      error: { code: CODE_BY_STATUS[error.status] ?? 'INTERNAL_SERVER_ERROR', message: error.message, details: { code: error.code, ...error.details } },
+    },
+  };
 }
 
 export function royaltiPlugin(engine: Engine, jwt: JwtAuthority) {
   return async function royalti(app: FastifyInstance): Promise<void> {
-    useErrorShape(app, sendError);
+    useErrorShape(app, renderRoyaltiError);
     useJwtAuth(app, jwt);
 
     app.withTypeProvider<TypeBoxTypeProvider>().post(
