@@ -21,6 +21,7 @@ import { huaweiPlugin } from './huawei/index.ts';
 import { alloyPlugin, renderAlloyError } from './alloy/index.ts';
 import { renderRoyaltiError, royaltiPlugin } from './royalti/index.ts';
 import { useInputGuard } from './inputGuard.ts';
+import { addExamples } from './openapiExamples.ts';
 import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
 import type { MailFolder } from '../mail/transport.ts';
@@ -131,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   useInputGuard(app);
 
   await app.register(swagger, {
+    transformObject: (documentObject) => addExamples('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
     openapi: {
       openapi: '3.1.0',
       info: {

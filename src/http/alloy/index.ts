@@ -60,7 +60,7 @@ export function alloyPlugin(engine: Engine) {
           summary: 'Create a new batch of users (seed 003)',
           description: `Up to ${ALLOY_BATCH_LIMIT} users. Valid users are created; \`invalidUsers\` lists the submitted objects that were not (missing username, existing, repeated in the batch).`,
           headers: VersionHeaders,
-          body: Type.Object({ users: Type.Array(Type.Unknown(), { description: `At most ${ALLOY_BATCH_LIMIT}.` }) }),
+          body: Type.Object({ users: Type.Array(Type.Unknown(), { description: `At most ${ALLOY_BATCH_LIMIT}.` }) }, { examples: [{ users: [{ username: 'ada', fullName: 'Ada Lovelace' }, { username: 'grace' }] }] }),
           response: { 200: Type.Object({ message: Type.String(), invalidUsers: Type.Array(Type.Unknown()) }), 400: Message, 401: Empty },
         },
       },

@@ -55,7 +55,10 @@ export const UserCreateBody = Type.Object({
   secret: Defaulted(Type.String({ default: '', maxLength: 1024, description: 'Empty: a secret is generated and returned once.' })),
 });
 
-export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1, description: 'Items as in single create.' }) });
+export const BatchCreateBody = Type.Object(
+  { users: Type.Array(Type.Unknown(), { minItems: 1, description: 'Items as in single create.' }) },
+  { examples: [{ users: [{ name: 'ci', duration: 30, read_only: true }, { name: 'deploy', duration: -1, secret: 'a-secret-of-my-own' }] }] },
+);
 
 export const UserUpdateBody = Type.Object({
   duration: Type.Integer({ minimum: -1, maximum: 365 }),

@@ -25,9 +25,12 @@ export const CreateUserRequest = Type.Object({
   group_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 5 })),
   description: Type.Optional(Type.String({ maxLength: 255 })),
   alias_name: Type.Optional(Type.String({ maxLength: 55 })),
-});
+}, { examples: [{ user_name: 'ada', user_email: 'ada@example.com', alias_name: 'Ada Lovelace', account_expires: '0' }] });
 
-export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 200, description: 'CreateUserRequest objects, 1 to 200.' }) });
+export const BatchCreateBody = Type.Object(
+  { users: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 200, description: 'CreateUserRequest objects, 1 to 200.' }) },
+  { examples: [{ users: [{ user_name: 'ada', user_email: 'ada@example.com' }, { user_name: 'admin1', active_type: 'ADMIN_ACTIVATE', password: 'Initial-Pass-1' }] }] },
+);
 
 export const ListQuery = Type.Object({
   user_name: Type.Optional(Type.String()),

@@ -98,7 +98,7 @@ export const UserCreateBody = Type.Object(
     ),
     groupIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 100, description: 'Groups of the directory to add the user to; each must exist.' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ username: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', password: 'analytical engine' }] },
 );
 
 export const InviteBody = Type.Object(
@@ -113,7 +113,7 @@ export const InviteBody = Type.Object(
 
 export const SingleCreateBody = Type.Object(
   { ...UserCreateBody.properties, invite: Type.Optional(InviteBody) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ username: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', password: 'analytical engine', attributes: { department: 'research' } }] },
 );
 
 export const BatchBody = Type.Object(
@@ -129,7 +129,19 @@ export const BatchBody = Type.Object(
     dryRun: Defaulted(Type.Boolean({ default: false, description: 'Validate and check conflicts against the store; write nothing.' })),
     invite: Type.Optional(InviteBody),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        mode: 'partial',
+        onConflict: 'skip',
+        users: [
+          { username: 'grace', email: 'grace@example.com', password: 'compiler pioneer' },
+          { username: 'ci-bot', generateSecret: true },
+        ],
+      },
+    ],
+  },
 );
 
 const ItemError = Type.Object({
@@ -175,7 +187,7 @@ export const UserPatchBody = Type.Object(
     attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Replaces the whole object.' })),
     password: Type.Optional(Password),
   },
-  { additionalProperties: false, description: 'Fields to change; absent fields stay, null clears.' },
+  { additionalProperties: false, description: 'Fields to change; absent fields stay, null clears.', examples: [{ displayName: 'Ada King', phone: null, status: 'disabled' }] },
 );
 
 export const UserListQuery = Type.Object(
@@ -200,7 +212,7 @@ export const AuthenticateBody = Type.Object(
     password: Type.Optional(Type.String({ maxLength: PASSWORD_MAX_LENGTH })),
     secret: Type.Optional(Type.String({ maxLength: 512 })),
   },
-  { additionalProperties: false, description: 'A username with exactly one of password or secret.' },
+  { additionalProperties: false, description: 'A username with exactly one of password or secret.', examples: [{ username: 'ada', password: 'analytical engine' }] },
 );
 
 export const DirectoryCreateBody = Type.Object(
@@ -291,7 +303,7 @@ export const AllowlistBody = Type.Object(
       description: 'Absolute http(s) URLs. A redirect is allowed when it has the same origin as an entry and its path is the entry\'s path or below it.',
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ allowed: ['https://app.example.com/welcome'] }] },
 );
 
 export const OutboxBody = Type.Object({
