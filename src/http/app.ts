@@ -2,7 +2,10 @@
  * Builds the HTTP server: logging with request ids, validation, the OpenAPI
  * document and docs page, health endpoints, and one plugin per dialect mounted
  * by prefix. The root renders errors in the native shape; each dialect plugin
- * overrides that with its own.
+ * overrides that with its own. Errors raised before routing (bad URLs, oversized
+ * headers) take the shape of the dialect whose prefix the URL has
+ * (DIALECT_SHAPES). One input guard (inputGuard.ts) keeps text PostgreSQL
+ * cannot store and over-deep JSON away from every route.
  */
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';

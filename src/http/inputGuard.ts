@@ -8,7 +8,8 @@
  * with a 500) and deep JSON never reaches a recursive serialiser.
  *
  * Runs as a root `preHandler` hook (after authentication and schema
- * validation, so an unauthenticated caller still gets the dialect's 401).
+ * validation, so an unauthenticated caller still gets the dialect's 401), and
+ * not for unknown routes (those are the dialect's 404).
  * The walk is iterative: it cannot overflow the stack whatever the input.
  */
 import type { FastifyInstance } from 'fastify';
@@ -49,6 +50,7 @@ export function inputProblem(value: unknown, root: string): FieldProblem | undef
 
 export function useInputGuard(app: FastifyInstance): void {
   app.addHook('preHandler', async (request) => {
+    if (request.is404) return; // no route: the dialect's 404 says so, whatever the input
     const problem =
       inputProblem(request.params, 'path') ?? inputProblem(request.query, 'query') ?? inputProblem(request.body, '');
     if (problem) throw invalidRequest([problem]);

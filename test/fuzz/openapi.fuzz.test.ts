@@ -265,6 +265,8 @@ interface Operation {
 }
 
 interface FuzzRequest {
+  /** Mostly the operation's own method; sometimes one no route has (the answer must still be in the dialect's shape). */
+  readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly payload: string | undefined;
@@ -318,12 +320,13 @@ function requestFor(op: Operation, pools: Pools, attacker: Credentials): fc.Arbi
     : fc.option(RAW_BODIES, { freq: 3 }).map((b) => b ?? undefined);
   const contentType = fc.oneof({ weight: 10, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: CONTENT_TYPES }, { weight: 1, arbitrary: fc.constant(undefined) });
 
-  return fc.record({ path, query, headers, body, contentType }).map(({ path: p, query: q, headers: [mode, extra], body: b, contentType: ct }) => {
+  const method = fc.oneof({ weight: 20, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom('OPTIONS', 'PROPFIND', 'TRACE', 'PUT', 'PATCH') });
+  return fc.record({ method, path, query, headers, body, contentType }).map(({ method: m, path: p, query: q, headers: [mode, extra], body: b, contentType: ct }) => {
     const sent: Record<string, string> = {};
     for (const [name, value] of extra) sent[name] = value.replace(/[^\x20-\x7e]/g, '');
     Object.assign(sent, authHeaders(op.dialect, mode, attacker));
     if (b !== undefined && ct !== undefined) sent['content-type'] = ct;
-    return { url: q.length ? `${p}?${q.join('&')}` : p, headers: sent, payload: b };
+    return { method: m, url: q.length ? `${p}?${q.join('&')}` : p, headers: sent, payload: b };
   });
 }
 
@@ -425,9 +428,9 @@ for (const kind of STORE_KINDS) {
         await fc.assert(
           fc.asyncProperty(requestFor(op, pools, attacker), async (request) => {
             requests += 1;
-            const response = await svc.app.inject({ method: op.method as 'GET', url: request.url, headers: request.headers, ...(request.payload !== undefined && { payload: request.payload }) });
+            const response = await svc.app.inject({ method: request.method as 'GET', url: request.url, headers: request.headers, ...(request.payload !== undefined && { payload: request.payload }) });
             statuses[`${op.dialect} ${response.statusCode}`] = (statuses[`${op.dialect} ${response.statusCode}`] ?? 0) + 1;
-            const where = `${op.method} ${op.path} -> ${request.url.slice(0, 200)} [${response.statusCode}] ${response.body.slice(0, 300)}`;
+            const where = `${op.method} ${op.path} -> ${request.method} ${request.url.slice(0, 200)} [${response.statusCode}] ${response.body.slice(0, 300)}`;
             assert.ok(response.statusCode < 500, `5xx: ${where}`);
             if (response.statusCode >= 400) {
               let body: unknown;
@@ -436,8 +439,10 @@ for (const kind of STORE_KINDS) {
               } catch {
                 assert.fail(`error body is not JSON: ${where}`);
               }
-              const problem = ERROR_SHAPES[op.dialect](response.statusCode, body);
-              assert.equal(problem, undefined, `not the ${op.dialect} error shape (${problem}): ${where}`);
+              // The dialect of the path as routed: dot segments (`%2e%2e`) are resolved first, as URL parsers do.
+              const dialect = dialectOf(new URL(request.url, 'http://muster.test').pathname);
+              const problem = ERROR_SHAPES[dialect](response.statusCode, body);
+              assert.equal(problem, undefined, `not the ${dialect} error shape (${problem}): ${where}`);
             }
             const sent = `${decodeSafely(request.url)} ${request.payload ?? ''}`;
             for (const token of leakTokens) {
