@@ -44,7 +44,8 @@ function codeFor(error: MusterError): { status: number; code: string } {
   if (error.status === 401) return { status: 401, code: HUAWEI_CODES.authentication };
   if (error.status === 503) return { status: 503, code: HUAWEI_CODES.unavailable };
   if (error.status >= 500) return { status: 500, code: HUAWEI_CODES.internal };
-  return { status: error.status === 413 ? 413 : 400, code: HUAWEI_CODES.invalidParameter };
+  // Too large (body 413, path 414, headers 431) and too slow (408) keep their status.
+  return { status: [408, 413, 414, 431].includes(error.status) ? error.status : 400, code: HUAWEI_CODES.invalidParameter };
 }
 
 export function renderHuaweiError(error: MusterError): StoredResponse {
