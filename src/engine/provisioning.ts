@@ -227,11 +227,13 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
 
       const invite = policy.invite && (await invitations.checkInviteOptions(tenantId, policy.invite));
 
+      // The directory's confusables policy decides the uniqueness keys.
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+
       // 1. Validate, normalise, catch repeats. Pure.
-      const { candidates, failures } = validateBatch(items, invite !== undefined);
+      const { candidates, failures } = validateBatch(items, invite !== undefined, directory.confusables);
       for (const [index, error] of failures) failed(index, error);
 
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const atomic = policy.mode === 'atomic';
       const anyFailed = () => results.some((r) => r?.status === 'failed');
 

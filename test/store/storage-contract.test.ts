@@ -60,7 +60,7 @@ for (const kind of STORE_KINDS) {
     it('applies migrations once: a second run applies nothing', async () => {
       assert.deepEqual(await migrate(db), []);
       const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4, 5]);
+      assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4, 5, 6]);
     });
 
     it('names every constraint by the convention <table>_<what>_{pk,uq,fk,ck}', async () => {
