@@ -204,6 +204,21 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
     return { updated, failed };
   }
 
+  /**
+   * After a write that added users: keeps the planner's statistics of `users`
+   * fresh (see repo.analyzeUsersIfStale), so the lookups of the next requests
+   * use the unique indexes rather than reading a freshly bulk-loaded directory.
+   * Statistics only shape plans: a failure here must not turn a committed batch
+   * into an error, so it is dropped and the next batch tries again.
+   */
+  async function refreshStatistics(): Promise<void> {
+    try {
+      await repo.analyzeUsersIfStale(ctx.db);
+    } catch {
+      // see above
+    }
+  }
+
   return {
     /**
      * Creates users in one directory. Throws only for the request as a whole
@@ -352,6 +367,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
       try {
         const outcome = await writeOnce();
         if (outcome.summary.created > 0 && candidates.some((c) => c.draft.invite)) ctx.notifyOutbox();
+        if (outcome.summary.created > 0) await refreshStatistics();
         return outcome;
       } catch (error) {
         if (error instanceof AtomicRollback) return aborted(error.results, false);
