@@ -50,12 +50,12 @@ export const ERROR_CODES = {
 
   // Users
   'user.not_found': { status: 404, message: 'No such user.', description: 'No user with this id exists in the directory.' },
-  'user.username_taken': { status: 409, message: 'A user with this username already exists in the directory.', description: 'Usernames are unique per directory, compared case-insensitively.' },
-  'user.email_taken': { status: 409, message: 'A user with this email already exists in the directory.', description: 'Emails are unique per directory, compared case-insensitively.' },
-  'user.invalid_username': { status: 400, message: 'The username is not valid.', description: 'Usernames are 1 to 256 characters with no control characters and no leading or trailing space.' },
-  'user.invalid_email': { status: 400, message: 'The email address is not valid.', description: 'Emails must look like local@domain and be at most 320 characters.' },
+  'user.username_taken': { status: 409, message: 'A user with this username already exists in the directory.', description: 'Usernames are unique per directory, compared after NFKC and lower-casing (and, in a directory created with `confusables: collide`, by their UTS #39 confusable skeleton).' },
+  'user.email_taken': { status: 409, message: 'A user with this email already exists in the directory.', description: 'Emails are unique per directory, compared as usernames are.' },
+  'user.invalid_username': { status: 400, message: 'The username is not valid.', description: 'Usernames are 1 to 256 code points, with no leading or trailing space and none of: controls, format characters (bidi controls, zero-width characters, ZWJ/ZWNJ), line or paragraph separators, other default-ignorable, private-use, unassigned or lone-surrogate code points; the message names the character and its position.' },
+  'user.invalid_email': { status: 400, message: 'The email address is not valid.', description: 'Emails look like local@domain, are at most 320 code points, and refuse the same characters as usernames (the message names the character).' },
   'user.invalid_password': { status: 400, message: 'The password does not meet the policy.', description: 'Passwords are 8 to 1024 characters.' },
-  'user.invalid_field': { status: 400, message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it.' },
+  'user.invalid_field': { status: 400, message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it. Text fields are at most 256 code points with no controls, line or paragraph separators, bidi embeddings, overrides or isolates, or lone surrogates.' },
   'user.credential_conflict': { status: 400, message: 'Give at most one of password, passwordHash and generateSecret.', description: 'A user gets one credential: a password, an imported hash, or a generated secret.' },
   'user.version_mismatch': { status: 412, message: 'The user has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the current one.' },
 

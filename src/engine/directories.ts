@@ -1,6 +1,7 @@
 /** Directories: create, find, list, delete, always inside the caller's tenant. */
 import { isUuid, validateDirectoryName, type Directory } from '../domain/directory.ts';
 import { MusterError } from '../domain/errors.ts';
+import type { ConfusablesPolicy } from '../domain/user.ts';
 import { newId } from '../crypto/ids.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import type { Queryable } from '../store/ports.ts';
@@ -16,10 +17,16 @@ export async function resolveDirectory(q: Queryable, tenantId: string, ref: stri
 
 export function directoryService(ctx: EngineContext) {
   return {
-    /** Throws `directory.name_taken` (decided by `directories_name_uq`). */
-    createDirectory(tenantId: string, name: string): Promise<Directory> {
+    /**
+     * Throws `directory.name_taken` (decided by `directories_name_uq`).
+     * `confusables` (default `distinct`) is fixed for the directory's life: its
+     * users' uniqueness keys are computed under it.
+     */
+    createDirectory(tenantId: string, name: string, options: { readonly confusables?: ConfusablesPolicy } = {}): Promise<Directory> {
       const valid = validateDirectoryName(name);
-      return mappingConstraints(() => repo.insertDirectory(ctx.db, tenantId, { id: newId(), name: valid }));
+      return mappingConstraints(() =>
+        repo.insertDirectory(ctx.db, tenantId, { id: newId(), name: valid, confusables: options.confusables ?? 'distinct' }),
+      );
     },
 
     getDirectory: (tenantId: string, ref: string): Promise<Directory> => resolveDirectory(ctx.db, tenantId, ref),

@@ -112,8 +112,8 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       const afterId = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const rows = await repo.listUsers(ctx.db, tenantId, directory.id, {
-        ...(request.username !== undefined && { usernameKey: comparisonKey(request.username) }),
-        ...(request.email !== undefined && { emailKey: comparisonKey(request.email) }),
+        ...(request.username !== undefined && { usernameKey: comparisonKey(request.username, directory.confusables) }),
+        ...(request.email !== undefined && { emailKey: comparisonKey(request.email, directory.confusables) }),
         ...(request.status !== undefined && { status: request.status }),
         ...(afterId !== undefined && { afterId }),
         limit: request.limit,
@@ -129,13 +129,14 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      */
     async updateUser(tenantId: string, directoryRef: string, userId: string, patch: UserPatch, expectedVersion?: number): Promise<User> {
       const valid = validatePatch(patch);
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const { username, email, password, ...rest } = valid;
       const changes: repo.UserChanges = { ...rest };
-      if (username !== undefined) Object.assign(changes, { username, usernameKey: comparisonKey(username) });
-      if (email !== undefined) Object.assign(changes, { email, emailKey: email === null ? null : comparisonKey(email) });
+      const key = (value: string) => comparisonKey(value, directory.confusables);
+      if (username !== undefined) Object.assign(changes, { username, usernameKey: key(username) });
+      if (email !== undefined) Object.assign(changes, { email, emailKey: email === null ? null : key(email) });
       if (password !== undefined) changes.passwordHash = await ctx.passwords.hash(password);
       const outcome = await mappingConstraints(async () => {
-        const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
         if (!isUuid(userId)) return { kind: 'not_found' } as const;
         return repo.updateUser(ctx.db, tenantId, directory.id, userId, changes, expectedVersion);
       });
@@ -164,9 +165,9 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       const { username, usernames, email, ...rest } = page;
       return repo.listUsersByOffset(ctx.db, tenantId, directory.id, {
         ...rest,
-        ...(username !== undefined && { usernameKey: comparisonKey(username) }),
-        ...(usernames !== undefined && { usernameKeys: usernames.map(comparisonKey) }),
-        ...(email !== undefined && { emailKey: comparisonKey(email) }),
+        ...(username !== undefined && { usernameKey: comparisonKey(username, directory.confusables) }),
+        ...(usernames !== undefined && { usernameKeys: usernames.map((u) => comparisonKey(u, directory.confusables)) }),
+        ...(email !== undefined && { emailKey: comparisonKey(email, directory.confusables) }),
       });
     },
 
@@ -198,7 +199,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      */
     async authenticate(tenantId: string, directoryRef: string, credentials: UserCredentials): Promise<User> {
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username));
+      const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username, directory.confusables));
       // The presented value is checked against whichever credential the user
       // has: a generated secret (HMAC) or a chosen password or secret (argon2id
       // or an imported hash). Both fields name the same thing on the wire.

@@ -11,7 +11,7 @@ import { SUPPORTED_HASH_FORMATS } from '../../domain/passwordHash.ts';
 import { DIRECTORY_NAME_PATTERN } from '../../domain/directory.ts';
 import { INVITATION_MESSAGE_MAX_LENGTH, REDIRECT_URL_MAX_LENGTH } from '../../domain/invitation.ts';
 import { Defaulted } from '../validation.ts';
-import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
+import { CONFUSABLES_POLICIES, EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
 
 /**
  * `T | null` as `{"type": [T's type, "null"]}` rather than `anyOf`: the same
@@ -215,14 +215,23 @@ export const AuthenticateBody = Type.Object(
   { additionalProperties: false, description: 'A username with exactly one of password or secret.', examples: [{ username: 'ada', password: 'analytical engine' }] },
 );
 
+const Confusables = Type.Enum(CONFUSABLES_POLICIES, {
+  description:
+    'How usernames and emails are compared for uniqueness, fixed at creation. `distinct` (default): NFKC and lower case, so `ＡＤＭＩＮ`, `Admin` and `admin` collide but Cyrillic `аdmin` does not. `collide`: also the UTS #39 confusable skeleton, so look-alikes such as Cyrillic `аdmin`, `paypa1` or `rn`/`m` collide.',
+});
+
 export const DirectoryCreateBody = Type.Object(
-  { name: Type.String({ pattern: DIRECTORY_NAME_PATTERN, description: 'Lower-case letters, digits, - and _; at most 63.' }) },
+  {
+    name: Type.String({ pattern: DIRECTORY_NAME_PATTERN, description: 'Lower-case letters, digits, - and _; at most 63.' }),
+    confusables: Type.Optional(Confusables),
+  },
   { additionalProperties: false },
 );
 
 export const DirectoryBody = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
+  confusables: Confusables,
   createdAt: DateTime,
 });
 
