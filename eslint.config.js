@@ -7,6 +7,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const DIALECTS = ['native', 'scim', 'gcore', 'huawei', 'alloy', 'royalti', 'console', 'invite'];
+/** Packages domain/ may import: pure functions over data, no I/O, no dependencies of their own. */
+const PURE_DOMAIN_PACKAGES = ['unhomoglyph'];
 const STORE_DRIVERS = ['**/store/pglite.ts', '**/store/postgres.ts', 'pg', '@electric-sql/*'];
 
 /**
@@ -43,7 +45,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!\\./)', message: 'domain/ is pure: it imports only from domain/ (no I/O, no other layer, no package).' }] },
+        {
+          // The one exception: unhomoglyph, a dependency-free data table (Unicode's confusables) with no I/O.
+          patterns: [{ regex: `^(?!\\./|(${PURE_DOMAIN_PACKAGES.join('|')})$)`, message: 'domain/ is pure: it imports only from domain/ (no I/O, no other layer, no package but the pure data tables allowed here).' }],
+        },
       ],
     },
   },

@@ -4,7 +4,7 @@
  */
 import { isMusterError, MusterError } from './errors.ts';
 import type { InviteOptions } from './invitation.ts';
-import { comparisonKey, validateDraft, type User, type UserDraft } from './user.ts';
+import { comparisonKey, validateDraft, type ConfusablesPolicy, type User, type UserDraft } from './user.ts';
 
 export const BATCH_MODES = ['atomic', 'partial'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
@@ -74,16 +74,16 @@ export function summarise(results: readonly ItemResult[], committed: boolean, dr
 
 /**
  * Finds items that repeat an earlier item's username or email (compared as the
- * store compares them). Returns, per later index, the error naming the first
- * occurrence.
+ * store compares them in a directory with this confusables policy). Returns, per
+ * later index, the error naming the first occurrence.
  */
-export function duplicatesInBatch(drafts: ReadonlyMap<number, UserDraft>): Map<number, MusterError> {
+export function duplicatesInBatch(drafts: ReadonlyMap<number, UserDraft>, confusables: ConfusablesPolicy = 'distinct'): Map<number, MusterError> {
   const firstByUsername = new Map<string, number>();
   const firstByEmail = new Map<string, number>();
   const duplicates = new Map<number, MusterError>();
   for (const [index, draft] of drafts) {
-    const usernameKey = comparisonKey(draft.username);
-    const emailKey = draft.email == null ? undefined : comparisonKey(draft.email);
+    const usernameKey = comparisonKey(draft.username, confusables);
+    const emailKey = draft.email == null ? undefined : comparisonKey(draft.email, confusables);
     const first = firstByUsername.get(usernameKey);
     const firstEmail = emailKey === undefined ? undefined : firstByEmail.get(emailKey);
     if (first !== undefined || firstEmail !== undefined) {
@@ -112,9 +112,13 @@ export interface Candidate {
 /**
  * Step 1 of every batch, before any I/O: validates and normalises each item
  * and catches repeats inside the batch. Every item ends up either a candidate
- * or a failure, by index.
+ * or a failure, by index. Keys are computed with the directory's confusables policy.
  */
-export function validateBatch(items: readonly BatchItem[], invite = false): { candidates: Candidate[]; failures: Map<number, MusterError> } {
+export function validateBatch(
+  items: readonly BatchItem[],
+  invite = false,
+  confusables: ConfusablesPolicy = 'distinct',
+): { candidates: Candidate[]; failures: Map<number, MusterError> } {
   const failures = new Map<number, MusterError>();
   const drafts = new Map<number, UserDraft>();
   items.forEach((item, index) => {
@@ -127,15 +131,15 @@ export function validateBatch(items: readonly BatchItem[], invite = false): { ca
       failures.set(index, error);
     }
   });
-  for (const [index, error] of duplicatesInBatch(drafts)) {
+  for (const [index, error] of duplicatesInBatch(drafts, confusables)) {
     drafts.delete(index);
     failures.set(index, error);
   }
   const candidates = [...drafts].map(([index, draft]) => ({
     index,
     draft,
-    usernameKey: comparisonKey(draft.username),
-    emailKey: draft.email == null ? null : comparisonKey(draft.email),
+    usernameKey: comparisonKey(draft.username, confusables),
+    emailKey: draft.email == null ? null : comparisonKey(draft.email, confusables),
   }));
   return { candidates, failures };
 }

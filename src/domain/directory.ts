@@ -1,9 +1,12 @@
 /** Directories: a namespace of users inside a tenant. Pure rules, no I/O. */
 import { MusterError } from './errors.ts';
+import type { ConfusablesPolicy } from './user.ts';
 
 export interface Directory {
   readonly id: string;
   readonly name: string;
+  /** How usernames and emails are compared for uniqueness (see CONFUSABLES_POLICIES); fixed at creation. */
+  readonly confusables: ConfusablesPolicy;
   readonly createdAt: Date;
 }
 

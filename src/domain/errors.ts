@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   'request.invalid': { status: 400, category: 'validation', message: 'The request does not match the schema.', description: 'A field is missing, has the wrong type or breaks a rule; `details` lists each problem with its field.' },
   'request.unsupported_media_type': { status: 415, category: 'validation', message: 'Unsupported Content-Type; send application/json.', description: 'The body was sent with a content type the endpoint does not accept.' },
   'request.too_large': { status: 413, category: 'limit', message: 'The request body is larger than the limit.', description: 'The body exceeds the configured size limit (`details.limitBytes`).' },
+  'request.uri_too_long': { status: 414, category: 'limit', message: 'A path parameter is longer than the limit.', description: 'A path segment exceeds the router\'s limit (`PATH_PARAM_MAX_LENGTH`, 2048 characters); no route is tried.' },
+  'request.headers_too_large': { status: 431, category: 'limit', message: 'The request headers are larger than the limit.', description: 'The request line and headers exceed Node\'s limit (16 KiB by default, `--max-http-header-size`); the connection is closed after the answer.' },
+  'request.timeout': { status: 408, category: 'limit', message: 'The request was not received in time.', description: 'The client did not send the whole request within the server\'s request timeout; the connection is closed after the answer.' },
   'request.invalid_cursor': { status: 400, category: 'validation', message: 'The pagination cursor is not valid.', description: 'The `cursor` parameter was not produced by this API.' },
   'route.not_found': { status: 404, category: 'not_found', message: 'No such route.', description: 'No endpoint matches this method and path.' },
   'internal': { status: 500, category: 'internal', message: 'Internal error; the request id identifies it in the logs.', description: 'An unexpected failure. Nothing about it is exposed; the request id finds it in the logs.' },
@@ -66,12 +69,12 @@ export const ERROR_CODES = {
 
   // Users
   'user.not_found': { status: 404, category: 'not_found', message: 'No such user.', description: 'No user with this id exists in the directory.' },
-  'user.username_taken': { status: 409, category: 'conflict', message: 'A user with this username already exists in the directory.', description: 'Usernames are unique per directory, compared case-insensitively.' },
-  'user.email_taken': { status: 409, category: 'conflict', message: 'A user with this email already exists in the directory.', description: 'Emails are unique per directory, compared case-insensitively.' },
-  'user.invalid_username': { status: 400, category: 'validation', message: 'The username is not valid.', description: 'Usernames are 1 to 256 characters with no control characters and no leading or trailing space.' },
-  'user.invalid_email': { status: 400, category: 'validation', message: 'The email address is not valid.', description: 'Emails must look like local@domain and be at most 320 characters.' },
+  'user.username_taken': { status: 409, category: 'conflict', message: 'A user with this username already exists in the directory.', description: 'Usernames are unique per directory, compared after NFKC and lower-casing (and, in a directory created with `confusables: collide`, by their UTS #39 confusable skeleton).' },
+  'user.email_taken': { status: 409, category: 'conflict', message: 'A user with this email already exists in the directory.', description: 'Emails are unique per directory, compared as usernames are.' },
+  'user.invalid_username': { status: 400, category: 'validation', message: 'The username is not valid.', description: 'Usernames are 1 to 256 code points, with no leading or trailing space and none of: controls, format characters (bidi controls, zero-width characters, ZWJ/ZWNJ), line or paragraph separators, other default-ignorable, private-use, unassigned or lone-surrogate code points; the message names the character and its position.' },
+  'user.invalid_email': { status: 400, category: 'validation', message: 'The email address is not valid.', description: 'Emails look like local@domain, are at most 320 code points, and refuse the same characters as usernames (the message names the character).' },
   'user.invalid_password': { status: 400, category: 'validation', message: 'The password does not meet the policy.', description: 'Passwords are 8 to 1024 characters.' },
-  'user.invalid_field': { status: 400, category: 'validation', message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it.' },
+  'user.invalid_field': { status: 400, category: 'validation', message: 'A user field is not valid.', description: 'A field breaks its rule; `details.field` names it. Text fields are at most 256 code points with no controls, line or paragraph separators, bidi embeddings, overrides or isolates, or lone surrogates.' },
   'user.credential_conflict': { status: 400, category: 'validation', message: 'Give at most one of password, passwordHash and generateSecret.', description: 'A user gets one credential: a password, an imported hash, or a generated secret.' },
   'user.version_mismatch': { status: 412, category: 'precondition', message: 'The user has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the current one.' },
 

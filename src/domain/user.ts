@@ -3,11 +3,13 @@
  * normalise them. No I/O here; every function is deterministic.
  */
 import { MusterError, type ErrorCode, type FieldProblem } from './errors.ts';
+import unhomoglyph from 'unhomoglyph';
 import { parseImportedHash, SUPPORTED_HASH_FORMATS } from './passwordHash.ts';
 
 export const USER_STATUSES = ['pending', 'active', 'disabled'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
+/** Limits, in code points (see codePointLength). */
 export const USERNAME_MAX_LENGTH = 256;
 export const EMAIL_MAX_LENGTH = 320;
 export const PASSWORD_MIN_LENGTH = 8;
@@ -75,40 +77,148 @@ export interface UserPatch extends UserProfile {
 }
 
 /**
- * The case-insensitive comparison key of a username or email: NFKC, then
- * lower case. Computed here rather than with SQL `lower()` so both stores (whose
- * collations differ) decide uniqueness identically; the database enforces
- * uniqueness on this key through named constraints.
+ * How a directory compares usernames and emails for uniqueness (fixed when the
+ * directory is created):
+ * - `distinct` (default): NFKC, then lower case. Compatibility forms and case
+ *   collide (`ＡＤＭＩＮ`, `Admin` and `admin`; `ﬁ` and `fi`); letters of
+ *   different scripts that merely look alike do not (Cyrillic `аdmin` is not
+ *   Latin `admin`).
+ * - `collide`: also Unicode's confusable skeletons (UTS #39), so look-alikes
+ *   collide: Cyrillic `аdmin`, `admín` with a combining accent aside, `rn` and `m`.
  */
-export function comparisonKey(value: string): string {
+export const CONFUSABLES_POLICIES = ['distinct', 'collide'] as const;
+export type ConfusablesPolicy = (typeof CONFUSABLES_POLICIES)[number];
+
+/**
+ * Unicode NFKC, then String.prototype.toLowerCase (Unicode's default,
+ * locale-independent lower-case mapping). This is not full case folding:
+ * `ß` and `ss` stay distinct, and a final sigma `ς` stays distinct from `σ`.
+ * Stored keys depend on it, so it must not change without re-keying every user.
+ */
+function fold(value: string): string {
   return value.normalize('NFKC').toLowerCase();
 }
 
-// Control characters (C0, DEL, C1) are never allowed in names.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * The UTS #39 skeleton: NFD, default-ignorable code points removed, every
+ * character replaced by its prototype from Unicode's confusables.txt (the
+ * `unhomoglyph` package, pinned: its data is Unicode 13.0's), NFD again. Two
+ * strings with the same skeleton look alike. Not for display.
+ */
+export function confusableSkeleton(value: string): string {
+  return unhomoglyph(value.normalize('NFD').replace(DEFAULT_IGNORABLE, '')).normalize('NFD');
+}
+
+/**
+ * The uniqueness key of a username or email in a directory with the given
+ * policy: `fold(value)`, or with `collide` `fold(skeleton(fold(value)))` (the
+ * outer fold lets a prototype in upper case, such as `O` for the digit `0`, meet
+ * its lower-case form; every pair that collides under `distinct` still collides).
+ * Computed here rather than with SQL `lower()` so both stores (whose collations
+ * differ) decide uniqueness identically; the database enforces uniqueness on
+ * this key through the named constraints `users_username_uq` and `users_email_uq`.
+ */
+export function comparisonKey(value: string, confusables: ConfusablesPolicy = 'distinct'): string {
+  const folded = fold(value);
+  return confusables === 'collide' ? fold(confusableSkeleton(folded)) : folded;
+}
+
+/**
+ * Length in Unicode code points (a surrogate pair is one), as JSON Schema's
+ * `maxLength` counts (ajv's default `unicode: true`) and as PostgreSQL's
+ * `length()` counts. Not graphemes: their boundaries change between Unicode
+ * versions, and a limit must mean the same thing tomorrow. Counted after NFC.
+ */
+export function codePointLength(value: string): number {
+  let pairs = 0;
+  for (let i = 0; i < value.length - 1; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs++;
+        i++;
+      }
+    }
+  }
+  return value.length - pairs;
+}
+
+/**
+ * Refused in usernames and emails: every character that is invisible, has no
+ * agreed glyph, or changes how the text around it is shown, so that what a
+ * person reads is what is stored:
+ * - general category C: controls (Cc), format characters (Cf: the bidi
+ *   embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069, the
+ *   marks U+200E/U+200F/U+061C, zero-width space, ZWJ and ZWNJ, soft hyphen,
+ *   BOM), lone surrogates (Cs), private use (Co) and unassigned code points
+ *   (Cn, as of the Unicode version of the running Node.js);
+ * - line and paragraph separators (Zl, Zp);
+ * - the rest of Default_Ignorable_Code_Point (variation selectors, the
+ *   combining grapheme joiner, Hangul fillers).
+ * ZWJ and ZWNJ are refused too, although some scripts (Persian, Indic) and
+ * emoji sequences use them: in an identifier they make strings that look the
+ * same compare different. Ordinary spaces inside a username are allowed.
+ */
+const FORBIDDEN_IN_IDENTIFIERS = /[\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+/**
+ * Refused in other text fields (names, phone, locale, external id): controls
+ * (Cc), lone surrogates (Cs), line and paragraph separators (Zl, Zp) and the
+ * bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which
+ * can make a name display as something else. Other format characters (ZWJ,
+ * ZWNJ, LRM/RLM, soft hyphen) are allowed there: real names need them.
+ */
+const FORBIDDEN_IN_TEXT = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
+
+function describe(char: string): string {
+  if (BIDI_CONTROL.test(char)) return 'a bidirectional control character';
+  if (/\p{Cc}/u.test(char)) return 'a control character';
+  if (/[\p{Zl}\p{Zp}]/u.test(char)) return 'a line or paragraph separator';
+  if (/\p{Cs}/u.test(char)) return 'a lone surrogate';
+  if (/\p{Co}/u.test(char)) return 'a private-use character';
+  if (/\p{Cn}/u.test(char)) return 'an unassigned code point';
+  return 'an invisible formatting character';
+}
+
+/** "must not contain U+202E (a bidirectional control character) at character 3", or undefined. */
+function forbiddenCharacterProblem(value: string, forbidden: RegExp): string | undefined {
+  const match = forbidden.exec(value);
+  if (!match) return undefined;
+  const char = match[0];
+  const codePoint = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `must not contain ${codePoint} (${describe(char)}) at character ${codePointLength(value.slice(0, match.index)) + 1}`;
+}
+
 // Pragmatic email shape: one @, no spaces, a dot in the domain. Deliverability is
 // the mail system's business; this catches typos and garbage.
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Problems with a username, or none. */
+/** Problems with a username, or none. Lengths in code points. */
 export function usernameProblem(username: string): string | undefined {
   if (username.length === 0) return 'must not be empty';
-  if (username.length > USERNAME_MAX_LENGTH) return `must be at most ${USERNAME_MAX_LENGTH} characters`;
+  if (codePointLength(username) > USERNAME_MAX_LENGTH) return `must be at most ${USERNAME_MAX_LENGTH} characters`;
+  const forbidden = forbiddenCharacterProblem(username, FORBIDDEN_IN_IDENTIFIERS);
+  if (forbidden) return forbidden;
   if (username !== username.trim()) return 'must not start or end with spaces';
-  if (CONTROL_CHARS.test(username)) return 'must not contain control characters';
   return undefined;
 }
 
+/** Problems with an email address, or none. Same character rule as usernames. */
 export function emailProblem(email: string): string | undefined {
-  if (email.length > EMAIL_MAX_LENGTH) return `must be at most ${EMAIL_MAX_LENGTH} characters`;
+  if (codePointLength(email) > EMAIL_MAX_LENGTH) return `must be at most ${EMAIL_MAX_LENGTH} characters`;
+  const forbidden = forbiddenCharacterProblem(email, FORBIDDEN_IN_IDENTIFIERS);
+  if (forbidden) return forbidden;
   if (!EMAIL_SHAPE.test(email)) return 'must look like name@example.com';
   return undefined;
 }
 
 export function passwordProblem(password: string): string | undefined {
-  if (password.length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  const length = codePointLength(password);
+  if (length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`;
   return undefined;
 }
 
@@ -143,12 +253,9 @@ function profileErrors(profile: UserProfile): FieldError[] {
   for (const field of TEXT_FIELDS) {
     const value = profile[field];
     if (value == null) continue;
-    if (value.length > TEXT_FIELD_MAX_LENGTH || CONTROL_CHARS.test(value)) {
-      errors.push({
-        code: 'user.invalid_field',
-        problem: { field, message: `must be at most ${TEXT_FIELD_MAX_LENGTH} characters with no control characters` },
-      });
-    }
+    const problem =
+      codePointLength(value) > TEXT_FIELD_MAX_LENGTH ? `must be at most ${TEXT_FIELD_MAX_LENGTH} characters` : forbiddenCharacterProblem(value, FORBIDDEN_IN_TEXT);
+    if (problem) errors.push({ code: 'user.invalid_field', problem: { field, message: problem } });
   }
   if (profile.expiresAt != null && Number.isNaN(profile.expiresAt.getTime())) {
     errors.push({ code: 'user.invalid_field', problem: { field: 'expiresAt', message: 'must be a valid date-time' } });

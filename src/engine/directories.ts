@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actor.ts';
 import { isUuid, validateDirectoryName, type Directory } from '../domain/directory.ts';
 import { MusterError } from '../domain/errors.ts';
 import type { DomainEvent } from '../domain/events.ts';
+import type { ConfusablesPolicy } from '../domain/user.ts';
 import { newId } from '../crypto/ids.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import type { Queryable } from '../store/ports.ts';
@@ -37,12 +38,16 @@ export async function deleteDirectoryWithUsers(uow: UnitOfWork, directory: Direc
 
 export function directoryService(ctx: EngineContext) {
   return {
-    /** Throws `directory.name_taken` (decided by `directories_name_uq`). */
-    createDirectory(actor: Actor, name: string): Promise<Directory> {
+    /**
+     * Throws `directory.name_taken` (decided by `directories_name_uq`).
+     * `confusables` (default `distinct`) is fixed for the directory's life: its
+     * users' uniqueness keys are computed under it.
+     */
+    createDirectory(actor: Actor, name: string, options: { readonly confusables?: ConfusablesPolicy } = {}): Promise<Directory> {
       const valid = validateDirectoryName(name);
       return mappingConstraints(() =>
         inUnitOfWork(ctx, actor, async (uow) => {
-          const directory = await repo.insertDirectory(uow.tx, actor.tenantId, { id: newId(), name: valid });
+          const directory = await repo.insertDirectory(uow.tx, actor.tenantId, { id: newId(), name: valid, confusables: options.confusables ?? 'distinct' });
           uow.emit(directoryEvent('directory.created', directory));
           return directory;
         }),

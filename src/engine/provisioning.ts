@@ -45,6 +45,9 @@ import type { IdempotencyService, ResponseRecording } from './idempotency.ts';
 import type { InvitationService } from './invitations.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
 
+/** Users created between two checks of the planner's statistics (see refreshStatistics). */
+const STATISTICS_CHECK_ROWS = 256;
+
 export interface CreateUsersOptions {
   /**
    * Records the rendered outcome under an owned idempotency key, in the write's
@@ -233,6 +236,28 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
     return { updated, failed };
   }
 
+  let createdSinceStatisticsCheck = 0;
+  /**
+   * After a write that added users: keeps the planner's statistics of `users`
+   * fresh (see repo.analyzeUsersIfStale), so the lookups of the next requests
+   * use the unique indexes rather than reading a freshly bulk-loaded directory.
+   * The check (a catalog read: 0.4 ms on a server, 1.4 ms on PGlite, measured
+   * here) runs once this process has created STATISTICS_CHECK_ROWS users since
+   * the last one: every bulk batch, but not every single create.
+   * Statistics only shape plans: a failure here must not turn a committed batch
+   * into an error, so it is dropped and a later batch tries again.
+   */
+  async function refreshStatistics(created: number): Promise<void> {
+    createdSinceStatisticsCheck += created;
+    if (createdSinceStatisticsCheck < STATISTICS_CHECK_ROWS) return;
+    createdSinceStatisticsCheck = 0;
+    try {
+      await repo.analyzeUsersIfStale(ctx.db);
+    } catch {
+      // see above
+    }
+  }
+
   return {
     /**
      * Creates users in one directory, for `actor`. Throws only for the request
@@ -260,11 +285,13 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
 
       const invite = policy.invite && (await invitations.checkInviteOptions(actor, policy.invite));
 
+      // The directory's confusables policy decides the uniqueness keys.
+      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
+
       // 1. Validate, normalise, catch repeats. Pure.
-      const { candidates, failures } = validateBatch(items, invite !== undefined);
+      const { candidates, failures } = validateBatch(items, invite !== undefined, directory.confusables);
       for (const [index, error] of failures) failed(index, error);
 
-      const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const atomic = policy.mode === 'atomic';
       const anyFailed = () => results.some((r) => r?.status === 'failed');
       const groupIds = [...new Set(candidates.flatMap((c) => c.draft.groupIds ?? []))];
@@ -402,7 +429,9 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
         }
       };
       try {
-        return await writeOnce();
+        const outcome = await writeOnce();
+        if (outcome.summary.created > 0) await refreshStatistics(outcome.summary.created);
+        return outcome;
       } catch (error) {
         if (error instanceof AtomicRollback) return aborted(error.results, false);
         throw constraintError(error) ?? error; // e.g. the directory deleted meanwhile

@@ -12,7 +12,7 @@ import { mappingConstraints } from '../store/constraints.ts';
 import { insertDirectory, lockDirectory } from '../store/repositories/directories.ts';
 import * as repo from '../store/repositories/registries.ts';
 import type { EngineContext } from './context.ts';
-import { deleteDirectoryWithUsers, directoryEvent } from './directories.ts';
+import { deleteDirectoryWithUsers, directoryEvent, resolveDirectory } from './directories.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
 
 /** Where registries live inside the actor's tenant. */
@@ -58,8 +58,7 @@ export function registryService(ctx: EngineContext) {
         const registry = Number.isSafeInteger(id) ? await repo.findRegistry(uow.tx, scopeOf(actor, place), id) : undefined;
         if (!registry) throw new MusterError('registry.not_found');
         await lockDirectory(uow.tx, actor.tenantId, registry.directoryId);
-        const directory = { id: registry.directoryId, name: registry.name, createdAt: registry.createdAt };
-        await deleteDirectoryWithUsers(uow, directory, 'registry deleted');
+        await deleteDirectoryWithUsers(uow, await resolveDirectory(uow.tx, actor.tenantId, registry.directoryId), 'registry deleted');
       }),
   };
 }

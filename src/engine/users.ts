@@ -8,10 +8,11 @@
 import type { Actor } from '../domain/actor.ts';
 import { MusterError } from '../domain/errors.ts';
 import { changedUserFields, userEvent } from '../domain/events.ts';
-import { isUuid } from '../domain/directory.ts';
+import { isUuid, type Directory } from '../domain/directory.ts';
 import {
   comparisonKey,
   signInBlocker,
+  type ConfusablesPolicy,
   validatePatch,
   type User,
   type UserDraft,
@@ -56,11 +57,11 @@ export interface UserPage {
 export type UserRef = string | { readonly id: string } | { readonly seq: number } | { readonly username: string };
 
 /** The repository's locator for a reference, or undefined when it cannot name any user (a malformed id). */
-function locatorOf(ref: UserRef): repo.UserLocator | undefined {
+function locatorOf(ref: UserRef, confusables: ConfusablesPolicy): repo.UserLocator | undefined {
   if (typeof ref === 'string') return isUuid(ref) ? { id: ref } : undefined;
   if ('id' in ref) return isUuid(ref.id) ? { id: ref.id } : undefined;
   if ('seq' in ref) return Number.isSafeInteger(ref.seq) && ref.seq > 0 && ref.seq < 2 ** 63 ? { seq: ref.seq } : undefined;
-  return { usernameKey: comparisonKey(ref.username) };
+  return { usernameKey: comparisonKey(ref.username, confusables) };
 }
 
 /**
@@ -107,19 +108,20 @@ export function createdUserOf(outcome: BatchOutcome): CreatedUser {
 
 export function userService(ctx: EngineContext, provisioning: ProvisioningService) {
   /** The user, or `user.not_found`; with `lock`, locked for the rest of the transaction. */
-  async function find(q: Queryable, tenantId: string, directoryId: string, ref: UserRef, lock = false): Promise<User> {
-    const locator = locatorOf(ref);
-    const user = locator && (await repo.findUserBy(q, tenantId, directoryId, locator, lock));
+  async function find(q: Queryable, tenantId: string, directory: Directory, ref: UserRef, lock = false): Promise<User> {
+    const locator = locatorOf(ref, directory.confusables);
+    const user = locator && (await repo.findUserBy(q, tenantId, directory.id, locator, lock));
     if (!user) throw new MusterError('user.not_found');
     return user;
   }
 
-  /** The column changes of a validated patch; the password comes already hashed. */
-  function changesOf(valid: Omit<UserPatch, 'password'>, passwordHash: string | undefined): repo.UserChanges {
+  /** The column changes of a validated patch, keys under the directory's policy; the password comes already hashed. */
+  function changesOf(valid: Omit<UserPatch, 'password'>, directory: Directory, passwordHash: string | undefined): repo.UserChanges {
     const { username, email, ...rest } = valid;
     const changes: repo.UserChanges = { ...rest };
-    if (username !== undefined) Object.assign(changes, { username, usernameKey: comparisonKey(username) });
-    if (email !== undefined) Object.assign(changes, { email, emailKey: email === null ? null : comparisonKey(email) });
+    const key = (value: string) => comparisonKey(value, directory.confusables);
+    if (username !== undefined) Object.assign(changes, { username, usernameKey: key(username) });
+    if (email !== undefined) Object.assign(changes, { email, emailKey: email === null ? null : key(email) });
     if (passwordHash !== undefined) changes.passwordHash = passwordHash;
     return changes;
   }
@@ -133,11 +135,11 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     return mappingConstraints(() =>
       inUnitOfWork(ctx, actor, async (uow) => {
         const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
-        const current = await find(uow.tx, actor.tenantId, directory.id, ref, true);
+        const current = await find(uow.tx, actor.tenantId, directory, ref, true);
         if (expectedVersion !== undefined && current.version !== expectedVersion) throw new MusterError('user.version_mismatch');
         const derived = derive(current, uow.now);
         if ('password' in derived) throw new Error('a modification may not set a password');
-        const changes = changesOf(validatePatch(derived), passwordHash);
+        const changes = changesOf(validatePatch(derived), directory, passwordHash);
         const outcome = await repo.updateUser(uow.tx, actor.tenantId, directory.id, current.id, changes, undefined);
         if (outcome.kind !== 'updated') throw new MusterError('user.not_found');
         const changed = changedUserFields(current, outcome.user);
@@ -167,7 +169,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     /** By id, integer id or username; throws `user.not_found`. */
     async getUser(actor: Actor, directoryRef: string, ref: UserRef): Promise<User> {
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
-      return find(ctx.db, actor.tenantId, directory.id, ref);
+      return find(ctx.db, actor.tenantId, directory, ref);
     },
 
     /** A page of users in creation order, optionally filtered (username and email match case-insensitively). */
@@ -175,8 +177,8 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       const afterId = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
       const rows = await repo.listUsers(ctx.db, actor.tenantId, directory.id, {
-        ...(request.username !== undefined && { usernameKey: comparisonKey(request.username) }),
-        ...(request.email !== undefined && { emailKey: comparisonKey(request.email) }),
+        ...(request.username !== undefined && { usernameKey: comparisonKey(request.username, directory.confusables) }),
+        ...(request.email !== undefined && { emailKey: comparisonKey(request.email, directory.confusables) }),
         ...(request.status !== undefined && { status: request.status }),
         ...(afterId !== undefined && { afterId }),
         limit: request.limit,
@@ -218,9 +220,9 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       const { username, usernames, email, ...rest } = page;
       return repo.listUsersByOffset(ctx.db, actor.tenantId, directory.id, {
         ...rest,
-        ...(username !== undefined && { usernameKey: comparisonKey(username) }),
-        ...(usernames !== undefined && { usernameKeys: usernames.map(comparisonKey) }),
-        ...(email !== undefined && { emailKey: comparisonKey(email) }),
+        ...(username !== undefined && { usernameKey: comparisonKey(username, directory.confusables) }),
+        ...(usernames !== undefined && { usernameKeys: usernames.map((u) => comparisonKey(u, directory.confusables)) }),
+        ...(email !== undefined && { emailKey: comparisonKey(email, directory.confusables) }),
       });
     },
 
@@ -229,7 +231,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       const secret = randomToken();
       return inUnitOfWork(ctx, actor, async (uow) => {
         const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
-        const current = await find(uow.tx, actor.tenantId, directory.id, ref);
+        const current = await find(uow.tx, actor.tenantId, directory, ref);
         const user = await repo.replaceWithSecret(uow.tx, actor.tenantId, directory.id, current.id, ctx.secrets.hash(secret));
         if (!user) throw new MusterError('user.not_found');
         uow.emit(userEvent('user.secret_rotated', user, { signIn: 'generated' }));
@@ -241,7 +243,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     deleteUser: (actor: Actor, directoryRef: string, ref: UserRef): Promise<void> =>
       inUnitOfWork(ctx, actor, async (uow) => {
         const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
-        const locator = locatorOf(ref);
+        const locator = locatorOf(ref, directory.confusables);
         const target = locator && ('id' in locator ? locator.id : (await repo.findUserBy(uow.tx, actor.tenantId, directory.id, locator))?.id);
         const deleted = target === undefined ? undefined : await repo.deleteUser(uow.tx, actor.tenantId, directory.id, target);
         if (!deleted) throw new MusterError('user.not_found');
@@ -261,7 +263,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     async authenticate(actor: Actor, directoryRef: string, credentials: UserCredentials): Promise<User> {
       const { tenantId } = actor;
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username));
+      const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username, directory.confusables));
       // The presented value is checked against whichever credential the user
       // has: a generated secret (HMAC) or a chosen password or secret (argon2id
       // or an imported hash). Both fields name the same thing on the wire.

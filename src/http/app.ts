@@ -2,7 +2,10 @@
  * Builds the HTTP server: logging with request ids, validation, the OpenAPI
  * document and docs page, health endpoints, and one plugin per dialect mounted
  * by prefix. The root renders errors in the native shape; each dialect plugin
- * overrides that with its own.
+ * overrides that with its own. Errors raised before routing (bad URLs, oversized
+ * headers) take the shape of the dialect whose prefix the URL has
+ * (DIALECT_SHAPES). One input guard (inputGuard.ts) keeps text PostgreSQL
+ * cannot store and over-deep JSON away from every route.
  */
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
@@ -13,11 +16,15 @@ import { ERROR_CODES, MusterError } from '../domain/errors.ts';
 import type { LogLevel } from '../config.ts';
 import type { JwtAuthority } from '../crypto/jwt.ts';
 import type { Engine } from '../engine/engine.ts';
-import { useErrorShape } from './errors.ts';
+import { preRoutingErrorHandlers, useErrorShape, type DialectShape, type ErrorRenderer } from './errors.ts';
+import { renderGcoreError } from './gcore/errors.ts';
 import { gcorePlugin } from './gcore/index.ts';
+import { renderHuaweiError } from './huawei/errors.ts';
 import { huaweiPlugin } from './huawei/index.ts';
-import { alloyPlugin } from './alloy/index.ts';
-import { royaltiPlugin } from './royalti/index.ts';
+import { alloyPlugin, renderAlloyError } from './alloy/index.ts';
+import { renderRoyaltiError, royaltiPlugin } from './royalti/index.ts';
+import { useInputGuard } from './inputGuard.ts';
+import { addExamples } from './openapiExamples.ts';
 import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
 import type { MailFolder } from '../mail/transport.ts';
@@ -41,6 +48,28 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Longest path parameter the router accepts (characters as sent); a longer one
+ * is a 414 `request.uri_too_long`. Every parameter's own limit (an Alloy
+ * username of 256 characters, percent-encoded) fits well below it.
+ */
+export const PATH_PARAM_MAX_LENGTH = 2048;
+
+/** The native shape, for `/v1` and every route outside a dialect's prefix. */
+const renderNativeError: ErrorRenderer = (error) => ({ status: error.status, body: renderError(error) });
+
+/**
+ * Where each dialect is mounted and its error shape, for errors raised before
+ * routing (bad URLs, oversized headers): they are answered in the shape of the
+ * dialect whose prefix the URL has, anything else in the native shape.
+ */
+const DIALECT_SHAPES: readonly DialectShape[] = [
+  { prefix: '/cloud/v1/registries', render: renderGcoreError },
+  { prefix: '/v2', render: renderHuaweiError },
+  { prefix: '/users', render: renderAlloyError },
+  { prefix: '/user', render: renderRoyaltiError },
+];
 
 /**
  * Log redaction: credentials never reach a log line. Request logs carry the
@@ -81,7 +110,10 @@ function acceptEmptyJsonBodies(app: FastifyInstance): void {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const preRouting = preRoutingErrorHandlers(DIALECT_SHAPES, renderNativeError);
   const app = Fastify({
+    frameworkErrors: preRouting.frameworkErrors,
+    clientErrorHandler: preRouting.clientErrorHandler,
     logger: {
       level: options.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
@@ -109,7 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_PARAM_MAX_LENGTH },
   });
   app.setValidatorCompiler(validatorCompiler());
   acceptEmptyJsonBodies(app);
@@ -118,9 +150,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  useErrorShape(app, (reply, error) => reply.code(error.status).send(renderError(error)));
+  useErrorShape(app, renderNativeError);
+  useInputGuard(app);
 
   await app.register(swagger, {
+    transformObject: (documentObject) => addExamples('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
     openapi: {
       openapi: '3.1.0',
       info: {

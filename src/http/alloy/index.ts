@@ -6,7 +6,8 @@
  * to the tenant's `alloy` directory, created on first use. Decisions where the
  * seed is silent are in docs/dialects/alloy.md.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { StoredResponse } from '../../engine/idempotency.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
@@ -21,18 +22,18 @@ import { useErrorShape } from '../errors.ts';
 
 
 /** Alloy's error bodies: `{}` for a 401, `{"message"}` otherwise; an oversized batch is the seed's 400. */
-function sendError(reply: FastifyReply, error: MusterError) {
+export function renderAlloyError(error: MusterError): StoredResponse {
   if (error.code === 'batch.too_large') {
     const { limit, received } = error.details as { limit: number; received: number };
-    return reply.code(400).send({ message: `Limited to ${limit} users at a time; this request has ${received}.` });
+    return { status: 400, body: { message: `Limited to ${limit} users at a time; this request has ${received}.` } };
   }
-  return reply.code(error.status).send(error.status === 401 ? {} : { message: error.message });
+  return { status: error.status, body: error.status === 401 ? {} : { message: error.message } };
 }
 
 
 export function alloyPlugin(engine: Engine) {
   return async function alloy(app: FastifyInstance): Promise<void> {
-    useErrorShape(app, sendError);
+    useErrorShape(app, renderAlloyError);
     useApiKeyAuth(app, engine, 'alloy', 'Bearer');
     app.addHook('onRequest', async (request) => {
       const version = request.headers['x-api-version'];
@@ -58,7 +59,7 @@ export function alloyPlugin(engine: Engine) {
           summary: 'Create a new batch of users (seed 003)',
           description: `Up to ${ALLOY_BATCH_LIMIT} users. Valid users are created; \`invalidUsers\` lists the submitted objects that were not (missing username, existing, repeated in the batch).`,
           headers: VersionHeaders,
-          body: Type.Object({ users: Type.Array(Type.Unknown(), { description: `At most ${ALLOY_BATCH_LIMIT}.` }) }),
+          body: Type.Object({ users: Type.Array(Type.Unknown(), { description: `At most ${ALLOY_BATCH_LIMIT}.` }) }, { examples: [{ users: [{ username: 'ada', fullName: 'Ada Lovelace' }, { username: 'grace' }] }] }),
           response: { 200: Type.Object({ message: Type.String(), invalidUsers: Type.Array(Type.Unknown()) }), 400: Message, 401: Empty },
         },
       },

@@ -13,5 +13,5 @@ export type AlloyUserWire = Static<typeof AlloyUser>;
 export const UserInput = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), fullName: Type.Optional(Type.String({ maxLength: 256 })) });
 export const UserUpdate = Type.Object({ username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), fullName: Type.Optional(Type.String({ maxLength: 256 })) });
 export const UserParams = Type.Object({ userId: Type.String({ description: 'The userId, or the username.' }) });
-export const VersionHeaders = Type.Object({ 'x-api-version': Type.Optional(Type.String({ description: `Required: ${ALLOY_API_VERSION}.` })) });
+export const VersionHeaders = Type.Object({ 'x-api-version': Type.Literal(ALLOY_API_VERSION, { description: `Required: ${ALLOY_API_VERSION}, the Alloy API version this service speaks.` }) });
 

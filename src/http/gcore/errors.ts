@@ -16,11 +16,14 @@ const CLASS_BY_STATUS: Record<number, string> = {
   401: 'AuthenticationError',
   403: 'ForbiddenError',
   404: 'NotFoundError',
+  408: 'RequestTimeout',
   409: 'ConflictError',
   412: 'ValidationError',
   413: 'RequestEntityTooLarge',
+  414: 'RequestURITooLong',
   415: 'UnsupportedMediaType',
   422: 'ValidationError',
+  431: 'RequestHeaderFieldsTooLarge',
   503: 'ServiceUnavailable',
 };
 

@@ -46,7 +46,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
   return async function gcore(app: FastifyInstance): Promise<void> {
     // Gcore's SDKs send `Content-Type: application/json` with no body on
     // refresh_secret and DELETE: the root's parser (http/app.ts) takes that as no body.
-    useErrorShape(app, (reply, error) => sendStored(reply, renderGcoreError(error)));
+    useErrorShape(app, renderGcoreError);
     useApiKeyAuth(app, engine, 'gcore', 'APIKey');
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -4,8 +4,10 @@
  * can send extra body fields); path ids are integers.
  */
 import { Type, type Static } from 'typebox';
+import { MAX_INTEGER_INPUT } from '../../domain/storable.ts';
+import { Defaulted } from '../validation.ts';
 
-const Id = Type.Integer({ minimum: 0 });
+const Id = Type.Integer({ minimum: 0, maximum: MAX_INTEGER_INPUT });
 const DateTime = Type.String({ format: 'date-time' });
 
 export const ScopeParams = Type.Object({ project_id: Id, region_id: Id });
@@ -13,8 +15,8 @@ export const RegistryParams = Type.Object({ project_id: Id, region_id: Id, regis
 export const UserParams = Type.Object({ project_id: Id, region_id: Id, registry_id: Id, user_id: Id });
 
 export const PageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+  offset: Defaulted(Type.Integer({ minimum: 0, maximum: MAX_INTEGER_INPUT, default: 0 })),
 });
 
 export const GcoreError = Type.Object(
@@ -28,7 +30,7 @@ export const GcoreError = Type.Object(
 
 export const RegistryCreateBody = Type.Object({
   name: Type.String({ pattern: '^[a-z0-9-]{1,24}$', description: 'Lower-case letters, digits and -, at most 24.' }),
-  storage_limit: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'GiB.' }),
+  storage_limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'GiB.' })),
 });
 
 export const RegistryResizeBody = Type.Object({ storage_limit: Type.Integer({ minimum: 1, maximum: 1000 }) });
@@ -51,11 +53,14 @@ export const UserCreateBody = Type.Object({
   // to a registry (docs/dialects/gcore.md): 1 to 16 characters.
   name: Type.String({ pattern: '^[a-z0-9]{0,16}$', minLength: 1, description: 'Lower-case letters and digits, 1 to 16.' }),
   duration: Type.Integer({ minimum: -1, maximum: 365, description: 'Days the user works; -1: never expires.' }),
-  read_only: Type.Boolean({ default: false }),
-  secret: Type.String({ default: '', maxLength: 1024, description: 'Empty: a secret is generated and returned once.' }),
+  read_only: Defaulted(Type.Boolean({ default: false })),
+  secret: Defaulted(Type.String({ default: '', maxLength: 1024, description: 'Empty: a secret is generated and returned once.' })),
 });
 
-export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1, description: 'Items as in single create.' }) });
+export const BatchCreateBody = Type.Object(
+  { users: Type.Array(Type.Unknown(), { minItems: 1, description: 'Items as in single create.' }) },
+  { examples: [{ users: [{ name: 'ci', duration: 30, read_only: true }, { name: 'deploy', duration: -1, secret: 'a-secret-of-my-own' }] }] },
+);
 
 export const UserUpdateBody = Type.Object({
   duration: Type.Integer({ minimum: -1, maximum: 365 }),

@@ -44,7 +44,8 @@ function codeFor(error: MusterError): { status: number; code: string } {
   if (error.category === 'auth' || error.category === 'credentials') return { status: 401, code: HUAWEI_CODES.authentication };
   if (error.category === 'unavailable') return { status: 503, code: HUAWEI_CODES.unavailable };
   if (error.category === 'internal') return { status: 500, code: HUAWEI_CODES.internal };
-  return { status: error.status === 413 ? 413 : 400, code: HUAWEI_CODES.invalidParameter };
+  // Too large (body 413, path 414, headers 431) and too slow (408) keep their status.
+  return { status: [408, 413, 414, 431].includes(error.status) ? error.status : 400, code: HUAWEI_CODES.invalidParameter };
 }
 
 export function renderHuaweiError(error: MusterError): StoredResponse {

@@ -13,7 +13,6 @@ import type { Engine } from '../../engine/engine.ts';
 import { actorOf } from '../auth/apiKeyAuth.ts';
 import { useHuaweiAuth } from '../auth/huaweiAuth.ts';
 import { useErrorShape } from '../errors.ts';
-import { sendStored } from '../idempotency.ts';
 import { renderHuaweiError } from './errors.ts';
 import { BatchCreateBody, CreatedUserBody, CreateUserRequest, HuaweiError, ListQuery, ListUsersBody, ProjectParams, ShowUserBody, UserParams } from './schemas.ts';
 import { batchError, draftFromWire, listRequestFromWire, renderUser, renderUserDetail } from './translate.ts';
@@ -23,7 +22,7 @@ const ATOMIC = { mode: 'atomic', onConflict: 'fail', dryRun: false } as const;
 
 export function huaweiPlugin(engine: Engine) {
   return async function huawei(app: FastifyInstance): Promise<void> {
-    useErrorShape(app, (reply, error) => sendStored(reply, renderHuaweiError(error)));
+    useErrorShape(app, renderHuaweiError);
     useHuaweiAuth(app, engine);
 
     const r = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -5,6 +5,8 @@
  * SDK can send fields muster has no use for (enterprise_project_id, domain...).
  */
 import { Type, type Static } from 'typebox';
+import { MAX_INTEGER_INPUT } from '../../domain/storable.ts';
+import { Defaulted } from '../validation.ts';
 
 export const ProjectParams = Type.Object({ project_id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const UserParams = Type.Object({ project_id: Type.String({ minLength: 1, maxLength: 64 }), user_id: Type.String({ maxLength: 64 }) });
@@ -14,7 +16,7 @@ export const HuaweiError = Type.Object({ error_code: Type.String(), error_msg: T
 export const CreateUserRequest = Type.Object({
   user_name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9._-]{0,31}$', description: 'Letters, digits, _ . -; 1 to 32; not starting with a digit or . -' }),
   user_email: Type.Optional(Type.String({ maxLength: 64 })),
-  account_expires: Type.Optional(Type.String({ pattern: '^(0|\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z)$', description: '"0" (never) or yyyy-MM-ddTHH:mm:ssZ / yyyy-MM-ddTHH:mm:ss.SSSZ' })),
+  account_expires: Type.Optional(Type.String({ pattern: '^(0|(?!0000)\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z)$', description: '"0" (never) or yyyy-MM-ddTHH:mm:ssZ / yyyy-MM-ddTHH:mm:ss.SSSZ' })),
   active_type: Type.Optional(Type.Enum(['USER_ACTIVATE', 'ADMIN_ACTIVATE'] as const, { default: 'USER_ACTIVATE' })),
   user_phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9][0-9 -]{4,23}$' })),
   password: Type.Optional(Type.String({ maxLength: 1024 })),
@@ -23,9 +25,12 @@ export const CreateUserRequest = Type.Object({
   group_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 5 })),
   description: Type.Optional(Type.String({ maxLength: 255 })),
   alias_name: Type.Optional(Type.String({ maxLength: 55 })),
-});
+}, { examples: [{ user_name: 'ada', user_email: 'ada@example.com', alias_name: 'Ada Lovelace', account_expires: '0' }] });
 
-export const BatchCreateBody = Type.Object({ users: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 200, description: 'CreateUserRequest objects, 1 to 200.' }) });
+export const BatchCreateBody = Type.Object(
+  { users: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 200, description: 'CreateUserRequest objects, 1 to 200.' }) },
+  { examples: [{ users: [{ user_name: 'ada', user_email: 'ada@example.com' }, { user_name: 'admin1', active_type: 'ADMIN_ACTIVATE', password: 'Initial-Pass-1' }] }] },
+);
 
 const refused = (why: string) => Type.Optional(Type.String({ description: `Refused with a 400 naming it: ${why}` }));
 
@@ -43,8 +48,8 @@ export const ListQuery = Type.Object({
   active_type: Type.Optional(Type.Enum(['USER_ACTIVATE', 'ADMIN_ACTIVATE'] as const)),
   group_name: Type.Optional(Type.String({ description: 'Members of the group with exactly this name.' })),
   disabled: Type.Optional(Type.Boolean()),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+  offset: Defaulted(Type.Integer({ minimum: 0, maximum: MAX_INTEGER_INPUT, default: 0 })),
   is_query_total_desktops: Type.Optional(Type.Boolean({ description: 'Accepted; muster has no desktops (total_desktops is 0).' })),
   share_space_subscription: Type.Optional(Type.Boolean({ description: 'No muster user has one: true matches no user, false every user.' })),
   share_space_desktops: Type.Optional(Type.Boolean({ description: 'No muster user has one: true matches no user, false every user.' })),

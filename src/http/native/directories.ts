@@ -24,7 +24,8 @@ export function directoryRoutes(app: FastifyInstance, engine: Engine): void {
       },
     },
     async (request, reply) => {
-      const directory = await engine.directories.createDirectory(actorOf(request), request.body.name);
+      const { name, confusables } = request.body;
+      const directory = await engine.directories.createDirectory(actorOf(request), name, confusables === undefined ? {} : { confusables });
       reply.code(201).header('location', `/v1/directories/${directory.id}`);
       return renderDirectory(directory);
     },

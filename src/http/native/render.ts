@@ -37,7 +37,7 @@ export function renderTenant(tenant: Tenant): TenantWire {
 }
 
 export function renderDirectory(directory: Directory): DirectoryWire {
-  return { id: directory.id, name: directory.name, createdAt: directory.createdAt.toISOString() };
+  return { id: directory.id, name: directory.name, confusables: directory.confusables, createdAt: directory.createdAt.toISOString() };
 }
 
 export function renderApiKey(key: ApiKeyInfo): ApiKeyWire {

@@ -10,7 +10,8 @@ import { BATCH_MODES, CONFLICT_POLICIES } from '../../domain/batch.ts';
 import { SUPPORTED_HASH_FORMATS } from '../../domain/passwordHash.ts';
 import { DIRECTORY_NAME_PATTERN } from '../../domain/directory.ts';
 import { INVITATION_MESSAGE_MAX_LENGTH, REDIRECT_URL_MAX_LENGTH } from '../../domain/invitation.ts';
-import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
+import { Defaulted } from '../validation.ts';
+import { CONFUSABLES_POLICIES, EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
 
 /**
  * `T | null` as `{"type": [T's type, "null"]}` rather than `anyOf`: the same
@@ -97,7 +98,7 @@ export const UserCreateBody = Type.Object(
     ),
     groupIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 100, description: 'Groups of the directory to add the user to; each must exist.' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ username: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', password: 'analytical engine' }] },
 );
 
 export const InviteBody = Type.Object(
@@ -112,7 +113,7 @@ export const InviteBody = Type.Object(
 
 export const SingleCreateBody = Type.Object(
   { ...UserCreateBody.properties, invite: Type.Optional(InviteBody) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ username: 'ada', email: 'ada@example.com', displayName: 'Ada Lovelace', password: 'analytical engine', attributes: { department: 'research' } }] },
 );
 
 export const BatchBody = Type.Object(
@@ -120,15 +121,27 @@ export const BatchBody = Type.Object(
     users: Type.Array(UserCreateBody, {
       description: 'The users, 1 to BATCH_MAX_ITEMS (default 1000; more is a 413 `batch.too_large`). Each item is validated on its own: a bad item fails alone, with its index.',
     }),
-    mode: Type.Enum(BATCH_MODES, { default: 'atomic', description: '`atomic`: all or nothing (422 and nothing written if any item fails). `partial`: valid items are written.' }),
-    onConflict: Type.Enum(CONFLICT_POLICIES, {
+    mode: Defaulted(Type.Enum(BATCH_MODES, { default: 'atomic', description: '`atomic`: all or nothing (422 and nothing written if any item fails). `partial`: valid items are written.' })),
+    onConflict: Defaulted(Type.Enum(CONFLICT_POLICIES, {
       default: 'fail',
       description: 'An existing username: `fail` the item, `skip` it (reporting the existing user), or `upsert` (update the fields given).',
-    }),
-    dryRun: Type.Boolean({ default: false, description: 'Validate and check conflicts against the store; write nothing.' }),
+    })),
+    dryRun: Defaulted(Type.Boolean({ default: false, description: 'Validate and check conflicts against the store; write nothing.' })),
     invite: Type.Optional(InviteBody),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        mode: 'partial',
+        onConflict: 'skip',
+        users: [
+          { username: 'grace', email: 'grace@example.com', password: 'compiler pioneer' },
+          { username: 'ci-bot', generateSecret: true },
+        ],
+      },
+    ],
+  },
 );
 
 const ItemError = Type.Object({
@@ -174,7 +187,7 @@ export const UserPatchBody = Type.Object(
     attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Replaces the whole object.' })),
     password: Type.Optional(Password),
   },
-  { additionalProperties: false, description: 'Fields to change; absent fields stay, null clears.' },
+  { additionalProperties: false, description: 'Fields to change; absent fields stay, null clears.', examples: [{ displayName: 'Ada King', phone: null, status: 'disabled' }] },
 );
 
 export const UserListQuery = Type.Object(
@@ -183,7 +196,7 @@ export const UserListQuery = Type.Object(
     email: Type.Optional(Type.String({ description: 'Exact match, case-insensitive.' })),
     status: Type.Optional(Status),
     cursor: Type.Optional(Type.String({ description: 'From `nextCursor` of the previous page.' })),
-    limit: Type.Integer({ minimum: 1, maximum: LIST_MAX_LIMIT, default: LIST_DEFAULT_LIMIT }),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: LIST_MAX_LIMIT, default: LIST_DEFAULT_LIMIT })),
   },
   { additionalProperties: false },
 );
@@ -199,24 +212,33 @@ export const AuthenticateBody = Type.Object(
     password: Type.Optional(Type.String({ maxLength: PASSWORD_MAX_LENGTH })),
     secret: Type.Optional(Type.String({ maxLength: 512 })),
   },
-  { additionalProperties: false, description: 'A username with exactly one of password or secret.' },
+  { additionalProperties: false, description: 'A username with exactly one of password or secret.', examples: [{ username: 'ada', password: 'analytical engine' }] },
 );
 
+const Confusables = Type.Enum(CONFUSABLES_POLICIES, {
+  description:
+    'How usernames and emails are compared for uniqueness, fixed at creation. `distinct` (default): NFKC and lower case, so `ＡＤＭＩＮ`, `Admin` and `admin` collide but Cyrillic `аdmin` does not. `collide`: also the UTS #39 confusable skeleton, so look-alikes such as Cyrillic `аdmin`, `paypa1` or `rn`/`m` collide.',
+});
+
 export const DirectoryCreateBody = Type.Object(
-  { name: Type.String({ pattern: DIRECTORY_NAME_PATTERN, description: 'Lower-case letters, digits, - and _; at most 63.' }) },
+  {
+    name: Type.String({ pattern: DIRECTORY_NAME_PATTERN, description: 'Lower-case letters, digits, - and _; at most 63.' }),
+    confusables: Type.Optional(Confusables),
+  },
   { additionalProperties: false },
 );
 
 export const DirectoryBody = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
+  confusables: Confusables,
   createdAt: DateTime,
 });
 
 export const DirectoryListBody = Type.Object({ directories: Type.Array(DirectoryBody) });
 
 export const DirectoryDeleteQuery = Type.Object(
-  { force: Type.Boolean({ default: false, description: 'Also delete the directory\'s users.' }) },
+  { force: Defaulted(Type.Boolean({ default: false, description: 'Also delete the directory\'s users.' })) },
   { additionalProperties: false },
 );
 
@@ -306,7 +328,7 @@ export const AllowlistBody = Type.Object(
       description: 'Absolute http(s) URLs. A redirect is allowed when it has the same origin as an entry and its path is the entry\'s path or below it.',
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ allowed: ['https://app.example.com/welcome'] }] },
 );
 
 export const OutboxBody = Type.Object({

@@ -6,7 +6,8 @@
  * tenant's `royalti` directory, created on first use. Decisions where the seed
  * is silent are in docs/dialects/royalti.md.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { StoredResponse } from '../../engine/idempotency.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { MusterError } from '../../domain/errors.ts';
 import type { JwtAuthority } from '../../crypto/jwt.ts';
@@ -19,11 +20,12 @@ import { bulkAnswer, draftOf, errorBody } from './translate.ts';
 
 export const ROYALTI_DIRECTORY = 'royalti';
 
-const sendError = (reply: FastifyReply, error: MusterError) => reply.code(error.status).send(errorBody(error));
+/** Seed 004's `Error` for every failure (translate.ts builds the body). */
+export const renderRoyaltiError = (error: MusterError): StoredResponse => ({ status: error.status, body: errorBody(error) });
 
 export function royaltiPlugin(engine: Engine, jwt: JwtAuthority) {
   return async function royalti(app: FastifyInstance): Promise<void> {
-    useErrorShape(app, sendError);
+    useErrorShape(app, renderRoyaltiError);
     useJwtAuth(app, jwt, 'royalti');
 
     app.withTypeProvider<TypeBoxTypeProvider>().post(

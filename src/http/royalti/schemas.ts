@@ -1,5 +1,6 @@
 /** Royalti wire schemas (seed 004). Unknown user fields are ignored: Royalti's schema does not restrict them. */
 import { Type, type Static } from 'typebox';
+import { Defaulted } from '../validation.ts';
 
 export const RoyaltiUser = Type.Object({
   firstName: Type.Optional(Type.String({ maxLength: 256 })),
@@ -16,7 +17,7 @@ export type RoyaltiUserWire = Static<typeof RoyaltiUser>;
 
 export const BulkBody = Type.Object({
   users: Type.Array(RoyaltiUser, { minItems: 1, description: 'At most BATCH_MAX_ITEMS (default 1000).' }),
-  sendEmail: Type.Boolean({ default: true, description: 'Invite every created user by email.' }),
+  sendEmail: Defaulted(Type.Boolean({ default: true, description: 'Invite every created user by email.' })),
   redirect_url: Type.Optional(Type.String({ maxLength: 2048, description: 'Where the invitation page sends people; must be on the tenant\'s allow-list.' })),
   message: Type.Optional(Type.String({ maxLength: 2000, description: 'A custom message in the invitation mail.' })),
 });

@@ -1,19 +1,28 @@
 /** Directories. Every function takes the handle it must run on and the tenant it is scoped to. */
 import type { Directory } from '../../domain/directory.ts';
+import type { ConfusablesPolicy } from '../../domain/user.ts';
 import type { Queryable } from '../ports.ts';
 
 interface DirectoryRow {
   id: string;
   name: string;
+  confusables: ConfusablesPolicy;
   created_at: Date;
 }
 
-const toDirectory = (row: DirectoryRow): Directory => ({ id: row.id, name: row.name, createdAt: row.created_at });
+const COLUMNS = 'id, name, confusables, created_at';
 
-export async function insertDirectory(q: Queryable, tenantId: string, directory: { id: string; name: string }): Promise<Directory> {
+const toDirectory = (row: DirectoryRow): Directory => ({ id: row.id, name: row.name, confusables: row.confusables, createdAt: row.created_at });
+
+/** A new directory; `confusables` defaults to `distinct` (checked by `directories_confusables_ck`). */
+export async function insertDirectory(
+  q: Queryable,
+  tenantId: string,
+  directory: { id: string; name: string; confusables?: ConfusablesPolicy },
+): Promise<Directory> {
   const { rows } = await q.query<DirectoryRow>(
-    'INSERT INTO directories (tenant_id, id, name) VALUES ($1, $2, $3) RETURNING id, name, created_at',
-    [tenantId, directory.id, directory.name],
+    `INSERT INTO directories (tenant_id, id, name, confusables) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+    [tenantId, directory.id, directory.name, directory.confusables ?? 'distinct'],
   );
   return toDirectory(rows[0]!);
 }
@@ -31,7 +40,7 @@ export async function insertDirectoryIfMissing(q: Queryable, tenantId: string, d
 /** By id (when `ref` is a UUID) or by name. */
 export async function findDirectory(q: Queryable, tenantId: string, ref: string, refIsId: boolean): Promise<Directory | undefined> {
   const { rows } = await q.query<DirectoryRow>(
-    `SELECT id, name, created_at FROM directories WHERE tenant_id = $1 AND ${refIsId ? 'id' : 'name'} = $2`,
+    `SELECT ${COLUMNS} FROM directories WHERE tenant_id = $1 AND ${refIsId ? 'id' : 'name'} = $2`,
     [tenantId, ref],
   );
   return rows[0] ? toDirectory(rows[0]) : undefined;
@@ -39,7 +48,7 @@ export async function findDirectory(q: Queryable, tenantId: string, ref: string,
 
 export async function listDirectories(q: Queryable, tenantId: string): Promise<Directory[]> {
   const { rows } = await q.query<DirectoryRow>(
-    'SELECT id, name, created_at FROM directories WHERE tenant_id = $1 ORDER BY name',
+    `SELECT ${COLUMNS} FROM directories WHERE tenant_id = $1 ORDER BY name`,
     [tenantId],
   );
   return rows.map(toDirectory);
