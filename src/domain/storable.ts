@@ -20,15 +20,19 @@ export function unstorableText(text: string): string | undefined {
 }
 
 /**
- * The instants muster stores: from 0001-01-01T00:00:00Z on. PostgreSQL has no
- * year 0 (`0000-01-01` is out of range there), and the wire formats carry
- * four-digit years, so 9999 plus an offset is the latest a client can send.
+ * The instants muster stores and compares: 0001-01-01T00:00:00Z to
+ * 9999-12-31T23:59:59.999Z. PostgreSQL has no year 0 (`0000-01-01` is out of
+ * range there), and past 9999 in UTC (`9999-12-31T23:59:59-23:59` is one) a
+ * Date serialises with a six-digit year (`+010000-...`) that the embedded
+ * store's driver sends and PostgreSQL refuses; the wire formats carry
+ * four-digit years anyway.
  */
 export const EARLIEST_STORABLE_TIME = Date.parse('0001-01-01T00:00:00Z');
+export const LATEST_STORABLE_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
 export function isStorableDate(date: Date): boolean {
   const time = date.getTime();
-  return Number.isFinite(time) && time >= EARLIEST_STORABLE_TIME;
+  return Number.isFinite(time) && time >= EARLIEST_STORABLE_TIME && time <= LATEST_STORABLE_TIME;
 }
 
 /** Largest integer id or offset accepted (JavaScript's safe integers; below PostgreSQL's bigint). */

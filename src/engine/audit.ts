@@ -6,6 +6,7 @@ import type { Actor } from '../domain/actor.ts';
 import { isUuid } from '../domain/directory.ts';
 import { MusterError } from '../domain/errors.ts';
 import * as repo from '../store/repositories/events.ts';
+import { listTenants } from '../store/repositories/tenants.ts';
 import type { EngineContext } from './context.ts';
 
 export type { StoredEvent } from '../store/repositories/events.ts';
@@ -58,15 +59,18 @@ export function auditService(ctx: EngineContext) {
       return { events, nextCursor: more ? Buffer.from(JSON.stringify({ before: events[events.length - 1]!.id })).toString('base64url') : null };
     },
 
-    /** Deletes events older than the retention period (AUDIT_RETENTION_DAYS); returns how many. */
+    /** Deletes events older than the retention period (AUDIT_RETENTION_DAYS), tenant by tenant; returns how many. */
     async sweep(): Promise<number> {
       const cutoff = new Date(ctx.now().getTime() - ctx.limits.auditRetentionDays * 86_400_000);
       let total = 0;
-      for (;;) {
-        const deleted = await repo.deleteEventsBefore(ctx.db, cutoff, SWEEP_CHUNK);
-        total += deleted;
-        if (deleted < SWEEP_CHUNK) return total;
+      for (const tenant of await listTenants(ctx.db)) {
+        for (;;) {
+          const deleted = await repo.deleteEventsBefore(ctx.db, tenant.id, cutoff, SWEEP_CHUNK);
+          total += deleted;
+          if (deleted < SWEEP_CHUNK) break;
+        }
       }
+      return total;
     },
   };
 }

@@ -64,8 +64,8 @@ for (const kind of STORE_KINDS) {
           [tenantId, directoryId, ['bulk-3-5'], ['bulk-3-5@example.com']],
         );
         const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-        // LIKE names the copy of users_directory_page_idx after its columns.
-        assert.match(plan, /users_unanalyzed_tenant_id_directory_id_id_idx/, plan);
+        // LIKE names the copy of the directory paging index (users_directory_id_uq) after its columns.
+        assert.match(plan, /users_unanalyzed_tenant_id_directory_id_id_(idx|key)/, plan);
         assert.doesNotMatch(plan, /username_key_key|email_key_key/, plan);
       } finally {
         await svc.db.exec('DROP TABLE users_unanalyzed');

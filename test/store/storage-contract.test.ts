@@ -14,7 +14,7 @@ import { insertDirectory, findDirectory } from '../../src/store/repositories/dir
 import { insertTenant } from '../../src/store/repositories/tenants.ts';
 import { insertUsers, listUsers, type NewUserRow } from '../../src/store/repositories/users.ts';
 import { claimDue, insertItems, markDone, markFailed } from '../../src/store/repositories/queue.ts';
-import { insertEvents, listEvents } from '../../src/store/repositories/events.ts';
+import { deleteEventsBefore, insertEvents, listEvents, smallestIdAt } from '../../src/store/repositories/events.ts';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.ts';
 
 function userRow(username: string, extra: Partial<NewUserRow> = {}): NewUserRow {
@@ -288,6 +288,20 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(listed[0]!.data, { name: 'people' });
       const otherTenant = (await insertTenant(db, { id: newId(), name: `events-${kind}` })).id;
       assert.deepEqual(await listEvents(db, otherTenant, { limit: 10 }), []);
+    });
+
+    it('events: the retention sweep deletes a tenant\'s events older than the cutoff, down the primary key', async () => {
+      const old = new Date('2020-01-01T00:00:00Z');
+      const oldId = smallestIdAt(old).replace(/0000$/, '0001');
+      await db.query(
+        `INSERT INTO events (tenant_id, id, type, occurred_at, actor_kind, dialect, subject_type, subject_id)
+         VALUES ($1, $2, 'user.deleted', $3, 'system', 'system', 'user', 'x')`,
+        [tenantId, oldId, old],
+      );
+      const before = (await listEvents(db, tenantId, { limit: 100 })).length;
+      assert.equal(await deleteEventsBefore(db, tenantId, new Date('2021-01-01T00:00:00Z'), 100), 1);
+      assert.equal((await listEvents(db, tenantId, { limit: 100 })).length, before - 1);
+      assert.equal(await deleteEventsBefore(db, tenantId, new Date('2021-01-01T00:00:00Z'), 100), 0, 'newer events stay');
     });
   });
 }

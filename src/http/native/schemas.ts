@@ -392,7 +392,7 @@ export const AuditQuery = Type.Object(
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events at or after this time.' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Only events before this time.' })),
     cursor: Type.Optional(Type.String({ description: 'From `nextCursor` of the previous page (older events).' })),
-    limit: Type.Integer({ minimum: 1, maximum: AUDIT_MAX_LIMIT, default: LIST_DEFAULT_LIMIT }),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: AUDIT_MAX_LIMIT, default: LIST_DEFAULT_LIMIT })),
   },
   { additionalProperties: false },
 );

@@ -114,13 +114,24 @@ export async function listEvents(q: Queryable, tenantId: string, filter: EventFi
   }));
 }
 
-/** Deletes events that occurred before `cutoff`, at most `limit` at a time; returns how many went. */
-export async function deleteEventsBefore(q: Queryable, cutoff: Date, limit: number): Promise<number> {
+/**
+ * Deletes one tenant's events older than `cutoff`, at most `limit` at a time;
+ * returns how many went. Event ids are UUIDv7, so "older than the cutoff" is
+ * "id below the smallest id of the cutoff's millisecond", a range of the
+ * primary key.
+ */
+export async function deleteEventsBefore(q: Queryable, tenantId: string, cutoff: Date, limit: number): Promise<number> {
   const { rowCount } = await q.query(
-    `DELETE FROM events WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM events WHERE occurred_at < $1 LIMIT $2)`,
-    [cutoff, limit],
+    `DELETE FROM events WHERE tenant_id = $1 AND id IN (SELECT id FROM events WHERE tenant_id = $1 AND id < $2 ORDER BY id LIMIT $3)`,
+    [tenantId, smallestIdAt(cutoff), limit],
   );
   return rowCount;
+}
+
+/** The smallest UUIDv7 of the millisecond `time`. */
+export function smallestIdAt(time: Date): string {
+  const hex = Math.max(0, time.getTime()).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }
 
 /**
