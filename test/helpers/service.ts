@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { composeService, type Service } from '../../src/main.ts';
-import type { StoreKind } from '../../src/store/ports.ts';
+import type { Database, StoreKind } from '../../src/store/ports.ts';
 import { openTestStore } from './stores.ts';
 
 export interface TestService extends Service {
@@ -38,14 +38,15 @@ export interface CallResult {
 
 let tenantCounter = 0;
 
-export async function startTestService(kind: StoreKind, env: Record<string, string> = {}): Promise<TestService> {
+/** A service on a fresh test store of `kind`, or on `options.db` when given (a store the caller opened, e.g. a severable one). */
+export async function startTestService(kind: StoreKind, env: Record<string, string> = {}, options: { db?: Database } = {}): Promise<TestService> {
   const config = loadConfig({
     DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-test-')),
     LOG_LEVEL: 'info',
     PASSWORD_HASH_THREADS: '2',
     ...env,
   });
-  const db = await openTestStore(kind);
+  const db = options.db ?? (await openTestStore(kind));
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {
