@@ -2,7 +2,7 @@
  * The embedded store fits a small machine: the service as `npm start` runs it
  * (its Node flags, PGlite's settings), restarted on an initialised data
  * directory, creates 10,000 users in batches of 1000 with a peak RSS (VmHWM) of
- * at most 400 MiB. Before the tuning the same work peaked near 800 MiB.
+ * at most 400 MiB. Before the tuning the same test measured 938 MiB (270 after).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
