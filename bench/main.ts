@@ -3,21 +3,31 @@
  * the same run on the same machine, on PostgreSQL (TEST_DATABASE_URL) and on the
  * embedded store. The service runs as its own process and is driven over HTTP.
  *
- * - no passwords: 100,000 users, 1000 per request, one request at a time (and 2
- *   and 4 at a time); baseline: the same rows inserted into the same store and
- *   schema by one multi-row INSERT ... SELECT FROM unnest(...) per 1000 rows.
- *   Target: at least 0.5x the baseline.
+ * - no passwords: 100,000 users, 1000 per request, one request at a time (and
+ *   50,000 each at 2 and 4 at a time); baseline: the same number of rows inserted
+ *   into the same store kind and schema by one multi-row
+ *   INSERT ... SELECT FROM unnest(...) per 1000 rows. Target: at least 0.5x.
  * - with passwords: 2,000 users with plain passwords; baseline: hashing the same
- *   passwords with the same pool size and argon2id parameters. Target: 0.8x.
+ *   passwords with a pool of the server's size and argon2id parameters. Target: 0.8x.
  * - pre-hashed: 100,000 users with bcrypt hashes. Target: within 10% of no passwords.
- * - the server's peak RSS, and p50/p99 latency of a 1000-user batch.
+ * - the server's peak RSS (VmHWM) on its first start, which creates the store;
+ *   then, on a second process (a restart), its RSS once ready (idle) and its peak
+ *   over the whole run (target on the embedded store: at most 400 MiB), with
+ *   per-phase peaks on stderr; and p50/p99 latency of a 1000-user batch.
  *
- * Each side is warmed up first, and each comparison interleaves baseline and API
- * in rounds so that drift in the machine's state (two cores shared by client,
- * server and database) weighs on both alike.
+ * Fairness: every input (the API's JSON bodies, the baseline's row arrays with
+ * their ids and comparison keys, the passwords) is built before any clock starts.
+ * Each side warms up first (1000-row inserts and batches; a round of hashing and
+ * a password batch). Each comparison runs in rounds, and the side that goes first
+ * rotates from round to round, so that the machine's drift (client, server and
+ * database share two cores) and the table's growth weigh on all sides alike.
+ * Rates count users created: the API's `summary.created` and the baseline's
+ * rowCount, each checked against what was sent, and, once the service has
+ * stopped, against `count(*)` of each directory's rows in the store.
  *
  * Prints a table, then as its last line one JSON object with every figure.
- * Set BENCH_USERS to scale the 100,000 (e.g. 20000 for a quick look).
+ * BENCH_USERS scales the 100,000 (e.g. 20000 for a quick look); BENCH_STORES
+ * picks the stores (`postgres,embedded`, the default, or one of them).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -40,6 +50,8 @@ const BATCH = 1000;
 const PASSWORD_USERS = 2000;
 /** Baseline and API alternate in this many rounds. */
 const ROUNDS = 4;
+const STORES = (process.env.BENCH_STORES ?? 'postgres,embedded').split(',') as StoreKind[];
+if (STORES.length === 0 || STORES.some((kind) => kind !== 'postgres' && kind !== 'embedded')) throw new Error('BENCH_STORES: postgres, embedded, or both separated by a comma');
 const THREADS = availableParallelism();
 const ADMIN_KEY = `bench-${randomBytes(24).toString('hex')}`;
 
@@ -62,13 +74,13 @@ function bodies(prefix: string, total: number, extra: (i: number) => object = ()
   return out;
 }
 
-/** Sends the bodies with `concurrency` requests in flight; returns users/s and per-request latencies. */
+/** Sends the bodies with `concurrency` requests in flight; returns the users created (per the answers), the seconds and per-request latencies. */
 async function drive(
   service: RunningService,
   directory: string,
   payloads: string[],
   concurrency: number,
-): Promise<{ rate: number; seconds: number; latencies: number[] }> {
+): Promise<{ created: number; seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   let users = 0;
@@ -91,42 +103,69 @@ async function drive(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { rate: users / seconds, seconds, latencies };
+  return { created: users, seconds, latencies };
 }
 
-/** The fastest multi-row insert: one INSERT ... SELECT FROM unnest per 1000 rows, same table, same constraints. */
-async function baselineStore(db: Database): Promise<(prefix: string, total: number) => Promise<number>> {
+/** The users in `payloads`: what a run must have created. */
+function usersIn(payloads: string[]): number {
+  return payloads.reduce((n, body) => n + (JSON.parse(body) as { users: unknown[] }).users.length, 0);
+}
+
+/** Throws unless a run created every user it sent. */
+function expectCreated(what: string, created: number, sent: number): number {
+  if (created !== sent) throw new Error(`${what}: created ${created} of ${sent} users`);
+  return created;
+}
+
+/** The baseline's input for one run: the rows' columns, one array each per 1000 rows, built before the clock. */
+interface BaselineRows {
+  readonly chunks: { ids: string[]; names: string[]; keys: string[]; emails: string[]; emailKeys: string[]; displayNames: string[] }[];
+  readonly total: number;
+}
+
+/** The same users `bodies(prefix, total)` sends, as the baseline's column arrays. */
+function baselineRows(prefix: string, total: number): BaselineRows {
+  const chunks: BaselineRows['chunks'] = [];
+  for (let start = 0; start < total; start += BATCH) {
+    const chunk = { ids: [] as string[], names: [] as string[], keys: [] as string[], emails: [] as string[], emailKeys: [] as string[], displayNames: [] as string[] };
+    for (let i = start; i < Math.min(total, start + BATCH); i++) {
+      chunk.ids.push(newId());
+      chunk.names.push(`${prefix}${i}`);
+      chunk.keys.push(comparisonKey(`${prefix}${i}`));
+      chunk.emails.push(`${prefix}${i}@example.com`);
+      chunk.emailKeys.push(comparisonKey(`${prefix}${i}@example.com`));
+      chunk.displayNames.push(`User ${i}`);
+    }
+    chunks.push(chunk);
+  }
+  return { chunks, total };
+}
+
+/**
+ * The fastest multi-row insert: one INSERT ... SELECT FROM unnest per 1000 rows,
+ * same table, same constraints. Returns the rows inserted (rowCount) and the seconds.
+ */
+async function baselineStore(db: Database): Promise<{ directoryId: string; insert: (rows: BaselineRows) => Promise<{ created: number; seconds: number }> }> {
   const tenantId = newId();
   const directoryId = newId();
   await db.query("INSERT INTO tenants (id, name) VALUES ($1, 'baseline')", [tenantId]);
   await db.query("INSERT INTO directories (tenant_id, id, name) VALUES ($1, $2, 'baseline')", [tenantId, directoryId]);
-  return async (prefix, total) => {
+  const insert = async (rows: BaselineRows) => {
+    let created = 0;
     const started = performance.now();
-    for (let start = 0; start < total; start += BATCH) {
-      const ids: string[] = [];
-      const names: string[] = [];
-      const keys: string[] = [];
-      const emails: string[] = [];
-      const emailKeys: string[] = [];
-      const displayNames: string[] = [];
-      for (let i = start; i < Math.min(total, start + BATCH); i++) {
-        ids.push(newId());
-        names.push(`${prefix}${i}`);
-        keys.push(comparisonKey(`${prefix}${i}`));
-        emails.push(`${prefix}${i}@example.com`);
-        emailKeys.push(comparisonKey(`${prefix}${i}@example.com`));
-        displayNames.push(`User ${i}`);
-      }
-      await db.query(
+    for (const c of rows.chunks) {
+      const result = await db.query(
         `INSERT INTO users (tenant_id, directory_id, id, username, username_key, email, email_key, display_name, status)
          SELECT $1, $2, id, username, username_key, email, email_key, display_name, 'active'
          FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
            AS t(id, username, username_key, email, email_key, display_name)`,
-        [tenantId, directoryId, ids, names, keys, emails, emailKeys, displayNames],
+        [tenantId, directoryId, c.ids, c.names, c.keys, c.emails, c.emailKeys, c.displayNames],
       );
+      created += result.rowCount;
     }
-    return (performance.now() - started) / 1000;
+    return { created, seconds: (performance.now() - started) / 1000 };
   };
+  return { directoryId, insert };
 }
 
 /** Seconds to hash `passwords` with a pool of the server's size and parameters. */
@@ -136,9 +175,32 @@ async function hashingSeconds(hasher: PasswordHasher, passwords: string[]): Prom
   return (performance.now() - started) / 1000;
 }
 
-function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** VmRSS (now) or VmHWM (peak since start) of a process, in MiB. */
+function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}
+
+/** Samples a process's RSS every 50 ms and keeps the highest per phase, for the stderr report. */
+function rssSampler(pid: number): { phase(name: string): void; stop(): Record<string, number> } {
+  const peaks: Record<string, number> = {};
+  let current = 'start';
+  const timer = setInterval(() => {
+    const rss = rssMiB(pid, 'VmRSS');
+    peaks[current] = Math.max(peaks[current] ?? 0, rss);
+  }, 50);
+  return {
+    phase: (name) => (current = name),
+    stop() {
+      clearInterval(timer);
+      return peaks;
+    },
+  };
+}
+
+/** Runs `sides` in an order rotated by `round`, so no side always goes first. */
+async function rotated(round: number, sides: (() => Promise<void>)[]): Promise<void> {
+  for (let k = 0; k < sides.length; k++) await sides[(round + k) % sides.length]!();
 }
 
 async function createDirectory(service: RunningService, name: string): Promise<void> {
@@ -148,6 +210,21 @@ async function createDirectory(service: RunningService, name: string): Promise<v
     body: JSON.stringify({ name }),
   });
   if (response.status !== 201) throw new Error(`could not create directory ${name}: ${response.status}`);
+}
+
+/** Rows per directory name in a store's users table. */
+async function usersPerDirectory(db: Database): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ name: string; n: number }>(
+    'SELECT d.name, count(u.id)::int AS n FROM directories d LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.directory_id = d.id GROUP BY d.name',
+  );
+  return new Map(rows.map((r) => [r.name, r.n]));
+}
+
+/** Throws unless the store holds exactly the users the answers said were created, per directory. */
+function checkTable(kind: StoreKind, side: string, counted: Map<string, number>, expected: Map<string, number>): void {
+  for (const [directory, n] of expected) {
+    if (counted.get(directory) !== n) throw new Error(`[${kind}] ${side}: directory ${directory} holds ${counted.get(directory)} users, the answers said ${n} were created`);
+  }
 }
 
 async function benchStore(kind: StoreKind): Promise<Figures> {
@@ -160,6 +237,8 @@ async function benchStore(kind: StoreKind): Promise<Figures> {
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   let baselineDb: Database;
   let serviceEnv: Record<string, string>;
+  /** Opens the service's store once the service has stopped (PGlite allows one process). */
+  let openServiceStore: () => Promise<Database>;
   if (kind === 'postgres') {
     await admin.connect();
     await admin.query(`CREATE SCHEMA ${schema}`);
@@ -168,74 +247,144 @@ async function benchStore(kind: StoreKind): Promise<Figures> {
     url.searchParams.set('options', `-c search_path=${schema}`);
     serviceEnv = { DATABASE_URL: url.toString(), DATA_DIR: dataDir };
     baselineDb = await openPostgres({ connectionString: DATABASE_URL, poolSize: 2, schema: baselineSchema });
+    openServiceStore = () => openPostgres({ connectionString: DATABASE_URL, poolSize: 1, schema });
   } else {
     serviceEnv = { DATA_DIR: join(dataDir, 'service') };
     baselineDb = await openEmbedded({ dataDir: join(dataDir, 'baseline') });
+    openServiceStore = () => openEmbedded({ dataDir: join(dataDir, 'service') });
   }
   const hasher = await createPasswordHasher(THREADS);
+  /** Users the API said it created, per directory; checked against count(*) at the end. */
+  const apiCreated = new Map<string, number>();
+  let baselineCreated = 0;
+  const record = (directory: string, created: number) => apiCreated.set(directory, (apiCreated.get(directory) ?? 0) + created);
   try {
     await migrate(baselineDb);
-    const baselineInsert = await baselineStore(baselineDb);
-    const service = await startProcess({ ...serviceEnv, MUSTER_ADMIN_KEY: ADMIN_KEY, PASSWORD_HASH_THREADS: String(THREADS) }, 120_000);
+    const baseline = await baselineStore(baselineDb);
+    const env = { ...serviceEnv, MUSTER_ADMIN_KEY: ADMIN_KEY, PASSWORD_HASH_THREADS: String(THREADS) };
+    // The first start creates the store (initdb, for PGlite, peaks on its own);
+    // the run itself is measured on a second process, as after any restart.
+    const first = await startProcess(env, 120_000);
+    figures.serverFirstStartPeakRssMiB = rssMiB(first.process.pid!, 'VmHWM');
+    await first.stop();
+    const service = await startProcess(env, 120_000);
     try {
-      // Warm both sides up (JIT, caches, connections) before anything is timed.
-      await baselineInsert('warm', 5 * BATCH);
-      await createDirectory(service, 'warm');
-      await drive(service, 'warm', bodies('warm', 5 * BATCH), 1);
-
-      // Baseline, API without passwords and API with bcrypt hashes interleaved
-      // in rounds, so that drift in the machine's state, and the table's growth
-      // (which slows PGlite), weigh on all three alike; each figure is over all
-      // of its rounds.
-      process.stderr.write(`[${kind}] ${USERS} users each: baseline, API without passwords, API with bcrypt hashes, interleaved in ${ROUNDS} rounds\n`);
-      await createDirectory(service, 'plain-c1');
-      await createDirectory(service, 'prehashed');
+      figures.serverIdleRssMiB = rssMiB(service.process.pid!, 'VmRSS');
+      const sampler = rssSampler(service.process.pid!);
+      const perRound = USERS / ROUNDS;
       const bcryptHashes = Array.from({ length: 64 }, (_, i) => bcryptHash(`imported password ${i}`, { cost: 4 }));
-      let baselineSeconds = 0;
-      let apiSeconds = 0;
-      let prehashedSeconds = 0;
+      const passwords = Array.from({ length: PASSWORD_USERS }, (_, i) => `correct horse ${i} battery`);
+      // Every input, for every side, before any clock starts.
+      const warmRows = baselineRows('warm', 5 * BATCH);
+      const warmBodies = bodies('warm', 5 * BATCH);
+      const warmHashed = bodies('warmh', 2 * BATCH, (i) => ({ passwordHash: bcryptHashes[i % 64] }));
+      const warmPasswords = Array.from({ length: 4 * THREADS }, (_, i) => `warm up password ${i}`);
+      const warmPasswordBody = bodies('warmp', warmPasswords.length, (i) => ({ password: warmPasswords[i] }));
+      const rounds = Array.from({ length: ROUNDS }, (_, round) => ({
+        rows: baselineRows(`base${round}-`, perRound),
+        plain: bodies(`c1r${round}-`, perRound),
+        hashed: bodies(`h${round}-`, perRound, (i) => ({ passwordHash: bcryptHashes[i % 64] })),
+      }));
+      const concurrent = Object.fromEntries([2, 4].map((c) => [c, bodies(`c${c}u`, USERS / 2)]));
+      const passwordSlices = Array.from({ length: Math.ceil(PASSWORD_USERS / BATCH) }, (_, k) => {
+        const slice = passwords.slice(k * BATCH, (k + 1) * BATCH);
+        return { slice, body: bodies(`p${k}-`, slice.length, (i) => ({ password: slice[i] })) };
+      });
+      for (const directory of ['warm', 'plain-c1', 'prehashed', 'plain-c2', 'plain-c4', 'passwords']) await createDirectory(service, directory);
+
+      sampler.phase('warm-up');
+      // Warm both sides up (JIT, caches, connections, hashing threads) before anything is timed.
+      baselineCreated += (await baseline.insert(warmRows)).created;
+      record('warm', (await drive(service, 'warm', warmBodies, 1)).created);
+      record('warm', (await drive(service, 'warm', warmHashed, 1)).created);
+      await hashingSeconds(hasher, warmPasswords);
+      record('warm', (await drive(service, 'warm', warmPasswordBody, 1)).created);
+
+      // Baseline, API without passwords and API with bcrypt hashes in rounds,
+      // the first side rotating, so that drift in the machine's state and the
+      // table's growth (which slows PGlite) weigh on all three alike; each figure
+      // is over all of its rounds and counts the users created.
+      process.stderr.write(`[${kind}] ${USERS} users each: baseline, API without passwords, API with bcrypt hashes, ${ROUNDS} rounds, rotating which goes first\n`);
+      sampler.phase('rounds');
+      const totals = { baseline: { created: 0, seconds: 0 }, plain: { created: 0, seconds: 0 }, hashed: { created: 0, seconds: 0 } };
       const latencies: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        baselineSeconds += await baselineInsert(`base${round}-`, USERS / ROUNDS);
-        const run = await drive(service, 'plain-c1', bodies(`c1r${round}-`, USERS / ROUNDS), 1);
-        apiSeconds += run.seconds;
-        latencies.push(...run.latencies);
-        const hashed = bodies(`h${round}-`, USERS / ROUNDS, (i) => ({ passwordHash: bcryptHashes[i % 64] }));
-        prehashedSeconds += (await drive(service, 'prehashed', hashed, 1)).seconds;
+        const inputs = rounds[round]!;
+        await rotated(round, [
+          async () => {
+            const run = await baseline.insert(inputs.rows);
+            totals.baseline.created += expectCreated('baseline', run.created, inputs.rows.total);
+            totals.baseline.seconds += run.seconds;
+          },
+          async () => {
+            const run = await drive(service, 'plain-c1', inputs.plain, 1);
+            totals.plain.created += expectCreated('API, no passwords', run.created, usersIn(inputs.plain));
+            totals.plain.seconds += run.seconds;
+            latencies.push(...run.latencies);
+          },
+          async () => {
+            const run = await drive(service, 'prehashed', inputs.hashed, 1);
+            totals.hashed.created += expectCreated('API, bcrypt hashes', run.created, usersIn(inputs.hashed));
+            totals.hashed.seconds += run.seconds;
+          },
+        ]);
       }
-      figures.baselineInsertUsersPerSec = USERS / baselineSeconds;
-      figures.apiUsersPerSec_c1 = USERS / apiSeconds;
+      baselineCreated += totals.baseline.created;
+      record('plain-c1', totals.plain.created);
+      record('prehashed', totals.hashed.created);
+      figures.baselineInsertUsersPerSec = totals.baseline.created / totals.baseline.seconds;
+      figures.apiUsersPerSec_c1 = totals.plain.created / totals.plain.seconds;
       const sorted = latencies.sort((a, b) => a - b);
       figures.batchLatencyP50Ms = percentile(sorted, 50);
       figures.batchLatencyP99Ms = percentile(sorted, 99);
       figures.ratioNoPasswords = figures.apiUsersPerSec_c1 / figures.baselineInsertUsersPerSec;
-      figures.apiPrehashedUsersPerSec = USERS / prehashedSeconds;
+      figures.apiPrehashedUsersPerSec = totals.hashed.created / totals.hashed.seconds;
       figures.ratioPrehashedToNoPasswords = figures.apiPrehashedUsersPerSec / figures.apiUsersPerSec_c1;
 
       for (const concurrency of [2, 4]) {
-        await createDirectory(service, `plain-c${concurrency}`);
+        sampler.phase(`c${concurrency}`);
         process.stderr.write(`[${kind}] no passwords: ${USERS / 2} users, ${concurrency} requests at a time\n`);
-        figures[`apiUsersPerSec_c${concurrency}`] = (await drive(service, `plain-c${concurrency}`, bodies(`c${concurrency}u`, USERS / 2), concurrency)).rate;
+        const payloads = concurrent[concurrency]!;
+        const run = await drive(service, `plain-c${concurrency}`, payloads, concurrency);
+        record(`plain-c${concurrency}`, expectCreated(`API, ${concurrency} at a time`, run.created, usersIn(payloads)));
+        figures[`apiUsersPerSec_c${concurrency}`] = run.created / run.seconds;
       }
 
-
-      process.stderr.write(`[${kind}] plain passwords: ${PASSWORD_USERS} users, baseline hashing and API interleaved\n`);
-      await createDirectory(service, 'passwords');
-      const passwords = Array.from({ length: PASSWORD_USERS }, (_, i) => `correct horse ${i} battery`);
+      process.stderr.write(`[${kind}] plain passwords: ${PASSWORD_USERS} users, baseline hashing and API in turns, rotating which goes first\n`);
+      sampler.phase('passwords');
       let hashSeconds = 0;
       let passwordApiSeconds = 0;
-      for (let start = 0; start < PASSWORD_USERS; start += BATCH) {
-        const slice = passwords.slice(start, start + BATCH);
-        hashSeconds += await hashingSeconds(hasher, slice);
-        passwordApiSeconds += (await drive(service, 'passwords', bodies(`p${start}-`, slice.length, (i) => ({ password: slice[i] })), 1)).seconds;
+      let passwordCreated = 0;
+      for (const [k, { slice, body }] of passwordSlices.entries()) {
+        await rotated(k, [
+          async () => {
+            hashSeconds += await hashingSeconds(hasher, slice);
+          },
+          async () => {
+            const run = await drive(service, 'passwords', body, 1);
+            passwordCreated += expectCreated('API, passwords', run.created, slice.length);
+            passwordApiSeconds += run.seconds;
+          },
+        ]);
       }
+      record('passwords', passwordCreated);
       figures.baselineHashesPerSec = PASSWORD_USERS / hashSeconds;
-      figures.apiPasswordUsersPerSec = PASSWORD_USERS / passwordApiSeconds;
+      figures.apiPasswordUsersPerSec = passwordCreated / passwordApiSeconds;
       figures.ratioPasswords = figures.apiPasswordUsersPerSec / figures.baselineHashesPerSec;
-      figures.serverPeakRssMiB = peakRssMiB(service.process.pid!);
+      figures.serverPeakRssMiB = rssMiB(service.process.pid!, 'VmHWM');
+      process.stderr.write(`[${kind}] server RSS peaks by phase (MiB, sampled every 50 ms): ${JSON.stringify(sampler.stop())}\n`);
     } finally {
       await service.stop();
     }
+    // The table, not the answers, has the last word.
+    checkTable(kind, 'baseline', await usersPerDirectory(baselineDb), new Map([['baseline', baselineCreated]]));
+    const serviceDb = await openServiceStore();
+    try {
+      checkTable(kind, 'API', await usersPerDirectory(serviceDb), apiCreated);
+    } finally {
+      await serviceDb.close();
+    }
+    figures.usersCreatedAndCounted = baselineCreated + [...apiCreated.values()].reduce((a, b) => a + b, 0);
   } finally {
     await hasher.close();
     await baselineDb.close();
@@ -254,24 +403,32 @@ const TARGETS: [string, string, number][] = [
   ['ratioPasswords', 'passwords vs bare hashing', 0.8],
   ['ratioPrehashedToNoPasswords', 'bcrypt import vs no passwords', 0.9],
 ];
+/** The embedded store's server must fit a small machine: peak RSS over the run, in MiB. */
+const EMBEDDED_PEAK_RSS_TARGET_MIB = 400;
 
 const results: Record<string, Figures> = {};
-for (const kind of ['postgres', 'embedded'] as const) results[kind] = await benchStore(kind);
+for (const kind of STORES) results[kind] = await benchStore(kind);
 
 const round = (n: number) => (n >= 100 ? Math.round(n) : Math.round(n * 100) / 100);
-const rows: [string, ...string[]][] = [['figure', 'postgres', 'embedded']];
-for (const name of Object.keys(results.postgres!)) rows.push([name, String(round(results.postgres![name]!)), String(round(results.embedded![name]!))]);
+const rows: [string, ...string[]][] = [['figure', ...STORES]];
+for (const name of Object.keys(results[STORES[0]!]!)) rows.push([name, ...STORES.map((kind) => String(round(results[kind]![name]!)))]);
 const width = rows.map((r) => r[0].length).reduce((a, b) => Math.max(a, b));
 console.log(`\nmuster bench: ${USERS} users per run, ${BATCH} per request, ${THREADS} hashing threads\n`);
 for (const row of rows) console.log(`${row[0].padEnd(width)}  ${row.slice(1).map((c) => c.padStart(10)).join('  ')}`);
 console.log('');
 let met = true;
 for (const [name, label, target] of TARGETS) {
-  for (const kind of ['postgres', 'embedded'] as const) {
+  for (const kind of STORES) {
     const value = results[kind]![name]!;
     const ok = value >= target;
     met &&= ok;
     console.log(`${ok ? 'MET ' : 'MISS'}  ${kind.padEnd(8)}  ${label}: ${round(value)}x (target ${target}x)`);
   }
+}
+if (results.embedded) {
+  const peak = results.embedded.serverPeakRssMiB!;
+  const ok = peak <= EMBEDDED_PEAK_RSS_TARGET_MIB;
+  met &&= ok;
+  console.log(`${ok ? 'MET ' : 'MISS'}  embedded  server peak RSS over the run: ${peak} MiB (target at most ${EMBEDDED_PEAK_RSS_TARGET_MIB} MiB)`);
 }
 console.log(JSON.stringify({ users: USERS, batch: BATCH, hashingThreads: THREADS, targetsMet: met, ...results }));

@@ -67,6 +67,13 @@ export interface JwtConfig {
 export interface MailConfig {
   /** smtp:// or smtps:// with optional user:password@; undefined writes .eml files under DATA_DIR/mail. */
   readonly smtpUrl: string | undefined;
+  /**
+   * SMTP_TLS_INSECURE=true: accept an SMTP server's certificate without verifying
+   * it (self-signed, wrong name). Off by default; when on, muster logs a warning at
+   * start. The URL cannot do this itself: `tls.rejectUnauthorized` in SMTP_URL is a
+   * configuration error, so the opt-out is always visible by name.
+   */
+  readonly smtpTlsInsecure: boolean;
   readonly from: string;
   /** A folder whose invitation.subject.txt / invitation.txt / invitation.html override the built-in templates. */
   readonly templatesDir: string | undefined;
@@ -102,6 +109,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
   }
   return Number(raw);
+}
+
+function boolean(env: Env, name: string): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -141,6 +155,13 @@ export function loadConfig(env: Env = process.env): Config {
 
   const smtpUrl = optional(env, 'SMTP_URL');
   if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL');
+  // nodemailer reads `tls.rejectUnauthorized=false` from the URL's query and would
+  // silently stop verifying certificates; the opt-out has its own variable instead.
+  if (smtpUrl !== undefined && /[?&]tls\.rejectUnauthorized=/i.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL', 'must not set tls.rejectUnauthorized: certificates are verified; to accept an unverified one, set SMTP_TLS_INSECURE=true instead');
+  }
+  const smtpTlsInsecure = boolean(env, 'SMTP_TLS_INSECURE');
+  if (smtpTlsInsecure && smtpUrl === undefined) throw new ConfigError('SMTP_TLS_INSECURE', 'applies only with SMTP_URL');
   const jwksUrl = optional(env, 'JWT_EXTERNAL_JWKS_URL');
   const externalIssuer = optional(env, 'JWT_EXTERNAL_ISSUER');
   if ((jwksUrl === undefined) !== (externalIssuer === undefined)) {
@@ -172,7 +193,7 @@ export function loadConfig(env: Env = process.env): Config {
     passwordHashThreads: integer(env, 'PASSWORD_HASH_THREADS', defaultPasswordThreads(), 1, 256),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     publicUrl: publicUrl.replace(/\/+$/, ''),
-    mail: { smtpUrl, from: optional(env, 'MAIL_FROM') ?? 'muster <no-reply@localhost>', templatesDir: optional(env, 'MAIL_TEMPLATES_DIR') },
+    mail: { smtpUrl, smtpTlsInsecure, from: optional(env, 'MAIL_FROM') ?? 'muster <no-reply@localhost>', templatesDir: optional(env, 'MAIL_TEMPLATES_DIR') },
     invitationTtlHours: integer(env, 'INVITATION_TTL_HOURS', 168, 1, 24 * 365),
     jwt: {
       ttlSeconds: integer(env, 'JWT_TTL_SECONDS', 900, 30, 86_400),

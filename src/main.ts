@@ -102,7 +102,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     ...(config.jwt.external && { external: config.jwt.external }),
   });
   const files = config.mail.smtpUrl === undefined ? fileTransport(join(config.dataDir, 'mail'), config.mail.from) : undefined;
-  const transport = files ?? smtpTransport(config.mail.smtpUrl!, config.mail.from);
+  const transport = files ?? smtpTransport(config.mail.smtpUrl!, config.mail.from, { tlsInsecure: config.mail.smtpTlsInsecure });
   const app = await buildApp({
     engine,
     jwt,
@@ -114,6 +114,9 @@ export async function composeService(config: Config, db: Database, logStream?: W
     version: VERSION,
     ...(logStream && { logStream }),
   });
+  if (config.mail.smtpTlsInsecure) {
+    app.log.warn('SMTP_TLS_INSECURE=true: the SMTP server\'s certificate is not verified; mail and SMTP credentials can be intercepted. Trust a private CA with NODE_EXTRA_CA_CERTS instead.');
+  }
   const mailWorker = startQueueRunner(mailHandler(transport, loadInvitationTemplates(config.mail.templatesDir), config.publicUrl), {
     engine,
     log: app.log,

@@ -3,6 +3,11 @@
  * the server offers it, smtps:// for implicit TLS, credentials in the URL), or,
  * with no SMTP_URL (the embedded default), `.eml` files under DATA_DIR/mail/<tenant>/
  * that a newcomer can open, also listed by GET /v1/mail.
+ *
+ * SMTP certificates are verified against Node's CA store (plus NODE_EXTRA_CA_CERTS):
+ * a server with an untrusted or misnamed certificate is refused, the attempt fails
+ * (retried, then dead) and nothing is sent in the clear. Only `tlsInsecure`
+ * (SMTP_TLS_INSECURE=true) turns verification off.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,9 +36,19 @@ export interface MailTransport {
 /** Open SMTP connections kept for reuse; the dispatcher sends this many messages at once. */
 export const SMTP_CONNECTIONS = 4;
 
-export function smtpTransport(url: string, from: string): MailTransport {
+export interface SmtpOptions {
+  /** Accept any certificate (SMTP_TLS_INSECURE); the caller logs that it is on. */
+  readonly tlsInsecure?: boolean;
+}
+
+export function smtpTransport(url: string, from: string, options: SmtpOptions = {}): MailTransport {
   // Pooled: connections (and AUTH) are reused across messages instead of one per mail.
-  const transporter = nodemailer.createTransport({ pool: true, url, maxConnections: SMTP_CONNECTIONS });
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    url,
+    maxConnections: SMTP_CONNECTIONS,
+    ...(options.tlsInsecure && { tls: { rejectUnauthorized: false } }),
+  });
   return {
     kind: 'smtp',
     async send(mail) {

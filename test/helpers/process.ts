@@ -1,9 +1,15 @@
-/** Runs muster as a real process (`node src/main.ts`, the CLI) for end-to-end tests. */
+/** Runs muster as a real process (`node --liftoff-only src/main.ts` as `npm start` does, the CLI) for end-to-end tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Node flags of `npm start` (package.json): --liftoff-only keeps the embedded store's WebAssembly off TurboFan, whose compiles of PostgreSQL's largest functions peak at hundreds of MiB. */
+export const SERVICE_NODE_FLAGS = /^(?:exec )?node (.*?) ?src\/main\.ts$/.exec(
+  (JSON.parse(readFileSync(new URL('package.json', `file://${ROOT}`), 'utf8')) as { scripts: { start: string } }).scripts.start,
+)![1]!.split(' ').filter(Boolean);
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -27,7 +33,7 @@ export interface RunningService {
 /** Starts the service and resolves once it logs "muster is ready" (or rejects if it exits first). */
 export async function startProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

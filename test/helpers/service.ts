@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { composeService, type Service } from '../../src/main.ts';
-import type { StoreKind } from '../../src/store/ports.ts';
+import type { Database, StoreKind } from '../../src/store/ports.ts';
 import { openTestStore } from './stores.ts';
 
 export const TRANSPORTS = ['inject', 'socket'] as const;
@@ -87,10 +87,11 @@ function overSocket(port: number, agent: Agent, raw: RawRequest): Promise<CallRe
   });
 }
 
+/** A service on a fresh test store of `kind` (or on `options.db`, a store the caller opened, e.g. a severable one), over `options.transport`. */
 export async function startTestService(
   kind: StoreKind,
   env: Record<string, string> = {},
-  options: { transport?: Transport } = {},
+  options: { transport?: Transport; db?: Database } = {},
 ): Promise<TestService> {
   const transport = options.transport ?? 'inject';
   const config = loadConfig({
@@ -99,7 +100,7 @@ export async function startTestService(
     PASSWORD_HASH_THREADS: '2',
     ...env,
   });
-  const db = await openTestStore(kind);
+  const db = options.db ?? (await openTestStore(kind));
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {

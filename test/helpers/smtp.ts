@@ -2,12 +2,14 @@
  * A real SMTP server on loopback (the smtp-server package) that records what it
  * accepts and can refuse mail on demand, for mail tests. It requires AUTH, so
  * the tests also show that SMTP_URL credentials work. With `tls`, it speaks
- * implicit TLS (smtps) or offers STARTTLS with a certificate generated here;
- * being self-signed, the URL it gives tells the client not to verify it.
+ * implicit TLS (smtps) or offers STARTTLS with a certificate for 127.0.0.1
+ * issued by a private CA generated here (`caPem`): untrusted unless the client is
+ * given that CA (NODE_EXTRA_CA_CERTS) or told not to verify (SMTP_TLS_INSECURE).
  */
 import { once } from 'node:events';
 import { generate } from 'selfsigned';
 import { SMTPServer } from 'smtp-server';
+import { waitFor } from './wait.ts';
 
 export interface ReceivedMail {
   readonly messageId: string;
@@ -20,6 +22,8 @@ export interface ReceivedMail {
 export interface TestSmtp {
   /** smtp://user:password@127.0.0.1:port */
   readonly url: string;
+  /** With `tls`: the PEM of the CA that issued the server's certificate. */
+  readonly caPem: string | undefined;
   readonly received: ReceivedMail[];
   /** Refuse the next `count` messages with `code` (451: try later; 550: permanent). */
   refuse(count: number, code?: number): void;
@@ -32,11 +36,32 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
+/** A private CA, and a server certificate for 127.0.0.1 that it issued. */
+async function issueCertificate(): Promise<{ ca: string; private: string; cert: string }> {
+  const ca = await generate([{ name: 'commonName', value: 'muster test CA' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }],
+  });
+  const server = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
+    ],
+  });
+  return { ca: ca.cert, private: server.private, cert: server.cert };
+}
+
 const USER = 'muster';
 const PASSWORD = 'smtp-test-password';
 
 export async function startTestSmtp(options: { tls?: 'implicit' | 'starttls' } = {}): Promise<TestSmtp> {
-  const pems = options.tls ? await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048, algorithm: 'sha256' }) : undefined;
+  const pems = options.tls ? await issueCertificate() : undefined;
   const received: ReceivedMail[] = [];
   let toRefuse = 0;
   let refuseCode = 451;
@@ -77,7 +102,8 @@ export async function startTestSmtp(options: { tls?: 'implicit' | 'starttls' } =
   const { port } = server.server.address() as { port: number };
   const scheme = options.tls === 'implicit' ? 'smtps' : 'smtp';
   return {
-    url: `${scheme}://${USER}:${PASSWORD}@127.0.0.1:${port}${pems ? '?tls.rejectUnauthorized=false' : ''}`,
+    url: `${scheme}://${USER}:${PASSWORD}@127.0.0.1:${port}`,
+    caPem: pems?.ca,
     received,
     refuse(count, code = 451) {
       toRefuse = count;
@@ -88,11 +114,7 @@ export async function startTestSmtp(options: { tls?: 'implicit' | 'starttls' } =
     },
     refusedCount: () => refused,
     async waitFor(predicate, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(received)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for mail (received ${received.length})`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor(`mail (received ${received.length} so far)`, () => predicate(received), timeoutMs);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

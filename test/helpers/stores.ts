@@ -5,6 +5,8 @@
  * - `embedded`: PGlite in memory (one instance per test file: it takes seconds to start).
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, connect, type Socket } from 'node:net';
 import pg from 'pg';
 import { migrate } from '../../src/store/migrate.ts';
 import { openEmbedded } from '../../src/store/pglite.ts';
@@ -31,15 +33,19 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
   }
 }
 
-/** A migrated, empty store of the given kind; closing it drops what it made. */
-export async function openTestStore(kind: StoreKind, options: { migrated?: boolean } = {}): Promise<Database> {
+/**
+ * A migrated, empty store of the given kind; closing it drops what it made.
+ * `connectionString` (PostgreSQL only) is where the store's pool connects, e.g. a
+ * proxy; the schema is still made and dropped at TEST_DATABASE_URL.
+ */
+export async function openTestStore(kind: StoreKind, options: { migrated?: boolean; connectionString?: string } = {}): Promise<Database> {
   let db: Database;
   if (kind === 'embedded') {
     db = await openEmbedded({});
   } else {
     const schema = `muster_test_${randomBytes(6).toString('hex')}`;
     await withAdminClient((client) => client.query(`CREATE SCHEMA ${schema}`));
-    const inner = await openPostgres({ connectionString: TEST_DATABASE_URL, poolSize: 8, schema });
+    const inner = await openPostgres({ connectionString: options.connectionString ?? TEST_DATABASE_URL, poolSize: 8, schema });
     db = {
       ...inner,
       async close() {
@@ -50,4 +56,47 @@ export async function openTestStore(kind: StoreKind, options: { migrated?: boole
   }
   if (options.migrated !== false) await migrate(db);
   return db;
+}
+
+/**
+ * A store that can be made to vanish under a running service, for "the store is
+ * gone" cases. Embedded: `sever` closes the PGlite instance. PostgreSQL: the
+ * store's connections run through a TCP proxy on loopback, and `sever` stops it
+ * and resets every connection, so the server is unreachable (existing connections
+ * die, new ones are refused) as when it crashes or the network parts. Closing the
+ * store afterwards still drops its schema (directly at TEST_DATABASE_URL).
+ */
+export async function openSeverableStore(kind: StoreKind): Promise<{ db: Database; sever(): Promise<void> }> {
+  if (kind === 'embedded') {
+    const db = await openTestStore('embedded');
+    return { db, sever: () => db.close() };
+  }
+  const target = new URL(TEST_DATABASE_URL);
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  };
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    track(client);
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  proxy.listen(0, '127.0.0.1');
+  await once(proxy, 'listening');
+  const viaProxy = new URL(TEST_DATABASE_URL);
+  viaProxy.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  const db = await openTestStore('postgres', { connectionString: viaProxy.toString() });
+  return {
+    db,
+    async sever() {
+      const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A short lease, so that the crash cases below take seconds. */
 const LEASE_SECONDS = 2;
@@ -89,11 +90,9 @@ for (const kind of STORE_KINDS) {
       const body = { users: Array.from({ length: 60 }, (_, i) => ({ username: `${idem}-${i}`, password: 'slow to hash on purpose' })) };
       const first = svc.call('POST', batchUrl, { key, body, headers: { 'idempotency-key': idem } });
       // Wait until the first request holds the key (its row exists), then collide with it.
-      for (let i = 0; i < 200; i++) {
-        const { rowCount } = await svc.db.query('SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $2', [tenantId, idem]);
-        if (rowCount > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await waitFor('the first request to hold the key', async () =>
+        (await svc.db.query('SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $2', [tenantId, idem])).rowCount > 0,
+      );
       const second = await svc.call('POST', batchUrl, { key, body, headers: { 'idempotency-key': idem } });
       assert.equal(second.status, 409);
       assert.equal(second.body.error.code, 'idempotency.in_progress');

@@ -2,19 +2,23 @@
  * Invitations end to end through a real SMTP server started here: the mail queue
  * delivers every mail once, survives refusals, sends nothing for a rolled-back
  * batch; the invitation page activates the user and redirects only where
- * allowed. On both stores.
+ * allowed; TLS certificates are verified (an untrusted one is refused, a private
+ * CA is trusted through NODE_EXTRA_CA_CERTS, SMTP_TLS_INSECURE is the explicit,
+ * logged opt-out). On both stores. "Nothing more arrived" is asserted only after
+ * the outbox has nothing pending, never after a fixed sleep.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { http, startProcess } from '../helpers/process.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { inviteToken, startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const FAST_OUTBOX = { OUTBOX_POLL_MS: '20', OUTBOX_RETRY_BASE_MS: '20' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const kind of STORE_KINDS) {
   describe(`invitations: ${kind}`, () => {
@@ -37,6 +41,15 @@ for (const kind of STORE_KINDS) {
     const mailTo = (address: string) => smtp.received.filter((m) => m.to === address);
     const outboxRows = async () =>
       (await svc.db.query<{ n: number }>("SELECT count(*)::int AS n FROM queue WHERE tenant_id = $1 AND kind = 'mail'", [tenantId])).rows[0]!.n;
+    /**
+     * Resolves once the tenant's outbox (per the API) has nothing pending: every
+     * message is sent or dead, so no further send, duplicate or retry, can happen.
+     */
+    const outboxSettled = () =>
+      waitFor('the outbox to have nothing pending', async () => {
+        const outbox = await svc.call('GET', '/v1/outbox', { key });
+        return outbox.body.pending === 0 && outbox.body;
+      }, 60_000);
 
     before(async () => {
       smtp = await startTestSmtp();
@@ -59,14 +72,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(response.status, 200);
       assert.ok(response.body.results.every((r: { user: { status: string } }) => r.user.status === 'pending'));
       const ours = () => smtp.received.filter((m) => m.to.startsWith('bulk') && m.to.endsWith(`-${kind}@example.com`));
-      await smtp.waitFor(() => ours().length >= 500, 60_000);
-      await sleep(200); // anything sent twice would arrive by now
+      const outbox = await outboxSettled();
+      assert.ok(outbox.sent >= 500);
       assert.equal(ours().length, 500);
       assert.equal(new Set(ours().map((m) => m.to)).size, 500);
       assert.equal(new Set(ours().map((m) => m.messageId)).size, 500);
-      const outbox = await svc.call('GET', '/v1/outbox', { key });
-      assert.equal(outbox.body.pending, 0);
-      assert.ok(outbox.body.sent >= 500);
     });
 
     it('retries while the SMTP server refuses, then delivers every mail once', async () => {
@@ -75,8 +85,7 @@ for (const kind of STORE_KINDS) {
       smtp.refuse(25);
       const users = Array.from({ length: 10 }, (_, i) => ({ username: `retry${i}`, email: `retry${i}-${kind}@example.com` }));
       await svc.call('POST', `/v1/directories/${d}/users/batch`, { key, body: { users, invite: {} } });
-      await smtp.waitFor(() => users.every((u) => mailTo(u.email).length > 0), 60_000);
-      await sleep(200);
+      await outboxSettled();
       assert.ok(smtp.refusedCount() - refusedBefore >= 10, 'the server did refuse');
       for (const u of users) assert.equal(mailTo(u.email).length, 1, `${u.email} got one mail`);
       const attempts = await svc.db.query<{ outcome: string; n: number }>(
@@ -98,7 +107,7 @@ for (const kind of STORE_KINDS) {
         body: { users: [...Array.from({ length: 5 }, (_, i) => ({ username: `rb${i}`, email: `rb${i}@example.com` })), { username: 'bad', email: 'nope' }], invite: {} },
       });
       assert.equal(response.status, 422);
-      await sleep(300);
+      await outboxSettled();
       assert.equal(await outboxRows(), before);
       assert.equal(smtp.received.length, received);
     });
@@ -107,14 +116,9 @@ for (const kind of STORE_KINDS) {
       const d = await dir();
       smtp.refuse(1, 550);
       await svc.call('POST', `/v1/directories/${d}/users`, { key, body: { username: 'bounce', email: `bounce-${kind}@example.com`, invite: {} } });
-      let outbox;
-      for (let i = 0; i < 200; i++) {
-        outbox = await svc.call('GET', '/v1/outbox', { key });
-        if (outbox.body.dead > 0) break;
-        await sleep(20);
-      }
-      const dead = outbox!.body.deadMessages.find((m: { recipient: string }) => m.recipient === `bounce-${kind}@example.com`);
-      assert.ok(dead, 'the bounced mail is listed as dead');
+      const dead = await waitFor('the bounced mail to be listed as dead', async () =>
+        (await svc.call('GET', '/v1/outbox', { key })).body.deadMessages.find((m: { recipient: string }) => m.recipient === `bounce-${kind}@example.com`),
+      );
       assert.equal(dead.attempts, 1);
       assert.match(dead.lastError, /550|unavailable/i);
       assert.ok(svc.logs.some((line) => line.includes('mail is dead')), 'the dead letter is logged');
@@ -275,51 +279,98 @@ for (const kind of STORE_KINDS) {
 
 describe('invitations over encrypted SMTP', () => {
   for (const tls of ['implicit', 'starttls'] as const) {
-    it(`delivers over ${tls === 'implicit' ? 'smtps:// (implicit TLS)' : 'STARTTLS'}, authenticating on the encrypted connection`, async () => {
+    const how = tls === 'implicit' ? 'smtps:// (implicit TLS)' : 'STARTTLS';
+
+    it(`${how}: delivers to a server whose CA is given with NODE_EXTRA_CA_CERTS, authenticating on the encrypted connection (a real process)`, async () => {
       const smtp = await startTestSmtp({ tls });
-      const svc = await startTestService('embedded', { SMTP_URL: smtp.url, ...FAST_OUTBOX });
+      const dataDir = mkdtempSync(join(tmpdir(), 'muster-tls-'));
+      const caFile = join(dataDir, 'ca.pem');
+      writeFileSync(caFile, smtp.caPem!);
+      const adminKey = `tls-admin-${'k'.repeat(32)}`;
+      const service = await startProcess({ DATA_DIR: join(dataDir, 'data'), SMTP_URL: smtp.url, NODE_EXTRA_CA_CERTS: caFile, MUSTER_ADMIN_KEY: adminKey, ...FAST_OUTBOX });
       try {
-        const { adminKey } = await svc.newTenant();
-        await svc.call('POST', '/v1/directories/default/users', { key: adminKey, body: { username: 'tls', email: `tls-${tls}@example.com`, invite: {} } });
+        const created = await http(`${service.url}/v1/directories/default/users`, 'POST', adminKey, { username: 'tls', email: `tls-${tls}@example.com`, invite: {} });
+        assert.equal(created.status, 201);
         await smtp.waitFor((received) => received.length === 1);
         assert.equal(smtp.received[0]!.to, `tls-${tls}@example.com`);
         assert.equal(smtp.received[0]!.secure, true);
+        assert.ok(!service.stdout().includes('SMTP_TLS_INSECURE'), 'no insecure warning when verification is on');
       } finally {
-        await svc.close();
+        await service.stop();
         await smtp.close();
       }
     });
+
+    for (const kind of STORE_KINDS) {
+      it(`${how}, ${kind}: refuses a server whose certificate is not trusted; nothing is sent and the error is recorded`, async () => {
+        const smtp = await startTestSmtp({ tls });
+        const svc = await startTestService(kind, { SMTP_URL: smtp.url, ...FAST_OUTBOX });
+        try {
+          const { adminKey } = await svc.newTenant();
+          const created = await svc.call('POST', '/v1/directories/default/users', { key: adminKey, body: { username: 'untrusted', email: `untrusted-${tls}@example.com`, invite: {} } });
+          assert.equal(created.status, 201);
+          const invitation = `/v1/directories/default/users/${created.body.id}/invitation`;
+          const delivery = await waitFor('a failed delivery attempt', async () => {
+            const { body } = await svc.call('GET', invitation, { key: adminKey });
+            return body.delivery.attempts >= 1 && body.delivery.lastError !== null && body.delivery;
+          });
+          assert.equal(delivery.status, 'pending', 'a certificate error is retried, not sent');
+          assert.match(delivery.lastError, /certificate|self[- ]signed|verify/i);
+          assert.equal(smtp.received.length, 0, 'the server received nothing');
+          assert.ok(!svc.logs.some((line) => line.includes('SMTP_TLS_INSECURE')), 'verification was on');
+        } finally {
+          await svc.close();
+          await smtp.close();
+        }
+      });
+
+      it(`${how}, ${kind}: SMTP_TLS_INSECURE=true delivers to an untrusted certificate, with a warning at start`, async () => {
+        const smtp = await startTestSmtp({ tls });
+        const svc = await startTestService(kind, { SMTP_URL: smtp.url, SMTP_TLS_INSECURE: 'true', ...FAST_OUTBOX });
+        try {
+          const warning = svc.logs.map((line) => JSON.parse(line)).find((entry) => String(entry.msg).includes('SMTP_TLS_INSECURE=true'));
+          assert.equal(warning?.level, 40, 'logged as a warning');
+          const { adminKey } = await svc.newTenant();
+          await svc.call('POST', '/v1/directories/default/users', { key: adminKey, body: { username: 'insecure', email: `insecure-${tls}@example.com`, invite: {} } });
+          await smtp.waitFor((received) => received.length === 1);
+          assert.equal(smtp.received[0]!.secure, true);
+        } finally {
+          await svc.close();
+          await smtp.close();
+        }
+      });
+    }
   }
 });
 
-describe('invitations without SMTP (the embedded default)', () => {
-  let svc: TestService;
-  let key: string;
-  before(async () => {
-    const templates = mkdtempSync(join(tmpdir(), 'muster-templates-'));
-    writeFileSync(join(templates, 'invitation.subject.txt'), 'Join the {{username}} party\n');
-    svc = await startTestService('embedded', { ...FAST_OUTBOX, MAIL_TEMPLATES_DIR: templates });
-    ({ adminKey: key } = await svc.newTenant());
-  });
-  after(() => svc.close());
+for (const kind of STORE_KINDS) {
+  describe(`invitations without SMTP (the embedded default's mail folder): ${kind}`, () => {
+    let svc: TestService;
+    let key: string;
+    before(async () => {
+      const templates = mkdtempSync(join(tmpdir(), 'muster-templates-'));
+      writeFileSync(join(templates, 'invitation.subject.txt'), 'Join the {{username}} party\n');
+      svc = await startTestService(kind, { ...FAST_OUTBOX, MAIL_TEMPLATES_DIR: templates });
+      ({ adminKey: key } = await svc.newTenant());
+    });
+    after(() => svc.close());
 
-  it('writes .eml files under the data directory, listed and served by the API, from overridable templates', async () => {
-    await svc.call('POST', '/v1/directories/default/users', { key, body: { username: 'newbie', email: 'newbie@example.com', invite: { message: 'See you Monday' } } });
-    let list;
-    for (let i = 0; i < 200; i++) {
-      list = await svc.call('GET', '/v1/mail', { key });
-      if (list.body.messages.length > 0) break;
-      await sleep(20);
-    }
-    assert.equal(list!.body.messages.length, 1);
-    const file = await svc.call('GET', `/v1/mail/${list!.body.messages[0].file}`, { key });
-    assert.equal(file.status, 200);
-    assert.match(String(file.headers['content-type']), /message\/rfc822/);
-    assert.match(file.text, /^Message-ID: <[^>]+@localhost>/m);
-    assert.match(file.text, /^Subject: Join the newbie party/m);
-    assert.match(file.text.replace(/=\r?\n/g, ''), /See you Monday/);
-    assert.match(file.text.replace(/=\r?\n/g, ''), /http:\/\/localhost:8080\/invite\/[A-Za-z0-9_-]{43}/);
-    assert.equal((await svc.call('GET', '/v1/mail/..%2F..%2Fserver.key', { key })).status, 404);
-    assert.equal((await svc.call('GET', '/v1/mail/nothing.eml', { key })).body.error.code, 'mail.not_found');
+    it('writes .eml files under the data directory, listed and served by the API, from overridable templates', async () => {
+      await svc.call('POST', '/v1/directories/default/users', { key, body: { username: 'newbie', email: 'newbie@example.com', invite: { message: 'See you Monday' } } });
+      const messages = await waitFor('the .eml file', async () => {
+        const list = await svc.call('GET', '/v1/mail', { key });
+        return list.body.messages.length > 0 && list.body.messages;
+      });
+      assert.equal(messages.length, 1);
+      const file = await svc.call('GET', `/v1/mail/${messages[0].file}`, { key });
+      assert.equal(file.status, 200);
+      assert.match(String(file.headers['content-type']), /message\/rfc822/);
+      assert.match(file.text, /^Message-ID: <[^>]+@localhost>/m);
+      assert.match(file.text, /^Subject: Join the newbie party/m);
+      assert.match(file.text.replace(/=\r?\n/g, ''), /See you Monday/);
+      assert.match(file.text.replace(/=\r?\n/g, ''), /http:\/\/localhost:8080\/invite\/[A-Za-z0-9_-]{43}/);
+      assert.equal((await svc.call('GET', '/v1/mail/..%2F..%2Fserver.key', { key })).status, 404);
+      assert.equal((await svc.call('GET', '/v1/mail/nothing.eml', { key })).body.error.code, 'mail.not_found');
+    });
   });
-});
+}

@@ -330,8 +330,8 @@ for (const kind of STORE_KINDS) {
 }
 
 describe('batch limit is configurable', () => {
-  it('BATCH_MAX_ITEMS=3 refuses a fourth user with 413', async () => {
-    const svc = await startTestService('embedded', { BATCH_MAX_ITEMS: '3' });
+  for (const kind of STORE_KINDS) it(`BATCH_MAX_ITEMS=3 refuses a fourth user with 413: ${kind}`, async () => {
+    const svc = await startTestService(kind, { BATCH_MAX_ITEMS: '3' });
     try {
       const { adminKey } = await svc.newTenant();
       const response = await svc.call('POST', '/v1/directories/default/users/batch', {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** For each route: a body to send, and what the other tenant must get. */
 const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_only' | 'operator_only' }> = {
@@ -70,11 +71,14 @@ for (const kind of STORE_KINDS) {
         key: a.adminKey,
         body: { username: 'invitee', email: 'invitee@victim.example', invite: { redirectUrl: 'https://victim.example/welcome' } },
       });
-      let mailFile: string | undefined;
-      for (let i = 0; i < 200 && !mailFile; i++) {
-        mailFile = (await svc.call('GET', '/v1/mail', { key: a.adminKey })).body.messages[0]?.file;
-        if (!mailFile) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // The victim's invitation mail must exist before its file name is tried by
+      // the intruder: a missing file would make the 404 below prove nothing.
+      const mailFile = await waitFor('the victim\'s invitation mail file', async () =>
+        (await svc.call('GET', '/v1/mail', { key: a.adminKey })).body.messages[0]?.file as string | undefined,
+      );
+      const own = await svc.call('GET', `/v1/mail/${mailFile}`, { key: a.adminKey });
+      assert.equal(own.status, 200, 'the victim reads its own mail file');
+      assert.match(own.text, /invitee@victim\.example/);
       victim = {
         key: a.adminKey,
         tenantId: a.tenantId,
@@ -83,11 +87,14 @@ for (const kind of STORE_KINDS) {
         invitedId: invited.body.id,
         keyId: extraKey.body.id,
         keyPrefix: extraKey.body.prefix,
-        mailFile: mailFile!,
+        mailFile,
         accessKeyId: (await svc.call('POST', '/v1/access-keys', { key: a.adminKey, body: { name: 'victim-ak', scopes: ['users:read'] } })).body.accessKeyId,
         groupId: (await svc.call('POST', '/v1/directories/alpha/groups', { key: a.adminKey, body: { name: 'victims' } })).body.id,
       };
       intruderKey = (await svc.newTenant()).adminKey;
+      // Every reference the intruder will try is real: a missing one would turn a
+      // route's 404 into a test of nothing.
+      for (const [name, value] of Object.entries(victim)) assert.ok(typeof value === 'string' && value.length > 0, `victim.${name} exists`);
     });
     after(() => svc.close());
 

@@ -55,4 +55,21 @@ describe('loadConfig', () => {
     assert.equal(config.idempotencyLeaseSeconds, 10);
     assert.equal(loadConfig({ MUSTER_URL: 'https://muster.example/', IDEMPOTENCY_LEASE_SECONDS: '3' }).serviceUrl, 'https://muster.example');
   });
+
+  it('verifies SMTP certificates unless SMTP_TLS_INSECURE=true says otherwise; the URL cannot turn it off', () => {
+    assert.equal(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465' }).mail.smtpTlsInsecure, false);
+    assert.equal(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', SMTP_TLS_INSECURE: 'true' }).mail.smtpTlsInsecure, true);
+    for (const query of ['tls.rejectUnauthorized=false', 'name=x&tls.rejectUnauthorized=false', 'tls.rejectunauthorized=0']) {
+      try {
+        loadConfig({ SMTP_URL: `smtp://u:p@mail.example:587?${query}` });
+        assert.fail(`accepted ${query}`);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.variable, 'SMTP_URL');
+        assert.match(error.message, /SMTP_TLS_INSECURE=true/, 'the message names the explicit variable');
+      }
+    }
+    assert.equal(failingVariable({ SMTP_URL: 'smtp://mail.example', SMTP_TLS_INSECURE: 'yes' }), 'SMTP_TLS_INSECURE');
+    assert.equal(failingVariable({ SMTP_TLS_INSECURE: 'true' }), 'SMTP_TLS_INSECURE');
+  });
 });
