@@ -149,7 +149,16 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database> 
     throw error;
   }
   const lock = new Lock();
-  const direct = queryable(pglite);
+  const open = queryable(pglite);
+  /**
+   * Once closed, a query fails as a server that shut down does (SQLSTATE
+   * 57P01, admin_shutdown), so callers classify it alike: retryable, a 503.
+   */
+  const closedError = () => Object.assign(new Error('the embedded store is closed'), { code: '57P01' });
+  const direct: Queryable = {
+    query: (sql, params) => (pglite.closed ? Promise.reject(closedError()) : open.query(sql, params)),
+    exec: (sql) => (pglite.closed ? Promise.reject(closedError()) : open.exec(sql)),
+  };
 
   return {
     kind: 'embedded',
@@ -158,7 +167,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database> 
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return lock.run(async () => {
         const handle = transactionHandle(direct);
-        await pglite.exec('BEGIN');
+        await direct.exec('BEGIN');
         try {
           const result = await fn(handle.tx);
           await pglite.exec('COMMIT');

@@ -88,10 +88,9 @@ for (const kind of STORE_KINDS) {
     });
 
     // "Gone": the PGlite instance closed; the PostgreSQL server unreachable (its
-    // connections reset, new ones refused). A server that cannot be reached is a
-    // retryable 503 service.unavailable (src/http/errors.ts); a closed embedded
-    // store is not recognised as such and stays a 500 internal.
-    const requestAnswer = kind === 'postgres' ? { status: 503, code: 'service.unavailable' } : { status: 500, code: 'internal' };
+    // connections reset, new ones refused). Either is a retryable 503
+    // service.unavailable (src/http/errors.ts, engine/failures.ts).
+    const requestAnswer = { status: 503, code: 'service.unavailable' };
     it(`answers 503 from /readyz once the store is gone, and a clean ${requestAnswer.status} (logged with the request id) for requests`, async () => {
       const store = await openSeverableStore(kind);
       const doomed = await startTestService(kind, {}, { db: store.db });

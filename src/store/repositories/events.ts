@@ -7,32 +7,22 @@ import type { DomainEvent, EventType, SubjectType } from '../../domain/events.ts
 import { newId } from '../../crypto/ids.ts';
 import type { Queryable } from '../ports.ts';
 
-/** Writes `events` for `actor` in one statement (none when the list is empty). */
+/**
+ * Writes `events` for `actor` in one statement (none when the list is empty).
+ * The events travel as one JSON array parameter, parsed once by the server
+ * (jsonb_to_recordset): as text arrays, the driver's per-element escaping of
+ * the JSON data cost more than the insert.
+ */
 export async function insertEvents(q: Queryable, actor: Actor, occurredAt: Date, events: readonly DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
   const who = actorColumns(actor);
-  const column = <T>(pick: (e: DomainEvent) => T) => events.map(pick);
+  const rows = events.map((e) => ({ id: newId(), type: e.type, subject_type: e.subject.type, subject_id: e.subject.id, directory_id: e.directoryId, data: e.data }));
   await q.query(
     `INSERT INTO events (tenant_id, occurred_at, actor_kind, actor_id, actor_label, dialect, request_id,
                          id, type, subject_type, subject_id, directory_id, data)
-     SELECT $1, $2, $3, $4, $5, $6, $7, id, type, subject_type, subject_id, directory_id, data::jsonb
-     FROM unnest($8::uuid[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::text[])
-       AS t(id, type, subject_type, subject_id, directory_id, data)`,
-    [
-      actor.tenantId,
-      occurredAt,
-      who.kind,
-      who.id,
-      who.label,
-      actor.dialect,
-      actor.requestId,
-      events.map(() => newId()),
-      column((e) => e.type),
-      column((e) => e.subject.type),
-      column((e) => e.subject.id),
-      column((e) => e.directoryId),
-      column((e) => JSON.stringify(e.data)),
-    ],
+     SELECT $1, $2, $3, $4, $5, $6, $7, e.id, e.type, e.subject_type, e.subject_id, e.directory_id, e.data
+     FROM jsonb_to_recordset($8::jsonb) AS e(id uuid, type text, subject_type text, subject_id text, directory_id uuid, data jsonb)`,
+    [actor.tenantId, occurredAt, who.kind, who.id, who.label, actor.dialect, actor.requestId, JSON.stringify(rows)],
   );
 }
 
