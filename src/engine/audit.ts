@@ -3,11 +3,10 @@
  * retention. Events are written only by units of work (unitOfWork.ts).
  */
 import type { Actor } from '../domain/actor.ts';
-import { isUuid } from '../domain/directory.ts';
-import { MusterError } from '../domain/errors.ts';
 import * as repo from '../store/repositories/events.ts';
 import { listTenants } from '../store/repositories/tenants.ts';
 import type { EngineContext } from './context.ts';
+import { decodeCursor, encodeCursor } from './cursors.ts';
 
 export type { StoredEvent } from '../store/repositories/events.ts';
 
@@ -30,21 +29,12 @@ export interface AuditPage {
 /** Events removed per statement by the retention sweep, so one sweep never holds a huge delete. */
 const SWEEP_CHUNK = 10_000;
 
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    if (typeof parsed.before === 'string' && isUuid(parsed.before)) return parsed.before;
-  } catch {
-    // not one of ours
-  }
-  throw new MusterError('request.invalid_cursor');
-}
 
 export function auditService(ctx: EngineContext) {
   return {
     /** A page of the actor's tenant's events, newest first, filtered. */
     async list(actor: Actor, query: AuditQuery): Promise<AuditPage> {
-      const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const beforeId = query.cursor === undefined ? undefined : decodeCursor('before', query.cursor);
       const rows = await repo.listEvents(ctx.db, actor.tenantId, {
         ...(query.subjectId !== undefined && { subjectId: query.subjectId }),
         ...(query.actor !== undefined && { actor: query.actor }),
@@ -56,7 +46,7 @@ export function auditService(ctx: EngineContext) {
       });
       const events = rows.slice(0, query.limit);
       const more = rows.length > query.limit;
-      return { events, nextCursor: more ? Buffer.from(JSON.stringify({ before: events[events.length - 1]!.id })).toString('base64url') : null };
+      return { events, nextCursor: more ? encodeCursor('before', events[events.length - 1]!.id) : null };
     },
 
     /** Deletes events older than the retention period (AUDIT_RETENTION_DAYS), tenant by tenant; returns how many. */

@@ -27,6 +27,7 @@ import { mappingConstraints } from '../store/constraints.ts';
 import type { Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
+import { decodeCursor, encodeCursor } from './cursors.ts';
 import { resolveDirectory } from './directories.ts';
 import type { CreateUsersOptions, ProvisioningService } from './provisioning.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
@@ -84,19 +85,6 @@ export type OffsetListRequest = Omit<repo.OffsetUserQuery, 'usernameKey' | 'user
 /** What a caller presents to authenticate a user: a password or a generated secret. */
 export type UserCredentials = { readonly username: string } & ({ readonly password: string } | { readonly secret: string });
 
-function encodeCursor(lastId: string): string {
-  return Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string' && isUuid(parsed.after)) return parsed.after;
-  } catch {
-    // fall through: anything unparseable is simply not a cursor of ours
-  }
-  throw new MusterError('request.invalid_cursor');
-}
 
 /** The created user of a single-item create; throws the item's error if it failed. */
 export function createdUserOf(outcome: BatchOutcome): CreatedUser {
@@ -174,7 +162,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
 
     /** A page of users in creation order, optionally filtered (username and email match case-insensitively). */
     async listUsers(actor: Actor, directoryRef: string, request: UserListRequest): Promise<UserPage> {
-      const afterId = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+      const afterId = request.cursor === undefined ? undefined : decodeCursor('after', request.cursor);
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
       const rows = await repo.listUsers(ctx.db, actor.tenantId, directory.id, {
         ...(request.username !== undefined && { usernameKey: comparisonKey(request.username, directory.confusables) }),
@@ -185,7 +173,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       });
       const users = rows.slice(0, request.limit);
       const more = rows.length > request.limit;
-      return { users, nextCursor: more ? encodeCursor(users[users.length - 1]!.id) : null };
+      return { users, nextCursor: more ? encodeCursor('after', users[users.length - 1]!.id) : null };
     },
 
     /**
