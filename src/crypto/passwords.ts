@@ -44,16 +44,22 @@ export interface PasswordHasher {
   close(): Promise<void>;
 }
 
+/** How long an idle hashing worker stays before it exits (a new one starts with the next hash). */
+export const PASSWORD_WORKER_IDLE_MS = 10_000;
+
 export function defaultPasswordThreads(): number {
   return availableParallelism();
 }
 
 export async function createPasswordHasher(threads: number): Promise<PasswordHasher> {
+  // Workers start on demand and leave after a while idle: each holds some tens
+  // of MiB (its isolate and argon2id's 19 MiB), which a service that is not
+  // hashing should not keep (the embedded default targets a small machine).
   const pool = new Piscina<PasswordTask, string | boolean>({
     filename: new URL('./passwordWorker.ts', import.meta.url).href,
-    minThreads: threads,
+    minThreads: 0,
     maxThreads: threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
+    idleTimeout: PASSWORD_WORKER_IDLE_MS,
   });
   const hash = async (password: string) => (await pool.run({ op: 'hash', password, params: ARGON2ID_PARAMS })) as string;
   const verify = async (stored: string, password: string) => {
