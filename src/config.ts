@@ -80,7 +80,7 @@ export interface MailConfig {
 }
 
 export interface OutboxConfig {
-  /** How often an idle dispatcher looks for due messages. */
+  /** How often an idle queue worker looks for due work (every kind; the names predate the queue's other kinds). */
   readonly pollMs: number;
   /** Attempts before a message is marked dead. */
   readonly maxAttempts: number;

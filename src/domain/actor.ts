@@ -27,11 +27,6 @@ export interface Actor {
   readonly requestId: string | null;
 }
 
-/** The actor of muster's own background work in a tenant. */
-export function systemActor(tenantId: string, component: string): Actor {
-  return { tenantId, principal: { kind: 'system', component }, dialect: 'system', requestId: null };
-}
-
 /** The actor of an operator's command line. */
 export function cliActor(tenantId: string): Actor {
   return { tenantId, principal: { kind: 'cli' }, dialect: 'cli', requestId: null };

@@ -9,7 +9,7 @@
  * names a password, hash, secret or token, so a careless caller fails loudly
  * in tests rather than leaking into the audit trail. Pure.
  */
-import type { User } from './user.ts';
+import { profileFields, type User } from './user.ts';
 
 export const EVENT_TYPES = [
   'user.created',
@@ -60,27 +60,10 @@ export function assertCredentialFree(event: DomainEvent): void {
   visit(checked, '');
 }
 
-/** The fields of a user an event may carry: every profile field, no credential, no bookkeeping. */
-export function publicUserFields(user: User): Record<string, unknown> {
-  return {
-    username: user.username,
-    email: user.email,
-    displayName: user.displayName,
-    givenName: user.givenName,
-    familyName: user.familyName,
-    phone: user.phone,
-    locale: user.locale,
-    externalId: user.externalId,
-    status: user.status,
-    expiresAt: user.expiresAt?.toISOString() ?? null,
-    attributes: user.attributes,
-  };
-}
-
 /** The public fields that differ between two versions of a user, with their new values. */
 export function changedUserFields(before: User, after: User): Record<string, unknown> {
-  const old = publicUserFields(before);
-  const now = publicUserFields(after);
+  const old: Record<string, unknown> = { ...profileFields(before) };
+  const now: Record<string, unknown> = { ...profileFields(after) };
   return Object.fromEntries(Object.entries(now).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(old[field])));
 }
 
@@ -96,6 +79,6 @@ export function signInKind(user: Pick<User, 'hasPassword' | 'hasSecret'>): 'pass
 /** `user.created` with the user's set fields (empty ones left out) and how it signs in. */
 export function userCreated(user: User): DomainEvent {
   const isEmpty = (v: unknown) => v === null || (typeof v === 'object' && Object.keys(v).length === 0);
-  const fields = Object.fromEntries(Object.entries(publicUserFields(user)).filter(([, v]) => !isEmpty(v)));
+  const fields = Object.fromEntries(Object.entries(profileFields(user)).filter(([, v]) => !isEmpty(v)));
   return userEvent('user.created', user, { ...fields, signIn: signInKind(user) });
 }

@@ -40,6 +40,37 @@ export interface User {
   readonly version: number;
 }
 
+/** A user's profile as JSON-ready values (ISO 8601 expiry): what every wire shape and event carries, never a credential. */
+export interface ProfileFields {
+  readonly username: string;
+  readonly email: string | null;
+  readonly displayName: string | null;
+  readonly givenName: string | null;
+  readonly familyName: string | null;
+  readonly phone: string | null;
+  readonly locale: string | null;
+  readonly externalId: string | null;
+  readonly status: UserStatus;
+  readonly expiresAt: string | null;
+  readonly attributes: Record<string, unknown>;
+}
+
+export function profileFields(user: User): ProfileFields {
+  return {
+    username: user.username,
+    email: user.email,
+    displayName: user.displayName,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    phone: user.phone,
+    locale: user.locale,
+    externalId: user.externalId,
+    status: user.status,
+    expiresAt: user.expiresAt?.toISOString() ?? null,
+    attributes: { ...user.attributes },
+  };
+}
+
 /** Profile fields a caller may set on create and change on update. */
 export interface UserProfile {
   email?: string | null;

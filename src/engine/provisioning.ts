@@ -356,7 +356,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           const toInsert = writable.filter((p) => planned.get(p.index)!.kind === 'write');
           const inserted = await repo.insertUsers(tx, tenantId, directory.id, toInsert.map((p) => p.row), onTaken, now);
           const invited = inserted.filter((user) => byId.get(user.id)!.draft.invite);
-          if (invited.length > 0) uow.emit(...(await invitations.inviteUsers(tx, tenantId, directory.id, invited, invite ?? {})));
+          const invitationEvents = invited.length > 0 ? await invitations.inviteUsers(tx, tenantId, directory.id, invited, invite ?? {}) : [];
           await groupsRepo.insertMemberships(
             tx,
             tenantId,
@@ -409,7 +409,8 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           if (atomic && anyFailed()) throw new AtomicRollback(results);
           const complete = results as ItemResult[];
           const outcome: BatchOutcome = { results: complete, summary: summarise(complete, true, false) };
-          uow.emit(...batchEvents(complete, before));
+          // A user's creation precedes its invitation in the trail.
+          uow.emit(...batchEvents(complete, before), ...invitationEvents);
           if (invited.length > 0) uow.afterCommit(ctx.notifyOutbox);
           if (options.record) {
             const { record } = options;

@@ -11,7 +11,7 @@
  *   all (recording an idempotent response, an import checkpoint). Participants
  *   run in registration order after the use case returns, and may emit;
  * - `afterCommit(hook)`: runs only once the transaction has committed (waking a
- *   dispatcher). A hook is a wake-up and must not throw.
+ *   queue worker). A hook is a wake-up and must not throw.
  *
  * A unit whose work (or a participant) throws rolls back whole: no change, no
  * event, no participant's write. Each call of `inUnitOfWork` is one attempt:

@@ -33,7 +33,7 @@ export interface MailTransport {
   close(): void;
 }
 
-/** Open SMTP connections kept for reuse; the dispatcher sends this many messages at once. */
+/** Open SMTP connections kept for reuse; the mail worker sends this many messages at once. */
 export const SMTP_CONNECTIONS = 4;
 
 export interface SmtpOptions {

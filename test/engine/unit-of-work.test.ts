@@ -64,11 +64,12 @@ for (const kind of STORE_KINDS) {
     it('a unit of work that throws writes neither its change nor its events', async () => {
       await assert.rejects(
         inUnitOfWork(
-          // The engine's context is not exported; a use case that fails after emitting shows the same thing.
+          // The unit of work needs only the store and the clock of the engine's context.
           { db: t.db, now: () => new Date() } as never,
           actor,
           async (uow) => {
-            await uow.tx.query("UPDATE directories SET name = 'renamed' WHERE tenant_id = $1 AND id = $2", [actor.tenantId, directoryId]);
+            const renamed = await uow.tx.query("UPDATE directories SET name = 'renamed' WHERE tenant_id = $1 AND id = $2", [actor.tenantId, directoryId]);
+            assert.equal(renamed.rowCount, 1, 'the change was made inside the unit of work');
             uow.emit({ type: 'directory.deleted', subject: { type: 'directory', id: directoryId }, directoryId, data: {} });
             throw new Error('boom');
           },
@@ -181,6 +182,31 @@ for (const kind of STORE_KINDS) {
       assert.equal(none.events.length, 0);
       const future = await t.engine.audit.list(actor, { since: new Date(Date.now() + 60_000), limit: 1 });
       assert.equal(future.events.length, 0);
+    });
+
+    it('invitations and keys emit their events: invitation.sent, invitation.accepted (by the invitee), key.created, key.revoked', async () => {
+      const invited = await t.engine.users.createUser(actor, directoryId, { username: 'invitee', email: 'invitee@example.com' }, { invite: {} });
+      // The mail's payload (opened by the queue) carries the token the invited person follows.
+      const claimed = await t.engine.queue.claim<{ to: string; token: string }>('mail', 50);
+      const mail = claimed.find((c) => c.payload.to === 'invitee@example.com')!;
+      const accepted = await t.engine.invitations.accept(mail.payload.token, 'a long new password', 'req-accept');
+      assert.equal(accepted.kind, 'accepted');
+      const history = await t.engine.audit.list(actor, { subjectId: invited.user.id, limit: 10 });
+      assert.deepEqual(history.events.map((e) => [e.type, e.actor.kind]), [
+        ['invitation.accepted', 'invitee'],
+        ['invitation.sent', 'api_key'],
+        ['user.created', 'api_key'],
+      ]);
+      assert.equal(history.events[0]!.actor.dialect, 'invite');
+      assert.equal(history.events[0]!.actor.requestId, 'req-accept');
+      assert.ok(!JSON.stringify(history.events).includes(mail.payload.token), 'the token is in no event');
+
+      const issued = await t.engine.tenants.createKey(actor, { name: 'ci', scopes: ['users:read'] });
+      await t.engine.tenants.revokeKey(actor, issued.info.id);
+      await t.engine.tenants.revokeKey(actor, issued.info.id); // idempotent: one event
+      const keyEvents = await t.engine.audit.list(actor, { subjectId: issued.info.id, limit: 10 });
+      assert.deepEqual(keyEvents.events.map((e) => e.type), ['key.revoked', 'key.created']);
+      assert.ok(!JSON.stringify(keyEvents.events).includes(issued.key), 'the key is in no event');
     });
   });
 }

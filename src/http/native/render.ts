@@ -2,7 +2,7 @@
 import type { ApiKeyInfo, Tenant } from '../../domain/apiKey.ts';
 import type { Directory } from '../../domain/directory.ts';
 import type { MusterError } from '../../domain/errors.ts';
-import type { User } from '../../domain/user.ts';
+import { profileFields, type User } from '../../domain/user.ts';
 import type { AccessKeyInfo } from '../../domain/apiKey.ts';
 import type { InvitationView } from '../../engine/invitations.ts';
 import type { AccessKeyWire, ApiKeyWire, DirectoryWire, InvitationWire, TenantWire, UserWire } from './schemas.ts';
@@ -13,17 +13,7 @@ export function renderUser(user: User): UserWire {
   return {
     id: user.id,
     directoryId: user.directoryId,
-    username: user.username,
-    email: user.email,
-    displayName: user.displayName,
-    givenName: user.givenName,
-    familyName: user.familyName,
-    phone: user.phone,
-    locale: user.locale,
-    externalId: user.externalId,
-    status: user.status,
-    expiresAt: iso(user.expiresAt),
-    attributes: { ...user.attributes },
+    ...profileFields(user),
     hasPassword: user.hasPassword,
     hasSecret: user.hasSecret,
     createdAt: user.createdAt.toISOString(),
