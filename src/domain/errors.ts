@@ -86,6 +86,10 @@ export const ERROR_CODES = {
   'batch.duplicate_in_batch': { status: 409, category: 'conflict', message: 'The same username or email appears earlier in this batch.', description: 'Per item: repeats a username or email of an earlier item (`details.firstIndex` names it); checked before any I/O.' },
   'batch.aborted': { status: 422, category: 'aborted', message: 'Not written: the atomic batch failed at other items.', description: 'Per item, atomic mode: this item is valid, but nothing was written because other items failed.' },
 
+  // Import jobs (rows of a file and the job's options)
+  'import.invalid_options': { status: 400, category: 'validation', message: 'An import option is not valid.', description: 'A job option (`details.option`) is missing, malformed or not one of the format\'s options; nothing was queued.' },
+  'import.unreadable_row': { status: 400, category: 'validation', message: 'The record could not be read.', description: 'A record of the file is malformed (bad CSV quoting, invalid JSON on an NDJSON line, wrong number of fields); it is a failed row of the report, the rest of the file is imported.' },
+
   // Idempotency
   'idempotency.invalid_key': { status: 400, category: 'validation', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
   'idempotency.key_reused': { status: 422, category: 'conflict', message: 'This Idempotency-Key was used with a different request.', description: 'The same key was sent with another body or to another endpoint; use a new key for a new request.' },
