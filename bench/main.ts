@@ -36,6 +36,7 @@ import { randomBytes } from 'node:crypto';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import pg from 'pg';
 import { createPasswordHasher, type PasswordHasher } from '../src/crypto/passwords.ts';
+import { createSealer } from '../src/crypto/sealing.ts';
 import { newId } from '../src/crypto/ids.ts';
 import { comparisonKey } from '../src/domain/user.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -253,7 +254,7 @@ async function benchStore(kind: StoreKind): Promise<Figures> {
     baselineDb = await openEmbedded({ dataDir: join(dataDir, 'baseline') });
     openServiceStore = () => openEmbedded({ dataDir: join(dataDir, 'service') });
   }
-  const hasher = await createPasswordHasher(THREADS);
+  const hasher = await createPasswordHasher(THREADS, createSealer(randomBytes(32), 'imported-hash-keys'));
   /** Users the API said it created, per directory; checked against count(*) at the end. */
   const apiCreated = new Map<string, number>();
   let baselineCreated = 0;

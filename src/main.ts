@@ -52,8 +52,8 @@ export async function composeEngine(
   db: Database,
   notifyOutbox: () => void = () => {},
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
-  const passwords = await createPasswordHasher(config.passwordHashThreads);
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
+  const passwords = await createPasswordHasher(config.passwordHashThreads, createSealer(serverKey, 'imported-hash-keys'));
   const operatorKey = loadOperatorKey({ fromEnvironment: config.operatorKey, dataDir: config.dataDir });
   const engine = createEngine({
     db,

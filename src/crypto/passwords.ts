@@ -8,6 +8,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { formatFirebaseScrypt, parseImportedHash, phcBase64 } from '../domain/passwordHash.ts';
+import type { Sealer } from './sealing.ts';
 
 export interface Argon2Params {
   readonly memoryCost: number;
@@ -32,6 +34,13 @@ export type PasswordTask =
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /**
+   * The form of an imported hash (already validated) that is stored: the hash
+   * itself, except that a Firebase scrypt hash's signer key, a secret of the
+   * Firebase project, is sealed under the server key. Cheap (one AES-GCM
+   * seal); runs on the calling thread.
+   */
+  storable(imported: string): string;
+  /**
    * True when `password` matches `hash`: argon2id, or any imported format of
    * domain/passwordHash.ts. False for a mismatch or an unrecognised hash.
    */
@@ -51,7 +60,11 @@ export function defaultPasswordThreads(): number {
   return availableParallelism();
 }
 
-export async function createPasswordHasher(threads: number): Promise<PasswordHasher> {
+/** Where a sealed signer key belongs: one place for every Firebase hash (a key moved between rows grants nothing). */
+const SIGNER_KEY_PLACE = 'firebase-scrypt/signer-key';
+
+/** `keySealer` seals the signer keys of imported Firebase hashes (see `storable`). */
+export async function createPasswordHasher(threads: number, keySealer: Sealer): Promise<PasswordHasher> {
   // Workers start on demand and leave after a while idle: each holds some tens
   // of MiB (its isolate and argon2id's 19 MiB), which a service that is not
   // hashing should not keep (the embedded default targets a small machine).
@@ -62,17 +75,30 @@ export async function createPasswordHasher(threads: number): Promise<PasswordHas
     idleTimeout: PASSWORD_WORKER_IDLE_MS,
   });
   const hash = async (password: string) => (await pool.run({ op: 'hash', password, params: ARGON2ID_PARAMS })) as string;
+  /** A stored Firebase hash with its signer key opened, for the worker; any other hash as it is. Throws if the seal does not open. */
+  const withOpenedKey = (stored: string): string => {
+    const parsed = parseImportedHash(stored);
+    if (parsed?.scheme !== 'firebase-scrypt' || !parsed.sealed) return stored;
+    const key = keySealer.open(Buffer.from(parsed.signerKey, 'base64'), SIGNER_KEY_PLACE);
+    return formatFirebaseScrypt({ ...parsed, sealed: false, signerKey: phcBase64(key) });
+  };
   const verify = async (stored: string, password: string) => {
     try {
-      return (await pool.run({ op: 'verify', hash: stored, password })) as boolean;
+      return (await pool.run({ op: 'verify', hash: withOpenedKey(stored), password })) as boolean;
     } catch {
-      return false; // a malformed stored hash matches nothing
+      return false; // a malformed stored hash, or a seal that does not open (another server key), matches nothing
     }
   };
   // A real hash of a random password: verifying against it costs what a real check costs.
   const decoy = await hash(crypto.randomUUID());
   return {
     hash,
+    storable(imported: string): string {
+      const parsed = parseImportedHash(imported);
+      if (parsed?.scheme !== 'firebase-scrypt' || parsed.sealed) return imported;
+      const sealed = keySealer.seal(Buffer.from(parsed.signerKey, 'base64'), SIGNER_KEY_PLACE);
+      return formatFirebaseScrypt({ ...parsed, sealed: true, signerKey: phcBase64(sealed) });
+    },
     verify,
     async verifyNothing(password: string): Promise<false> {
       await verify(decoy, password);

@@ -78,7 +78,7 @@ export const ERROR_CODES = {
   'user.credential_conflict': { status: 400, category: 'validation', message: 'Give at most one of password, passwordHash and generateSecret.', description: 'A user gets one credential: a password, an imported hash, or a generated secret.' },
   'user.version_mismatch': { status: 412, category: 'precondition', message: 'The user has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the current one.' },
 
-  'user.unsupported_password_hash': { status: 400, category: 'validation', message: 'The password hash is not in a supported format.', description: 'Imported `passwordHash` values must be argon2id, argon2i, scrypt or pbkdf2-sha256 PHC strings, or bcrypt ($2a$/$2b$/$2y$), within cost bounds; the message lists the formats.' },
+  'user.unsupported_password_hash': { status: 400, category: 'validation', message: 'The password hash is not in a supported format.', description: 'Imported `passwordHash` values must be argon2id, argon2i, scrypt or pbkdf2 (SHA-1, SHA-256, SHA-512) PHC strings, bcrypt ($2a$/$2b$/$2y$) or Firebase scrypt, within cost bounds; the message lists the formats. Per row of a provider format: a hash in an algorithm muster refuses (docs/formats.md) or one that cannot be used; `details.field` names the field.' },
 
   // Batches
   'batch.empty': { status: 400, category: 'validation', message: 'The batch has no users.', description: 'A batch must contain at least one user.' },
@@ -89,6 +89,10 @@ export const ERROR_CODES = {
   // Import jobs (rows of a file and the job's options)
   'import.invalid_options': { status: 400, category: 'validation', message: 'An import option is not valid.', description: 'A job option (`details.option`) is missing, malformed or not one of the format\'s options; nothing was queued.' },
   'import.unreadable_row': { status: 400, category: 'validation', message: 'The record could not be read.', description: 'A record of the file is malformed (bad CSV quoting, invalid JSON on an NDJSON line, wrong number of fields); it is a failed row of the report, the rest of the file is imported.' },
+  // Identity-provider formats (rows that cannot become a user; docs/formats.md)
+  'import.missing_field': { status: 400, category: 'validation', message: 'The record lacks a field the format needs to make a user.', description: 'Per row of a provider format: a field without which no user can be made (a username, or the email address a format uses as one) is missing or empty; `details.field` names it as the file does.' },
+  'import.invalid_field': { status: 400, category: 'validation', message: 'A field of the record is not valid for its format.', description: 'Per row of a provider format: a field has the wrong type or a value the format does not define (a Yes/No column holding something else, a credential that is not valid JSON); `details.field` names it as the file does.' },
+  'import.example_row': { status: 400, category: 'validation', message: 'This is the template\'s example row; it is not imported.', description: 'Per row, Entra bulk-create CSV: the example row of Microsoft\'s template (first cell beginning `Example:`, or the documented Chris Green row) is never made a user; remove it, as Microsoft\'s instructions say.' },
 
   // Idempotency
   'idempotency.invalid_key': { status: 400, category: 'validation', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },

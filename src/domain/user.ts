@@ -4,7 +4,7 @@
  */
 import { MusterError, type ErrorCode, type FieldProblem } from './errors.ts';
 import unhomoglyph from 'unhomoglyph';
-import { parseImportedHash, SUPPORTED_HASH_FORMATS } from './passwordHash.ts';
+import { isAcceptedForImport, SUPPORTED_HASH_FORMATS } from './passwordHash.ts';
 
 export const USER_STATUSES = ['pending', 'active', 'disabled'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
@@ -339,7 +339,7 @@ export function validateDraft(draft: UserDraft): UserDraft {
     const problem = passwordProblem(normalised.password);
     if (problem) errors.push({ code: 'user.invalid_password', problem: { field: 'password', message: problem } });
   }
-  if (normalised.passwordHash !== undefined && !parseImportedHash(normalised.passwordHash)) {
+  if (normalised.passwordHash !== undefined && !isAcceptedForImport(normalised.passwordHash)) {
     errors.push({
       code: 'user.unsupported_password_hash',
       problem: { field: 'passwordHash', message: `is not a supported hash; supported: ${SUPPORTED_HASH_FORMATS}` },

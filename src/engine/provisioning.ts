@@ -176,7 +176,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
     const { draft } = candidate;
     const expiresAt = draft.lifetimeSeconds !== undefined ? new Date(now.getTime() + draft.lifetimeSeconds * 1000) : (draft.expiresAt ?? null);
     const secret = draft.generateSecret ? randomToken() : undefined;
-    const passwordHash = draft.password !== undefined ? await ctx.passwords.hash(draft.password) : (draft.passwordHash ?? null);
+    const passwordHash = draft.password !== undefined ? await ctx.passwords.hash(draft.password) : (draft.passwordHash === undefined ? null : ctx.passwords.storable(draft.passwordHash));
     const row: repo.NewUserRow = {
       id: newId(),
       username: draft.username,

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createPasswordHasher, type PasswordHasher } from '../../src/crypto/passwords.ts';
+import { createSealer } from '../../src/crypto/sealing.ts';
 import { apiKeyHash, newApiKey, SecretHasher, visiblePrefix } from '../../src/crypto/secrets.ts';
 
 describe('password hasher', () => {
   let hasher: PasswordHasher;
   before(async () => {
-    hasher = await createPasswordHasher(2);
+    hasher = await createPasswordHasher(2, createSealer(randomBytes(32), 'imported-hash-keys'));
   });
   after(() => hasher.close());
 
