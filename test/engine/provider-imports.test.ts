@@ -1,0 +1,132 @@
+/**
+ * Users from each identity provider's export, on both stores: the format's
+ * drafts (from the fixtures) go through createUsers, then every user with a
+ * known password signs in with it through `authenticate`, and the imported
+ * hash is replaced by argon2id at that first sign-in. Firebase's signer key
+ * is stored sealed, never as given.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Actor } from '../../src/domain/actor.ts';
+import type { UserDraft } from '../../src/domain/user.ts';
+import { ARGON2ID_PARAMS } from '../../src/crypto/passwords.ts';
+import { auth0Format } from '../../src/formats/providers/auth0.ts';
+import { cognitoFormat } from '../../src/formats/providers/cognito.ts';
+import { entraFormat } from '../../src/formats/providers/entra.ts';
+import { firebaseCsvFormat, firebaseJsonFormat } from '../../src/formats/providers/firebase.ts';
+import { keycloakFormat } from '../../src/formats/providers/keycloak.ts';
+import type { ImportFormat } from '../../src/formats/types.ts';
+import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+import { fixtureRows } from '../helpers/providerRows.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+
+const FIREBASE_OPTIONS = {
+  signerKey: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+  saltSeparator: 'Bw==',
+  rounds: '8',
+  memCost: '14',
+};
+const CURRENT_ARGON2ID = `$argon2id$v=19$m=${ARGON2ID_PARAMS.memoryCost},t=${ARGON2ID_PARAMS.timeCost},p=${ARGON2ID_PARAMS.parallelism}$`;
+
+interface Case {
+  readonly format: ImportFormat;
+  readonly file: string;
+  readonly options?: Record<string, string>;
+  /** username -> the password its fixture hash was made from (test/fixtures/providers/README.md). */
+  readonly passwords: Readonly<Record<string, string>>;
+  /** Users the fixture marks disabled: their password is right, sign-in is still refused. */
+  readonly disabled?: readonly string[];
+  /** How many of the fixture's records are users (the rest fail in the mapper). */
+  readonly users: number;
+}
+
+const CASES: readonly Case[] = [
+  {
+    format: auth0Format,
+    file: 'auth0.json',
+    users: 7,
+    passwords: {
+      'antoine@contoso.com': 'auth0 bcrypt password',
+      'argon-user': 'auth0 argon2 password',
+      'bcrypt@contoso.com': 'auth0 custom bcrypt',
+      'pbkdf2@contoso.com': 'auth0 pbkdf2 password',
+      'onelogintest1005@yopmail.com': 'Test@123',
+      'scrypt@contoso.com': 'auth0 scrypt password',
+    },
+  },
+  { format: firebaseJsonFormat, file: 'firebase.json', options: FIREBASE_OPTIONS, users: 2, passwords: { 'user1@example.com': 'user1password' } },
+  { format: firebaseCsvFormat, file: 'firebase.csv', options: FIREBASE_OPTIONS, users: 2, passwords: { 'user1@example.com': 'user1password' } },
+  {
+    format: keycloakFormat,
+    file: 'keycloak-realm.json',
+    users: 5,
+    passwords: {
+      alice: 'keycloak sha256 password',
+      bob: 'keycloak sha512 password',
+      carol: 'keycloak sha1 password',
+      dave: 'keycloak argon2 password',
+      erin: 'keycloak legacy password',
+    },
+    disabled: ['carol'],
+  },
+  { format: cognitoFormat, file: 'cognito.csv', users: 2, passwords: {} },
+  {
+    format: entraFormat,
+    file: 'entra.csv',
+    users: 2,
+    passwords: { 'alain@contoso.com': 'Password1!', 'isabella@contoso.com': 'Password2!' },
+    disabled: ['isabella@contoso.com'],
+  },
+];
+
+function draftsOf(c: Case): UserDraft[] {
+  const options = c.format.parseOptions(c.options ?? {});
+  return fixtureRows(c.file, c.format.reader).flatMap((row) => {
+    const mapped = c.format.map(row, options);
+    return 'draft' in mapped ? [mapped.draft] : [];
+  });
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`provider exports through createUsers and authenticate: ${kind}`, () => {
+    let t: TestEngine;
+    before(async () => {
+      t = await startTestEngine(kind);
+    });
+    after(() => t.close());
+
+    const storedHash = async (actor: Actor, username: string) =>
+      (await t.db.query<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE tenant_id = $1 AND username = $2', [actor.tenantId, username])).rows[0]
+        ?.password_hash;
+
+    for (const c of CASES) {
+      it(`${c.format.name}: creates the users, signs each in with its password, upgrades the hash to argon2id`, async () => {
+        const { actor } = await t.newTenant();
+        const drafts = draftsOf(c);
+        assert.equal(drafts.length, c.users);
+        const outcome = await t.engine.provisioning.createUsers(actor, 'default', drafts.map((draft) => ({ draft })), { mode: 'atomic', onConflict: 'fail', dryRun: false });
+        assert.deepEqual(
+          outcome.results.map((r) => r.status),
+          drafts.map(() => 'created'),
+        );
+        for (const [username, password] of Object.entries(c.passwords)) {
+          const imported = await storedHash(actor, username);
+          assert.ok(imported, `${username} has a password`);
+          if (c.format.name.startsWith('firebase')) {
+            assert.match(imported, /^\$firebase-scrypt\$r=8,m=14,k=sealed\$/);
+            assert.ok(!imported.includes(FIREBASE_OPTIONS.signerKey.replace(/=+$/, '')), 'the signer key is stored sealed');
+          }
+          await assert.rejects(t.engine.users.authenticate(actor, 'default', { username, password: `${password} wrong` }), { code: 'credentials.invalid' });
+          const signIn = t.engine.users.authenticate(actor, 'default', { username, password });
+          if (c.disabled?.includes(username)) await assert.rejects(signIn, { code: 'credentials.user_disabled' });
+          else assert.equal((await signIn).username, username);
+          const upgraded = await storedHash(actor, username);
+          assert.ok(upgraded?.startsWith(CURRENT_ARGON2ID), `${username}'s hash is argon2id with today's parameters`);
+          if (!c.disabled?.includes(username)) assert.equal((await t.engine.users.authenticate(actor, 'default', { username, password })).username, username);
+        }
+        const withoutPassword = outcome.results.filter((r) => 'user' in r && r.user && !r.user.hasPassword).length;
+        assert.equal(withoutPassword, c.users - Object.keys(c.passwords).length);
+      });
+    }
+  });
+}
