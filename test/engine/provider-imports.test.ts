@@ -128,5 +128,20 @@ for (const kind of STORE_KINDS) {
         assert.equal(withoutPassword, c.users - Object.keys(c.passwords).length);
       });
     }
+
+    it('firebase: a caller cannot hand in the sealed form muster stores, even a real one', async () => {
+      const { actor } = await t.newTenant();
+      const [draft] = draftsOf(CASES[1]!);
+      await t.engine.provisioning.createUsers(actor, 'default', [{ draft: draft! }], { mode: 'atomic', onConflict: 'fail', dryRun: false });
+      const sealed = await storedHash(actor, draft!.username);
+      assert.match(sealed!, /,k=sealed\$/);
+      const outcome = await t.engine.provisioning.createUsers(actor, 'default', [{ draft: { username: 'copycat', passwordHash: sealed! } }], {
+        mode: 'partial',
+        onConflict: 'fail',
+        dryRun: false,
+      });
+      const [result] = outcome.results;
+      assert.equal(result?.status === 'failed' && result.error.code, 'user.unsupported_password_hash');
+    });
   });
 }
