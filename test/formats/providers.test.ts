@@ -217,6 +217,19 @@ describe('keycloak realm export', () => {
     assert.match(draftOf(rows[4]).passwordHash!, /^\$pbkdf2-sha256\$i=1000\$9d5XCWU3\/mFq5LSB8kblKg\$/);
   });
 
+  it('reads a users file of a multi-file export (`--users different_files`) the same way', () => {
+    const [grace] = mapAll(keycloakFormat, 'keycloak-users-0.json');
+    assert.deepEqual(draftOf(grace), {
+      username: 'grace',
+      email: 'grace@acme.test',
+      givenName: 'Grace',
+      familyName: 'Hopper',
+      externalId: '7a8b9c0d-0000-4000-8000-000000000008',
+      passwordHash: draftOf(rows[0]).passwordHash,
+      attributes: { emailVerified: true },
+    });
+  });
+
   it('refuses per row: an algorithm muster does not accept, a user without a username, unreadable credential data', () => {
     assert.deepEqual(errorOf(rows[5]), { code: 'user.unsupported_password_hash', field: 'credentials[0].credentialData.algorithm' });
     assert.deepEqual(errorOf(rows[6]), { code: 'import.missing_field', field: 'username' });
