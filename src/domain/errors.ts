@@ -89,6 +89,12 @@ export const ERROR_CODES = {
   // Import jobs (rows of a file and the job's options)
   'import.invalid_options': { status: 400, category: 'validation', message: 'An import option is not valid.', description: 'A job option (`details.option`) is missing, malformed or not one of the format\'s options; nothing was queued.' },
   'import.unreadable_row': { status: 400, category: 'validation', message: 'The record could not be read.', description: 'A record of the file is malformed (bad CSV quoting, invalid JSON on an NDJSON line, wrong number of fields); it is a failed row of the report, the rest of the file is imported.' },
+  'import.unreadable_file': { status: 422, category: 'validation', message: 'The file could not be read.', description: 'The file as a whole cannot be read in its format (a JSON document that is not the array the format needs, a missing required first line); the job fails with this error, rows before the point of failure stand.' },
+  'import.not_found': { status: 404, category: 'not_found', message: 'No such import job.', description: 'No import job with this id in the caller\'s tenant (it may have been deleted, or swept after IMPORT_RETENTION_DAYS).' },
+  'import.not_finished': { status: 409, category: 'conflict', message: 'The import job has not finished.', description: 'Undo needs a job that is completed, failed or cancelled; wait for it (or cancel it) first.' },
+  'import.too_many_jobs': { status: 429, category: 'limit', message: 'Too many import jobs are waiting for this tenant; retry later.', description: 'The tenant has IMPORT_MAX_QUEUED_PER_TENANT jobs queued or running; `Retry-After` says when to try again.' },
+  'import.too_many_rows': { status: 422, category: 'limit', message: 'The file has more rows than an import job may hold.', description: 'The job stopped at IMPORT_MAX_ROWS rows (`details.limit`); the rows before stand, and the report says which.' },
+  'import.atomic_failed': { status: 422, category: 'aborted', message: 'Nothing was written: the atomic import has failed rows.', description: 'An atomic job found failed rows in its validation pass (or a row failed while writing and the written rows were deleted again); the report lists them, valid rows are `batch.aborted`.' },
 
   // Idempotency
   'idempotency.invalid_key': { status: 400, category: 'validation', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', description: 'A malformed Idempotency-Key header.' },
