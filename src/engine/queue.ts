@@ -56,6 +56,13 @@ export async function enqueueWork(ctx: EngineContext, tx: Queryable, tenantId: s
   );
 }
 
+/**
+ * Thrown by a handler whose claim was taken over (its lease ran out and
+ * another worker claimed the item): the item belongs to the new claimant, so
+ * the runner records nothing for this attempt.
+ */
+export class ClaimLost extends Error {}
+
 export interface ClaimedWork<Payload> {
   readonly item: repo.ClaimedItem;
   readonly payload: Payload;

@@ -25,6 +25,7 @@ CREATE TABLE import_jobs (
   actor            jsonb       NOT NULL,
   idempotency_key  text,
   bytes            bigint      NOT NULL DEFAULT 0,
+  bytes_read       bigint      NOT NULL DEFAULT 0,
   file_chunks      integer     NOT NULL DEFAULT 0,
   rows_total       integer,
   next_row         integer     NOT NULL DEFAULT 1,
