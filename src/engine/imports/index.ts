@@ -33,7 +33,7 @@ export { parseImportRequest } from './options.ts';
 export type { ReportRow } from '../../store/repositories/imports.ts';
 
 /** Size of one stored piece of an uploaded file. */
-export const IMPORT_FILE_CHUNK_BYTES = 1024 * 1024;
+export const IMPORT_FILE_CHUNK_BYTES = 256 * 1024;
 /** Report rows read per query while streaming a report. */
 const REPORT_PAGE_ROWS = 1000;
 /** Seconds a client refused for too many jobs is told to wait. */
