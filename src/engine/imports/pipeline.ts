@@ -23,6 +23,7 @@
  * chunks), the users the job created are deleted again and the job fails, so
  * nothing is kept.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Actor } from '../../domain/actor.ts';
 import type { BatchItem, BatchOutcome, BatchPolicy, ItemResult } from '../../domain/batch.ts';
 import { isMusterError, MusterError } from '../../domain/errors.ts';
@@ -238,6 +239,9 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
       if (!committed) await ctx.db.transaction((tx) => commit(tx, outcome));
       nextRow = chunk.at(-1)!.row + 1;
       if (cancel) return { kind: 'cancelled' };
+      // The embedded store runs queries on this thread and may settle them without a macrotask:
+      // let requests waiting for I/O in between chunks, or a job would starve the API while it runs.
+      await setImmediate();
     }
   } catch (error) {
     if (isMusterError(error) && (error.code === 'import.unreadable_file' || error.code === 'import.too_many_rows' || error.code === 'directory.not_found')) {
