@@ -66,6 +66,8 @@ export interface ImportConfig {
   readonly maxRows: number;
   /** IMPORT_MAX_QUEUED_PER_TENANT: a tenant's jobs uploading, queued or running at once (default 20); one more is 429 `import.too_many_jobs`. */
   readonly maxQueuedPerTenant: number;
+  /** IMPORT_MAX_RUNNING_PER_TENANT: a tenant's jobs running at once (default 2); a further one waits in the queue. */
+  readonly maxRunningPerTenant: number;
   /** IMPORT_CHUNK_ROWS: rows per createUsers call and per checkpoint (default 1000; at most BATCH_MAX_ITEMS). */
   readonly chunkRows: number;
   /** IMPORT_RETENTION_DAYS: days a finished job, its stored file and its report are kept (default 30). */
@@ -228,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxRowBytes: integer(env, 'IMPORT_MAX_ROW_BYTES', 1024 * 1024, 256, 64 * 1024 * 1024),
       maxRows: integer(env, 'IMPORT_MAX_ROWS', 10_000_000, 1, 1_000_000_000),
       maxQueuedPerTenant: integer(env, 'IMPORT_MAX_QUEUED_PER_TENANT', 20, 1, 10_000),
+      maxRunningPerTenant: integer(env, 'IMPORT_MAX_RUNNING_PER_TENANT', 2, 1, 1000),
       chunkRows: integer(env, 'IMPORT_CHUNK_ROWS', 1000, 1, 100_000),
       retentionDays: integer(env, 'IMPORT_RETENTION_DAYS', 30, 1, 36_500),
     },

@@ -126,6 +126,21 @@ for (const kind of STORE_KINDS) {
       assert.ok(!report.text.includes('password 1'));
     });
 
+    it('takes the file from a multipart/form-data part `file`, with options as fields', async () => {
+      const dir = await directory();
+      const boundary = 'muster-boundary-1';
+      const body =
+        `--${boundary}\r\nContent-Disposition: form-data; name="onConflict"\r\n\r\nskip\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="staff.csv"\r\nContent-Type: text/csv\r\n\r\nusername,email\r\nmp1,mp1@example.com\r\nmp1,mp1@example.com\r\n` +
+        `\r\n--${boundary}--\r\n`;
+      const started = await upload(call, dir, body, `multipart/form-data; boundary=${boundary}`);
+      assert.equal(started.status, 202, started.text);
+      assert.equal(started.body.options.onConflict, 'skip');
+      const job = await finished(call, started.body.id);
+      assert.deepEqual([job.status, job.totals.created, job.totals.failed], ['completed', 1, 1]);
+      assert.deepEqual((await users(dir)).map((u) => u.username), ['mp1']);
+    });
+
     it('rejects bad options with import.invalid_options naming the option; a retry with the same Idempotency-Key is the same job', async () => {
       const dir = await directory();
       const bad = await upload(call, dir, 'username\nx\n', 'text/csv', 'mode=sometimes');

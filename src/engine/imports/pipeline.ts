@@ -36,11 +36,13 @@ import * as repo from '../../store/repositories/imports.ts';
 import { renewClaim, type ClaimedItem } from '../../store/repositories/queue.ts';
 import type { EngineContext } from '../context.ts';
 import type { ProvisioningService } from '../provisioning.ts';
-import { ClaimLost } from '../queue.ts';
+import { ClaimLost, Deferred } from '../queue.ts';
 import { inUnitOfWork } from '../unitOfWork.ts';
 import { importEvent } from './events.ts';
 import { deleteCreatedUsers } from './undo.ts';
 
+/** How soon a job held back by IMPORT_MAX_RUNNING_PER_TENANT looks again. */
+const START_RETRY_MS = 2000;
 /** Chunks read and mapped ahead of the one being written. */
 const PREFETCH_CHUNKS = 2;
 /** Source columns whose cells never reach the report. */
@@ -278,6 +280,9 @@ export async function runImport(run: RunContext, item: ClaimedItem, jobId: strin
     const locked = await repo.lockJob(tx, tenantId, jobId);
     if (!locked || isFinished(locked.job.status) || locked.job.status === 'uploading') return undefined;
     if (!(await renewClaim(tx, item, ctx.limits.outboxLeaseMs))) throw new ClaimLost(`import ${jobId}: the claim was taken over`);
+    if (locked.job.status === 'queued' && !locked.job.cancelRequested && (await repo.countRunningJobs(tx, tenantId)) >= ctx.limits.imports.maxRunningPerTenant) {
+      throw new Deferred(`the tenant runs ${ctx.limits.imports.maxRunningPerTenant} import jobs already`, START_RETRY_MS);
+    }
     return locked;
   });
   if (!start) return;

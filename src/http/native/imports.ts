@@ -11,6 +11,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MusterError } from '../../domain/errors.ts';
@@ -90,6 +91,8 @@ export function importRoutes(app: FastifyInstance, engine: Engine): void {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(UPLOAD_MEDIA_TYPES, (_request, payload, done) => done(null, payload));
+    // multipart/form-data: @fastify/multipart (busboy) streams the parts; the size limit is IMPORT_MAX_BYTES, enforced by the engine.
+    await scope.register(multipart, { limits: { fileSize: Infinity, files: 1 }, throwFileSizeLimit: false });
     const r = scope.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['imports'];
     const job = { 200: ImportJobBody };
@@ -102,7 +105,7 @@ export function importRoutes(app: FastifyInstance, engine: Engine): void {
           tags,
           summary: 'Start an import job from a file',
           description:
-            'The body is the file (text/csv, application/x-ndjson or application/json), streamed into the database as it arrives, up to IMPORT_MAX_BYTES ' +
+            'The body is the file (text/csv, application/x-ndjson or application/json; or multipart/form-data with the file in the part `file` and options as fields before it), streamed into the database as it arrives, up to IMPORT_MAX_BYTES ' +
             '(default 2 GiB; more is 413 `request.too_large`). Options are query parameters. 202 with the job and `Location: /v1/imports/{id}`; ' +
             'with `Idempotency-Key`, a repeat answers 200 with the job the first request started and reads no body. Bad options are 400 ' +
             '`import.invalid_options` (`details.option`); more than IMPORT_MAX_QUEUED_PER_TENANT unfinished jobs is 429 `import.too_many_jobs` with `Retry-After`.',
@@ -113,17 +116,31 @@ export function importRoutes(app: FastifyInstance, engine: Engine): void {
         },
       },
       async (request, reply) => {
-        const body = request.body as Readable | undefined;
-        if (!body) throw new MusterError('request.body_required', 'Send the file as the body (text/csv, application/x-ndjson or application/json).');
-        const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
         const idempotencyKey = request.headers['idempotency-key'];
-        const { job: started, replayed } = await engine.imports.start(
-          actorOf(request),
-          request.params.directory,
-          { raw: request.query as Record<string, string>, mediaType, ...(idempotencyKey !== undefined && { idempotencyKey }) },
-          body,
-        );
-        if (replayed) body.resume(); // the earlier request stored the file; this body is not read
+        const start = (raw: Record<string, string>, mediaType: string | undefined, body: Readable) =>
+          engine.imports.start(actorOf(request), request.params.directory, { raw, mediaType, ...(idempotencyKey !== undefined && { idempotencyKey }) }, body);
+        let outcome: Awaited<ReturnType<typeof start>> | undefined;
+        if (request.isMultipart()) {
+          // Options are the query and the fields before the part `file`; the parts after it are drained unread.
+          const raw: Record<string, string> = { ...(request.query as Record<string, string>) };
+          const parts = request.parts()[Symbol.asyncIterator]();
+          for (let part = await parts.next(); !part.done; part = await parts.next()) {
+            const current = part.value;
+            if (current.type === 'field') raw[current.fieldname] = String(current.value);
+            else if (current.fieldname !== 'file' || outcome) current.file.resume();
+            else {
+              outcome = await start(raw, current.mimetype === 'application/octet-stream' ? undefined : current.mimetype, current.file);
+              current.file.resume();
+            }
+          }
+          if (!outcome) throw new MusterError('request.body_required', 'Send the file in the multipart part `file`.', { field: 'file' });
+        } else {
+          const body = request.body as Readable | undefined;
+          if (!body) throw new MusterError('request.body_required', 'Send the file as the body (text/csv, application/x-ndjson or application/json).');
+          outcome = await start(request.query as Record<string, string>, request.headers['content-type']?.split(';')[0]?.trim().toLowerCase(), body);
+          if (outcome.replayed) body.resume(); // the earlier request stored the file; this body is not read
+        }
+        const { job: started, replayed } = outcome;
         return reply.code(replayed ? 200 : 202).header('location', `/v1/imports/${started.id}`).send(renderImportJob(started));
       },
     );

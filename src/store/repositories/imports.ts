@@ -150,6 +150,12 @@ export async function countUnfinishedJobs(q: Queryable, tenantId: string): Promi
   return rows[0]!.n;
 }
 
+/** Jobs of the tenant running now. */
+export async function countRunningJobs(q: Queryable, tenantId: string): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_jobs WHERE tenant_id = $1 AND status = 'running'`, [tenantId]);
+  return rows[0]!.n;
+}
+
 export async function markStarted(q: Queryable, tenantId: string, jobId: string): Promise<void> {
   await q.query(`UPDATE import_jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId]);
 }

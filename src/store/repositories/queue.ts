@@ -105,6 +105,15 @@ export async function renewClaim(q: Queryable, item: ClaimedItem, leaseMs: numbe
   return rowCount > 0;
 }
 
+/** Gives a claimed item back without counting the attempt, due again after `delayMs` (its kind's work may not start yet). */
+export async function deferItem(q: Queryable, item: ClaimedItem, delayMs: number): Promise<void> {
+  await q.query(
+    `UPDATE queue SET locked_until = NULL, attempts = attempts - 1, next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
+     WHERE tenant_id = $1 AND id = $2 AND attempts = $3`,
+    [item.tenantId, item.id, item.attempt, delayMs],
+  );
+}
+
 async function recordAttempt(q: Queryable, item: ClaimedItem, outcome: 'done' | 'failed', error: string | null): Promise<void> {
   await q.query(
     `INSERT INTO queue_attempts (tenant_id, queue_id, attempt, started_at, outcome, error) VALUES ($1, $2, $3, $4, $5, $6)
