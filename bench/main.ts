@@ -433,3 +433,9 @@ if (results.embedded) {
   console.log(`${ok ? 'MET ' : 'MISS'}  embedded  server peak RSS over the run: ${peak} MiB (target at most ${EMBEDDED_PEAK_RSS_TARGET_MIB} MiB)`);
 }
 console.log(JSON.stringify({ users: USERS, batch: BATCH, hashingThreads: THREADS, targetsMet: met, ...results }));
+
+// Import jobs (bench/imports.ts): BENCH_IMPORT_ROWS rows (default 1,000,000) on PostgreSQL; BENCH_IMPORTS=false skips it.
+if (process.env.BENCH_IMPORTS !== 'false' && STORES.includes('postgres')) {
+  const { benchImports } = await import('./imports.ts');
+  console.log(JSON.stringify({ imports: await benchImports() }));
+}

@@ -53,6 +53,25 @@ export interface Config {
   readonly invitationTtlHours: number;
   readonly outbox: OutboxConfig;
   readonly jwt: JwtConfig;
+  readonly imports: ImportConfig;
+}
+
+/** Import jobs (engine/imports/): limits and retention. */
+export interface ImportConfig {
+  /** IMPORT_MAX_BYTES: the largest upload (default 2 GiB); more is 413 `request.too_large`. */
+  readonly maxBytes: number;
+  /** IMPORT_MAX_ROW_BYTES: the largest record (default 1 MiB); a larger one is a failed row (`import.unreadable_row`). */
+  readonly maxRowBytes: number;
+  /** IMPORT_MAX_ROWS: rows per job (default 10,000,000); the job fails at the first row past it (`import.too_many_rows`), rows before stand. */
+  readonly maxRows: number;
+  /** IMPORT_MAX_QUEUED_PER_TENANT: a tenant's jobs uploading, queued or running at once (default 20); one more is 429 `import.too_many_jobs`. */
+  readonly maxQueuedPerTenant: number;
+  /** IMPORT_MAX_RUNNING_PER_TENANT: a tenant's jobs running at once (default 2); a further one waits in the queue. */
+  readonly maxRunningPerTenant: number;
+  /** IMPORT_CHUNK_ROWS: rows per createUsers call and per checkpoint (default 1000; at most BATCH_MAX_ITEMS). */
+  readonly chunkRows: number;
+  /** IMPORT_RETENTION_DAYS: days a finished job, its stored file and its report are kept (default 30). */
+  readonly retentionDays: number;
 }
 
 export interface JwtConfig {
@@ -205,6 +224,15 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
       retryBaseMs: integer(env, 'OUTBOX_RETRY_BASE_MS', 5000, 1, 3_600_000),
       leaseMs: integer(env, 'OUTBOX_LEASE_MS', 60_000, 100, 3_600_000),
+    },
+    imports: {
+      maxBytes: integer(env, 'IMPORT_MAX_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
+      maxRowBytes: integer(env, 'IMPORT_MAX_ROW_BYTES', 1024 * 1024, 256, 64 * 1024 * 1024),
+      maxRows: integer(env, 'IMPORT_MAX_ROWS', 10_000_000, 1, 1_000_000_000),
+      maxQueuedPerTenant: integer(env, 'IMPORT_MAX_QUEUED_PER_TENANT', 20, 1, 10_000),
+      maxRunningPerTenant: integer(env, 'IMPORT_MAX_RUNNING_PER_TENANT', 2, 1, 1000),
+      chunkRows: integer(env, 'IMPORT_CHUNK_ROWS', 1000, 1, 100_000),
+      retentionDays: integer(env, 'IMPORT_RETENTION_DAYS', 30, 1, 36_500),
     },
   };
 }

@@ -21,6 +21,7 @@ import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
 import { startRetentionSweeper } from './workers/retentionSweeper.ts';
 import { mailHandler } from './workers/mailHandler.ts';
+import { importHandler } from './workers/importHandler.ts';
 import { startQueueRunner } from './workers/queueRunner.ts';
 import { DataDirectoryInUseError, openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
@@ -51,6 +52,7 @@ export async function composeEngine(
   config: Config,
   db: Database,
   notifyOutbox: () => void = () => {},
+  notifyImports: () => void = () => {},
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
   const passwords = await createPasswordHasher(config.passwordHashThreads, createSealer(serverKey, 'imported-hash-keys'));
@@ -65,6 +67,7 @@ export async function composeEngine(
     accessKeySealer: createSealer(serverKey, 'access-keys'),
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
+    notifyImports,
     operatorKeyHash: apiKeyHash(operatorKey),
     now: () => new Date(),
     limits: {
@@ -76,6 +79,7 @@ export async function composeEngine(
       outboxRetryBaseMs: config.outbox.retryBaseMs,
       outboxLeaseMs: config.outbox.leaseMs,
       auditRetentionDays: config.auditRetentionDays,
+      imports: config.imports,
     },
   });
   return { engine, release: () => passwords.close(), serverKey, serverKeyOrigin: origin };
@@ -94,7 +98,13 @@ function messageIdDomain(from: string): string {
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
   let wakeDispatcher = () => {};
-  const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(config, db, () => wakeDispatcher());
+  let wakeImports = () => {};
+  const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(
+    config,
+    db,
+    () => wakeDispatcher(),
+    () => wakeImports(),
+  );
   const jwt = await createJwtAuthority(serverKey, {
     issuer: config.publicUrl,
     audience: config.jwt.audience,
@@ -123,6 +133,8 @@ export async function composeService(config: Config, db: Database, logStream?: W
     pollMs: config.outbox.pollMs,
   });
   wakeDispatcher = mailWorker.wake;
+  const importWorker = startQueueRunner(importHandler(engine), { engine, log: app.log, pollMs: config.outbox.pollMs });
+  wakeImports = importWorker.wake;
   return {
     app,
     engine,
@@ -131,6 +143,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     mailTransport: transport.kind,
     async close() {
       await mailWorker.stop();
+      await importWorker.stop();
       transport.close();
       await app.close();
       await release();

@@ -3,6 +3,7 @@ import type { PasswordHasher } from '../crypto/passwords.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { SecretHasher } from '../crypto/secrets.ts';
 import type { Database } from '../store/ports.ts';
+import type { ImportConfig } from '../config.ts';
 
 export interface EngineContext {
   readonly db: Database;
@@ -23,6 +24,8 @@ export interface EngineContext {
   /** The clock; tests may pin it. */
   readonly now: () => Date;
   readonly limits: EngineLimits;
+  /** Called after a transaction that queued import work commits, so an import worker can start at once. */
+  readonly notifyImports: () => void;
 }
 
 export interface EngineLimits {
@@ -40,4 +43,6 @@ export interface EngineLimits {
   readonly outboxLeaseMs: number;
   /** How long domain events (the audit trail) are kept. */
   readonly auditRetentionDays: number;
+  /** Import jobs' limits and retention (config.ts ImportConfig). */
+  readonly imports: ImportConfig;
 }

@@ -5,6 +5,7 @@ import { auditService } from './audit.ts';
 import { directoryService } from './directories.ts';
 import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
+import { importService } from './imports/index.ts';
 import { invitationService } from './invitations.ts';
 import { queueService } from './queue.ts';
 import { registryService } from './registries.ts';
@@ -28,6 +29,7 @@ export function createEngine(ctx: EngineContext) {
     tenants: tenantService(ctx),
     directories: directoryService(ctx),
     users: userService(ctx, provisioning),
+    imports: importService(ctx, provisioning),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {

@@ -55,6 +55,14 @@ export interface CreateUsersOptions {
    * together. Not used when nothing is written.
    */
   readonly record?: ResponseRecording<BatchOutcome>;
+  /**
+   * Work that must commit with the batch's writes or not at all (an import
+   * chunk's report rows and checkpoint): run as a before-commit participant of
+   * the write's unit of work, with the outcome. Not called when nothing is
+   * written in a transaction (a dry run, an atomic batch that failed); a throw
+   * rolls the whole batch back and is rethrown.
+   */
+  readonly commitWith?: (tx: Queryable, outcome: BatchOutcome) => Promise<void>;
 }
 
 /** A candidate with its credentials computed, ready to insert or to update an existing user. */
@@ -415,6 +423,10 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           if (options.record) {
             const { record } = options;
             uow.beforeCommit((participantTx) => idempotency.record(participantTx, record, outcome));
+          }
+          if (options.commitWith) {
+            const { commitWith } = options;
+            uow.beforeCommit((participantTx) => commitWith(participantTx, outcome));
           }
           return outcome;
         });

@@ -56,6 +56,22 @@ export async function enqueueWork(ctx: EngineContext, tx: Queryable, tenantId: s
   );
 }
 
+/**
+ * Thrown by a handler whose claim was taken over (its lease ran out and
+ * another worker claimed the item): the item belongs to the new claimant, so
+ * the runner records nothing for this attempt.
+ */
+export class ClaimLost extends Error {}
+
+/** Thrown by a handler whose work may not start yet (a limit of running work): the item is due again after `delayMs`, the attempt not counted. */
+export class Deferred extends Error {
+  readonly delayMs: number;
+  constructor(message: string, delayMs: number) {
+    super(message);
+    this.delayMs = delayMs;
+  }
+}
+
 export interface ClaimedWork<Payload> {
   readonly item: repo.ClaimedItem;
   readonly payload: Payload;
@@ -70,6 +86,8 @@ export function queueService(ctx: EngineContext) {
     },
 
     done: (item: repo.ClaimedItem): Promise<void> => ctx.db.transaction((tx) => repo.markDone(tx, item)),
+
+    defer: (item: repo.ClaimedItem, delayMs: number): Promise<void> => repo.deferItem(ctx.db, item, delayMs),
 
     /** Records a failed attempt; returns whether the item is now dead. */
     async failed(item: repo.ClaimedItem, error: string, permanent: boolean): Promise<boolean> {

@@ -12,6 +12,7 @@
  * not for unknown routes (those are the dialect's 404).
  * The walk is iterative: it cannot overflow the stack whatever the input.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { FieldProblem } from '../domain/errors.ts';
 import { INPUT_MAX_DEPTH, unstorableText } from '../domain/storable.ts';
@@ -51,8 +52,9 @@ export function inputProblem(value: unknown, root: string): FieldProblem | undef
 export function useInputGuard(app: FastifyInstance): void {
   app.addHook('preHandler', async (request) => {
     if (request.is404) return; // no route: the dialect's 404 says so, whatever the input
-    const problem =
-      inputProblem(request.params, 'path') ?? inputProblem(request.query, 'query') ?? inputProblem(request.body, '');
+    // A body taken as a raw stream (an import upload) is checked by its reader, row by row.
+    const body = request.body instanceof Readable ? undefined : request.body;
+    const problem = inputProblem(request.params, 'path') ?? inputProblem(request.query, 'query') ?? inputProblem(body, '');
     if (problem) throw invalidRequest([problem]);
   });
 }

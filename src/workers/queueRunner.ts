@@ -8,7 +8,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/engine.ts';
-import type { ClaimedWork, QueueKind } from '../engine/queue.ts';
+import { ClaimLost, Deferred, type ClaimedWork, type QueueKind } from '../engine/queue.ts';
 
 /** Thrown by a handler when retrying cannot help (an SMTP 5xx, a 410 Gone): the item is dead at once. */
 export class PermanentFailure extends Error {}
@@ -52,6 +52,15 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
     try {
       await handler.handle(work);
     } catch (error) {
+      if (error instanceof Deferred) {
+        await engine.queue.defer(item, error.delayMs);
+        log.debug({ kind, key: item.dedupeKey, reason: error.message }, `${kind} deferred`);
+        return;
+      }
+      if (error instanceof ClaimLost) {
+        log.info({ kind, key: item.dedupeKey, attempt: item.attempt }, `${kind}: another worker claimed it; leaving it to them`);
+        return;
+      }
       const message = error instanceof Error ? error.message : String(error);
       const dead = await engine.queue.failed(item, message, error instanceof PermanentFailure);
       const entry = { kind, key: item.dedupeKey, attempt: item.attempt, error: message };

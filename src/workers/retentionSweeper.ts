@@ -1,7 +1,8 @@
 /**
  * Deletes what has outlived its retention, periodically: expired idempotency
  * keys (IDEMPOTENCY_TTL_HOURS; they are also ignored on access, so this only
- * reclaims space) and audit events older than AUDIT_RETENTION_DAYS. Any
+ * reclaims space), audit events older than AUDIT_RETENTION_DAYS, and import
+ * jobs (file and report) finished more than IMPORT_RETENTION_DAYS ago. Any
  * instance may run it; sweeps are idempotent deletes.
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -14,6 +15,7 @@ export async function sweepOnce(engine: Engine, log: FastifyBaseLogger): Promise
   const sweeps: [string, () => Promise<number>][] = [
     ['expired idempotency keys', () => engine.idempotency.sweep()],
     ['audit events past retention', () => engine.audit.sweep()],
+    ['import jobs past retention', () => engine.imports.sweep()],
   ];
   for (const [what, sweep] of sweeps) {
     try {

@@ -11,6 +11,7 @@ import { batchRoutes } from './batch.ts';
 import { tokenRoutes } from './tokens.ts';
 import type { JwtAuthority } from '../../crypto/jwt.ts';
 import { groupRoutes } from './groups.ts';
+import { importRoutes } from './imports.ts';
 import { invitationRoutes } from './invitations.ts';
 import { outboxRoutes } from './outbox.ts';
 import type { MailFolder } from '../../mail/transport.ts';
@@ -31,5 +32,6 @@ export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: Mail
     outboxRoutes(app, engine, mailFolder);
     auditRoutes(app, engine);
     tenantRoutes(app, engine);
+    importRoutes(app, engine);
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { Queryable } from '../ports.ts';
 
-export const QUEUE_KINDS = ['mail'] as const;
+export const QUEUE_KINDS = ['mail', 'import'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
 export interface NewQueueItem {
@@ -89,6 +89,29 @@ export async function claimDue(q: Queryable, kind: QueueKind, limit: number, lea
     attempt: r.attempts,
     claimedAt: r.claimed_at,
   }));
+}
+
+/**
+ * Renews the lease of `item` for `leaseMs`, if this claim is still the
+ * item's latest (no other worker claimed it after its lease ran out); inside
+ * a caller's transaction, so the renewal commits with the caller's work.
+ */
+export async function renewClaim(q: Queryable, item: ClaimedItem, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE queue SET locked_until = now() + make_interval(secs => $4 / 1000.0)
+     WHERE tenant_id = $1 AND id = $2 AND attempts = $3 AND status = 'pending'`,
+    [item.tenantId, item.id, item.attempt, leaseMs],
+  );
+  return rowCount > 0;
+}
+
+/** Gives a claimed item back without counting the attempt, due again after `delayMs` (its kind's work may not start yet). */
+export async function deferItem(q: Queryable, item: ClaimedItem, delayMs: number): Promise<void> {
+  await q.query(
+    `UPDATE queue SET locked_until = NULL, attempts = attempts - 1, next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
+     WHERE tenant_id = $1 AND id = $2 AND attempts = $3`,
+    [item.tenantId, item.id, item.attempt, delayMs],
+  );
 }
 
 async function recordAttempt(q: Queryable, item: ClaimedItem, outcome: 'done' | 'failed', error: string | null): Promise<void> {

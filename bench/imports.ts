@@ -1,0 +1,137 @@
+/**
+ * Import-job bench (`npm run bench` runs it after the batch bench; alone:
+ * `node --liftoff-only bench/imports.ts`), on PostgreSQL (TEST_DATABASE_URL):
+ * - a CSV of BENCH_IMPORT_ROWS users without passwords (default 1,000,000)
+ *   through POST /v1/directories/{d}/imports, the service its own process;
+ *   rows/s from the job's own startedAt..finishedAt; baseline: raw COPY of the
+ *   same rows into the same table (pg-copy-streams), measured in the same
+ *   run. Target: at least 0.7x.
+ * - the server's peak RSS (VmHWM) for a tenth of the rows and for all of
+ *   them, each on a fresh process: the second within 15% of the first.
+ * - the report download (ndjson) of every row: lines/s, and the server's RSS
+ *   before and after (streamed: flat).
+ * The embedded store's comparison (against raw PGlite inserts) is not
+ * measured here yet.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { newId } from '../src/crypto/ids.ts';
+import { comparisonKey } from '../src/domain/user.ts';
+import { startProcess, type RunningService } from '../test/helpers/process.ts';
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
+const KEY = `bench-${randomBytes(24).toString('hex')}`;
+
+const mib = (pid: number, field: 'VmHWM' | 'VmRSS') => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+
+function csvOf(rows: number, prefix: string): Buffer {
+  const lines = ['username,email,displayName'];
+  for (let i = 0; i < rows; i++) lines.push(`${prefix}${i},${prefix}${i}@example.com,User ${i}`);
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+async function withSchema<T>(work: (env: Record<string, string>, admin: pg.Client, schema: string) => Promise<T>): Promise<T> {
+  const schema = `muster_bench_import_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const url = new URL(DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  try {
+    return await work({ DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: KEY, OUTBOX_POLL_MS: '100' }, admin, schema);
+  } finally {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+async function importCsv(service: RunningService, csv: Buffer): Promise<{ id: string; rowsPerSecond: number }> {
+  const response = await fetch(`${service.url}/v1/directories/default/imports`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'text/csv' }, body: csv });
+  if (response.status !== 202) throw new Error(`upload: ${response.status} ${await response.text()}`);
+  const { id } = (await response.json()) as { id: string };
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const job = (await (await fetch(`${service.url}/v1/imports/${id}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as {
+      status: string;
+      totals: { created: number };
+      startedAt: string;
+      finishedAt: string | null;
+    };
+    if (job.status === 'running' || job.status === 'queued') continue;
+    if (job.status !== 'completed' || job.totals.created !== csv.toString().split('\n').length - 2) throw new Error(`import ended ${JSON.stringify(job)}`);
+    return { id, rowsPerSecond: job.totals.created / ((Date.parse(job.finishedAt!) - Date.parse(job.startedAt)) / 1000) };
+  }
+}
+
+/** Raw COPY of the same rows (with the keys the service computes) into the same table. */
+async function copyBaseline(admin: pg.Client, schema: string, rows: number): Promise<number> {
+  const { rows: dirs } = await admin.query(`SELECT tenant_id, id FROM ${schema}.directories LIMIT 1`);
+  const { tenant_id: tenantId, id: directoryId } = dirs[0] as { tenant_id: string; id: string };
+  const lines: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const username = `copy${i}`;
+    const email = `copy${i}@example.com`;
+    lines.push(`${tenantId}\t${newId()}\t${directoryId}\t${username}\t${comparisonKey(username, 'distinct')}\t${email}\t${comparisonKey(email, 'distinct')}\tUser ${i}\tactive\n`);
+  }
+  const started = performance.now();
+  await pipeline(
+    Readable.from(lines),
+    admin.query(copyFrom(`COPY ${schema}.users (tenant_id, id, directory_id, username, username_key, email, email_key, display_name, status) FROM STDIN`)),
+  );
+  return rows / ((performance.now() - started) / 1000);
+}
+
+export async function benchImports(): Promise<Record<string, number>> {
+  return withSchema(async (env, admin, schema) => {
+    const small = Math.max(1000, Math.round(ROWS / 10));
+    const first = await startProcess(env);
+    const smallRun = await importCsv(first, csvOf(small, 'small'));
+    const smallPeak = mib(first.process.pid!, 'VmHWM');
+    await first.stop();
+
+    const service = await startProcess(env);
+    const run = await importCsv(service, csvOf(ROWS, 'big'));
+    const peak = mib(service.process.pid!, 'VmHWM');
+    const rssBefore = mib(service.process.pid!, 'VmRSS');
+    const started = performance.now();
+    const response = await fetch(`${service.url}/v1/imports/${run.id}/report?format=ndjson`, { headers: { authorization: `Bearer ${KEY}` } });
+    let lines = 0;
+    let rssDuring = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      for (const byte of chunk) if (byte === 0x0a) lines += 1;
+      if (lines % 100_000 < 50) rssDuring = Math.max(rssDuring, mib(service.process.pid!, 'VmRSS'));
+    }
+    const reportSeconds = (performance.now() - started) / 1000;
+    await service.stop();
+    const copyRowsPerSecond = await copyBaseline(admin, schema, ROWS);
+    return {
+      importRows: ROWS,
+      importRowsPerSecond: Math.round(run.rowsPerSecond),
+      smallImportRowsPerSecond: Math.round(smallRun.rowsPerSecond),
+      copyRowsPerSecond: Math.round(copyRowsPerSecond),
+      importVsCopy: Math.round((run.rowsPerSecond / copyRowsPerSecond) * 100) / 100,
+      peakRssSmallMiB: smallPeak,
+      peakRssMiB: peak,
+      peakRssGrowth: Math.round((peak / smallPeak) * 100) / 100,
+      reportLines: lines,
+      reportLinesPerSecond: Math.round(lines / reportSeconds),
+      reportRssBeforeMiB: rssBefore,
+      reportRssDuringMiB: rssDuring,
+    };
+  });
+}
+
+if (import.meta.main) {
+  const figures = await benchImports();
+  for (const [name, value] of Object.entries(figures)) console.log(`${name.padEnd(26)} ${value}`);
+  console.log(`${figures.importVsCopy! >= 0.7 ? 'MET ' : 'MISS'}  postgres  import vs raw COPY: ${figures.importVsCopy}x (target 0.7x)`);
+  console.log(`${figures.peakRssGrowth! <= 1.15 ? 'MET ' : 'MISS'}  postgres  peak RSS ${ROWS} rows vs a tenth: ${figures.peakRssGrowth}x (target at most 1.15x)`);
+  console.log(JSON.stringify({ imports: figures }));
+}

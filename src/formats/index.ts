@@ -1,0 +1,12 @@
+/** The import formats by name: the native ones (csv, ndjson, json) and the identity-provider exports. */
+import { NATIVE_FORMATS } from './native.ts';
+import { PROVIDER_FORMATS } from './providers/index.ts';
+import type { ImportFormat } from './types.ts';
+
+export const IMPORT_FORMATS: readonly ImportFormat[] = [...(NATIVE_FORMATS as readonly ImportFormat[]), ...PROVIDER_FORMATS];
+
+export const IMPORT_FORMAT_NAMES: readonly string[] = IMPORT_FORMATS.map((format) => format.name);
+
+export function findFormat(name: string): ImportFormat | undefined {
+  return IMPORT_FORMATS.find((format) => format.name === name);
+}

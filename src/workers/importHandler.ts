@@ -1,0 +1,20 @@
+/**
+ * The queue's `import` kind: runs an import job (or its undo) from its
+ * checkpoint. One job at a time per instance; the item's lease is renewed by
+ * every chunk's transaction, so a job runs as long as it needs while its
+ * worker lives, and moves to another instance (resuming at the checkpoint)
+ * once a dead worker's lease runs out (OUTBOX_LEASE_MS). A worker that finds
+ * its claim taken over stops without recording anything (ClaimLost).
+ */
+import type { Engine } from '../engine/engine.ts';
+import type { ImportWork } from '../engine/imports/index.ts';
+import type { QueueHandler } from './queueRunner.ts';
+
+export function importHandler(engine: Engine): QueueHandler<ImportWork> {
+  return {
+    kind: 'import',
+    batchSize: 1,
+    concurrency: 1,
+    handle: ({ item, payload }) => engine.imports.runClaimed(item, payload),
+  };
+}

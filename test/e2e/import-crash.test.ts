@@ -1,0 +1,144 @@
+/**
+ * Import jobs survive crashes and share instances (PostgreSQL: several
+ * service processes on one database). Every chunk's users, report rows and
+ * checkpoint commit together, so
+ * - a process killed with SIGKILL in the middle of a 100,000-row job, once
+ *   restarted, finishes it with exactly 100,000 rows accounted for and no
+ *   user twice;
+ * - a second instance takes a job over from a frozen one whose lease ran
+ *   out, and the frozen one, woken, finds its claim taken and writes no chunk
+ *   twice.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { TEST_DATABASE_URL } from '../helpers/stores.ts';
+import { http, startProcess, waitFor, type RunningService } from '../helpers/process.ts';
+
+function csvOf(rows: number): string {
+  const lines = ['username,email'];
+  for (let i = 1; i <= rows; i++) lines.push(`user${i},user${i}@example.com`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function upload(service: RunningService, key: string, csv: string): Promise<string> {
+  const response = await fetch(`${service.url}/v1/directories/default/imports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+    body: csv,
+  });
+  assert.equal(response.status, 202, await response.clone().text());
+  return ((await response.json()) as { id: string }).id;
+}
+
+describe('import jobs across crashes and instances: postgres', () => {
+  let admin: pg.Client;
+  let schema: string;
+  let env: Record<string, string>;
+  const key = `import-${randomBytes(24).toString('hex')}`;
+
+  before(async () => {
+    schema = `muster_import_${randomBytes(6).toString('hex')}`;
+    admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const url = new URL(TEST_DATABASE_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    env = {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-import-')),
+      DATABASE_URL: url.toString(),
+      MUSTER_ADMIN_KEY: key,
+      MUSTER_SERVER_KEY: randomBytes(32).toString('base64'),
+      OUTBOX_POLL_MS: '100',
+      OUTBOX_LEASE_MS: '2000',
+      OUTBOX_RETRY_BASE_MS: '100',
+    };
+  });
+  after(async () => {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  /** What the database holds for the job: users of the directory, report rows, distinct rows, and the job's totals. */
+  async function accounted(jobId: string) {
+    const q = async (sql: string, params: unknown[] = []) => Number(Object.values((await admin.query(sql, params)).rows[0] as object)[0]);
+    return {
+      users: await q(`SELECT count(*) FROM ${schema}.users WHERE username LIKE 'user%'`),
+      distinctUsers: await q(`SELECT count(DISTINCT username_key) FROM ${schema}.users WHERE username LIKE 'user%'`),
+      reportRows: await q(`SELECT count(*) FROM ${schema}.import_report WHERE job_id = $1`, [jobId]),
+      lastRow: await q(`SELECT max(row) FROM ${schema}.import_report WHERE job_id = $1`, [jobId]),
+      created: await q(`SELECT count(*) FROM ${schema}.import_report WHERE job_id = $1 AND status = 'created'`, [jobId]),
+    };
+  }
+
+  async function job(service: RunningService, id: string) {
+    return (await http(`${service.url}/v1/imports/${id}`, 'GET', key)).body as { status: string; totals: Record<string, number | null> };
+  }
+
+  it('finishes a 100,000-row job killed with SIGKILL midway, after a restart: every row exactly once', async () => {
+    const ROWS = 100_000;
+    await admin.query(`DELETE FROM ${schema}.users`).catch(() => {});
+    const first = await startProcess(env);
+    const id = await upload(first, key, csvOf(ROWS));
+    await waitFor('the job to be midway', async () => ((await job(first, id)).totals.processed as number) >= 15_000, 120_000);
+    first.process.kill('SIGKILL');
+    await once(first.process, 'exit');
+    const atKill = await accounted(id);
+    assert.ok(atKill.reportRows < ROWS, `killed midway (${atKill.reportRows} rows done)`);
+    assert.equal(atKill.users, atKill.created, 'at any moment, the users written are exactly the rows reported created');
+
+    const second = await startProcess(env);
+    try {
+      let done: Awaited<ReturnType<typeof job>> | undefined;
+      await waitFor('the job to finish', async () => ['completed', 'failed'].includes((done = await job(second, id)).status), 300_000);
+      assert.equal(done!.status, 'completed');
+      assert.deepEqual(done!.totals, { rows: ROWS, processed: ROWS, created: ROWS, updated: 0, skipped: 0, failed: 0 });
+      assert.deepEqual(await accounted(id), { users: ROWS, distinctUsers: ROWS, reportRows: ROWS, lastRow: ROWS, created: ROWS });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('two instances share one job: a frozen one loses it to the other and, woken, writes no chunk twice', async () => {
+    const ROWS = 30_000;
+    await admin.query(`DELETE FROM ${schema}.import_jobs`);
+    await admin.query(`DELETE FROM ${schema}.users`);
+    const a = await startProcess(env);
+    const b = await startProcess(env);
+    try {
+      const id = await upload(a, key, csvOf(ROWS));
+      await waitFor('the job to start', async () => ((await job(b, id)).totals.processed as number) >= 2_000, 60_000);
+      // Freeze whichever instance holds it: the one whose claim is the queue item's latest cannot be told from outside, so freeze both in turn.
+      a.process.kill('SIGSTOP');
+      const frozenAt = (await job(b, id)).totals.processed as number;
+      let movedOn = false;
+      await waitFor('another instance to take over', async () => (movedOn = ((await job(b, id)).totals.processed as number) > frozenAt + 2_000), 30_000).catch(() => {});
+      if (!movedOn) {
+        // b held it and a was idle: freeze b instead and let a take over.
+        a.process.kill('SIGCONT');
+        b.process.kill('SIGSTOP');
+        const at = (await job(a, id)).totals.processed as number;
+        await waitFor('a to take over from b', async () => ((await job(a, id)).totals.processed as number) > at + 2_000, 30_000);
+        b.process.kill('SIGCONT');
+      } else a.process.kill('SIGCONT');
+      let done: Awaited<ReturnType<typeof job>> | undefined;
+      await waitFor('the job to finish', async () => ['completed', 'failed'].includes((done = await job(a, id)).status), 120_000);
+      assert.deepEqual(done!.totals, { rows: ROWS, processed: ROWS, created: ROWS, updated: 0, skipped: 0, failed: 0 });
+      assert.deepEqual(await accounted(id), { users: ROWS, distinctUsers: ROWS, reportRows: ROWS, lastRow: ROWS, created: ROWS });
+      const claims = await admin.query(`SELECT attempts FROM ${schema}.queue WHERE kind = 'import' AND target = $1`, [id]);
+      assert.ok(claims.rows[0].attempts >= 2, 'the job was claimed by both instances');
+      const logs = a.stdout() + b.stdout();
+      assert.match(logs, /another worker claimed it/, 'the woken instance found its claim taken and stopped');
+    } finally {
+      a.process.kill('SIGCONT');
+      b.process.kill('SIGCONT');
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
