@@ -7,7 +7,8 @@
  * re-run after a dropped connection or a kill is answered with the job the
  * first run created (200) when the service got the file, and uploads it when
  * it did not; a dropped connection during the upload is retried the same way,
- * a few times, before giving up with exit 69.
+ * a few times, before giving up with exit 69. A job this machine already got
+ * an answer for is attached to without sending the file (importState.ts).
  *
  * Ctrl-C while the job runs asks whether to cancel it or to detach (the job
  * goes on; `--attach JOB` comes back to it); without a terminal it detaches.
@@ -20,6 +21,7 @@ import { EXIT, exitCodeFor, isFinished, type ImportJob, type ReportRow } from '.
 import { idempotencyKey, UsageError, type ImportCommand, type UploadRequest } from './importOptions.ts';
 import type { ProgressView } from './importProgress.ts';
 import { failureExamples, rejectedPath, reportFormatFor, saveReport } from './importReport.ts';
+import { forgetJob, rememberedJob, rememberJob } from './importState.ts';
 import { summaryText } from './importSummary.ts';
 import { sha256File, uploadFile } from './importUpload.ts';
 import { watchJob } from './importWatch.ts';
@@ -63,10 +65,21 @@ async function upload(request: UploadRequest, ctx: ImportContext, signal: AbortS
   }
   const sha256 = await sha256File(request.file, (bytes) => ctx.view.hashing(bytes, size), signal);
   const key = idempotencyKey(sha256, request);
+  const remembered = rememberedJob(ctx.client.baseUrl, key);
+  if (remembered !== undefined) {
+    try {
+      return { status: 200, job: await ctx.client.json<ImportJob>('GET', `/imports/${encodeURIComponent(remembered)}`) };
+    } catch (error) {
+      if (!(error instanceof ServiceError && error.status === 404)) throw error;
+      forgetJob(ctx.client.baseUrl, key);
+    }
+  }
   const busyUntil = Date.now() + BUSY_WAIT_LIMIT_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await uploadFile(request, { client: ctx.client, idempotencyKey: key, signal, onProgress: (sent, total) => ctx.view.uploading(sent, total) });
+      const answer = await uploadFile(request, { client: ctx.client, idempotencyKey: key, signal, onProgress: (sent, total) => ctx.view.uploading(sent, total) });
+      rememberJob(ctx.client.baseUrl, key, answer.job.id);
+      return answer;
     } catch (error) {
       if (error instanceof ServiceUnreachableError && attempt < UPLOAD_ATTEMPTS) {
         const pause = 1000 * 2 ** (attempt - 1);
@@ -103,7 +116,10 @@ async function askCancelOrDetach(): Promise<'cancel' | 'detach'> {
 
 /** Follows the job until it finishes; resolves with its last state, or 'detached'. */
 async function follow(job: ImportJob, ctx: ImportContext): Promise<ImportJob | 'detached'> {
-  if (isFinished(job)) return job;
+  if (isFinished(job)) {
+    ctx.view.job('done', job);
+    return job;
+  }
   const detach = new AbortController();
   let asking = false;
   let cancelled = false;
