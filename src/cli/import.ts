@@ -102,16 +102,18 @@ async function upload(request: UploadRequest, ctx: ImportContext, signal: AbortS
   }
 }
 
-/** Asks on the terminal; a second Ctrl-C or end of input answers "detach". */
-async function askCancelOrDetach(): Promise<'cancel' | 'detach'> {
+/** Asks on the terminal; a second Ctrl-C, end of input or `close()` answers "detach". */
+function askCancelOrDetach(): { answer: Promise<'cancel' | 'detach'>; close: () => void } {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await new Promise<string>((resolve) => {
+  const answer = new Promise<string>((resolve) => {
     prompt.on('SIGINT', () => resolve('d'));
     prompt.on('close', () => resolve('d'));
     prompt.question('\nCancel the import (c), or detach and leave it running (d)? [d] ', resolve);
+  }).then((text) => {
+    prompt.close();
+    return /^\s*c/i.test(text) ? 'cancel' as const : 'detach' as const;
   });
-  prompt.close();
-  return /^\s*c/i.test(answer) ? 'cancel' : 'detach';
+  return { answer, close: () => prompt.close() };
 }
 
 /** Follows the job until it finishes; resolves with its last state, or 'detached'. */
@@ -121,17 +123,18 @@ async function follow(job: ImportJob, ctx: ImportContext): Promise<ImportJob | '
     return job;
   }
   const detach = new AbortController();
-  let asking = false;
+  let asking: { close: () => void } | undefined;
   let cancelled = false;
   const onInterrupt = () => {
     if (asking || cancelled || !ctx.interactive) {
       detach.abort();
       return;
     }
-    asking = true;
     ctx.view.pause();
-    void askCancelOrDetach().then(async (choice) => {
-      asking = false;
+    const question = askCancelOrDetach();
+    asking = question;
+    void question.answer.then(async (choice) => {
+      asking = undefined;
       ctx.view.resume();
       if (choice === 'detach') return detach.abort();
       cancelled = true;
@@ -157,6 +160,8 @@ async function follow(job: ImportJob, ctx: ImportContext): Promise<ImportJob | '
   } catch (error) {
     if (detach.signal.aborted) return 'detached';
     throw error;
+  } finally {
+    asking?.close(); // the job ended while the question was open
   }
   return last;
 }

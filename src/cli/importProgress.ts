@@ -75,6 +75,8 @@ export interface ProgressView {
 
 type Stage = 'hashing' | 'upload' | 'job';
 
+const NOTE_MS = 10_000;
+
 /** Keeps the start time of each stage, for transfer rates. */
 function stageClock(now: () => number) {
   const started = new Map<Stage, number>();
@@ -88,7 +90,8 @@ function stageClock(now: () => number) {
 export function ttyView(stream: NodeJS.WriteStream): ProgressView {
   const elapsed = stageClock(Date.now);
   let current: { stage: Stage; bar: cliProgress.SingleBar } | undefined;
-  let note = '';
+  /** A note stays beside the bar for NOTE_MS. */
+  let note = { text: '', until: 0 };
   let paused = false;
   const show = (stage: Stage, label: string, fraction: number, text: string) => {
     if (paused) return;
@@ -105,18 +108,18 @@ export function ttyView(stream: NodeJS.WriteStream): ProgressView {
       bar.start(1000, 0, { label, text });
       current = { stage, bar };
     }
-    current.bar.update(Math.round(Math.min(1, Math.max(0, fraction)) * 1000), { label, text: note ? `${text} | ${note}` : text });
+    const noted = Date.now() < note.until ? `${text} | ${note.text}` : text;
+    current.bar.update(Math.round(Math.min(1, Math.max(0, fraction)) * 1000), { label, text: noted });
   };
   return {
     hashing: (bytes, total) => show('hashing', 'hashing  ', total ? bytes / total : 1, transferText(bytes, total, elapsed('hashing'))),
     uploading: (sent, total) => show('upload', 'uploading', total ? sent / total : 1, transferText(sent, total, elapsed('upload'))),
     job(event, job) {
-      note = '';
       show('job', 'importing', job.progress.percent / 100, `${job.status} ${jobProgressText(job)}`);
       if (event === 'done') current?.bar.stop();
     },
     note(text) {
-      note = text;
+      note = { text, until: Date.now() + NOTE_MS };
     },
     pause() {
       current?.bar.stop();
