@@ -42,14 +42,15 @@ export function retryAfterSeconds(header: string | null | undefined, now = Date.
 
 /** The ServiceError for a refusal: the native body's code and message, else the status. */
 export function serviceErrorOf(baseUrl: string, status: number, bodyText: string, retryAfter?: string | null): ServiceError {
-  let parsed: { error?: { code?: string; message?: string } } | undefined;
+  let parsed: { error?: { code?: string; message?: string; details?: { option?: unknown } } } | undefined;
   try {
     parsed = bodyText ? (JSON.parse(bodyText) as typeof parsed) : undefined;
   } catch {
     parsed = undefined;
   }
   const code = parsed?.error?.code ?? `http.${status}`;
-  return new ServiceError(code, `${parsed?.error?.message ?? `HTTP ${status}`} (${parsed?.error?.code ?? status}, from ${baseUrl})`, status, retryAfterSeconds(retryAfter));
+  const option = typeof parsed?.error?.details?.option === 'string' ? `, option ${parsed.error.details.option}` : '';
+  return new ServiceError(code, `${parsed?.error?.message ?? `HTTP ${status}`} (${parsed?.error?.code ?? status}${option}, from ${baseUrl})`, status, retryAfterSeconds(retryAfter));
 }
 
 export interface ServiceClient {

@@ -16,6 +16,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceError, ServiceUnreachableError, type ServiceClient } from './http.ts';
 import { EXIT, exitCodeFor, isFinished, type ImportJob, type ReportRow } from './importJob.ts';
 import { idempotencyKey, UsageError, type ImportCommand, type UploadRequest } from './importOptions.ts';
@@ -43,8 +44,6 @@ export interface ImportContext {
   /** Ctrl-C may ask a question (stdin and stderr are terminals). */
   readonly interactive: boolean;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `work` with Ctrl-C routed to `onInterrupt` instead of ending the process. */
 async function withInterrupt<T>(onInterrupt: () => void, work: () => Promise<T>): Promise<T> {
@@ -209,7 +208,7 @@ export async function runImport(command: Extract<ImportCommand, { kind: 'upload'
     job = await ctx.client.json<ImportJob>('GET', `/imports/${encodeURIComponent(command.jobId)}`);
     file = command.file;
     csvInput = CSV_FORMATS.has(job.format) || (file !== undefined && /\.csv$/i.test(file));
-    ctx.view.job('accepted', job);
+    if (!isFinished(job)) ctx.view.job('accepted', job);
   } else {
     const stopUpload = new AbortController();
     let answer: { status: number; job: ImportJob };
@@ -225,7 +224,7 @@ export async function runImport(command: Extract<ImportCommand, { kind: 'upload'
     file = command.upload.file;
     csvInput = command.upload.contentType === 'text/csv';
     if (answer.status === 200) ctx.view.note(`the service already has this job (same file and options): attached to ${job.id}`);
-    ctx.view.job('accepted', job);
+    if (!isFinished(job)) ctx.view.job('accepted', job);
   }
   const end = await follow(job, ctx);
   if (end === 'detached') {

@@ -86,8 +86,7 @@ async function dispatch(argv: readonly string[], usage: { command: string }): Pr
   if (command === 'jobs') {
     usage.command = 'jobs';
     if (rest.includes('--help') || rest.includes('-h')) return (print(JOBS_USAGE), EXIT.ok);
-    const { url, key, 'key-file': keyFile } = connectionFlags(rest);
-    return runJobs(rest, connect({ url, key, keyFile }), print);
+    return runJobs(rest, (args) => connect(args), print);
   }
   let parsed: ImportCommand;
   if (command === 'migrate-from') {
@@ -107,16 +106,6 @@ async function dispatch(argv: readonly string[], usage: { command: string }): Pr
     json: parsed.json,
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
   });
-}
-
-/** --url, --key, --key-file wherever they are among `argv` (the jobs verbs parse the rest). */
-function connectionFlags(argv: readonly string[]): { url?: string; key?: string; 'key-file'?: string } {
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const match = /^--(url|key|key-file)(?:=(.*))?$/.exec(argv[i]!);
-    if (match) flags[match[1]!] = match[2] ?? argv[(i += 1)] ?? '';
-  }
-  return flags;
 }
 
 /** Runs a client command; every failure is one line on stderr and its exit code (importJob.ts EXIT). */

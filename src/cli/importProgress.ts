@@ -12,7 +12,8 @@
 import cliProgress from 'cli-progress';
 import type { ImportJob } from './importJob.ts';
 
-const count = (n: number) => n.toLocaleString('en-US');
+/** A count with thousands separators: 100,000. */
+export const count = (n: number) => n.toLocaleString('en-US');
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];

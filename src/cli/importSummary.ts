@@ -6,9 +6,7 @@
  */
 import Table from 'cli-table3';
 import type { ImportJob, ReportRow } from './importJob.ts';
-import { formatDuration } from './importProgress.ts';
-
-const count = (n: number) => n.toLocaleString('en-US');
+import { count, formatDuration } from './importProgress.ts';
 
 /** Seconds from the job's start (or creation) to its end. */
 export function jobSeconds(job: ImportJob): number | undefined {

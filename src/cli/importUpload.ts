@@ -124,12 +124,14 @@ export async function uploadFile(request: UploadRequest, target: UploadTarget): 
     });
     req.on('response', (response) => {
       clearTimeout(fallback);
+      sending = true; // a late 100 Continue starts nothing
       // An answer before the whole body (a replayed job, a refusal): stop sending.
       if (file && !file.readableEnded) {
         file.unpipe(req);
         file.destroy();
       }
       readAll(response).then((text) => {
+        if (!file?.readableEnded) req.destroy(); // the body was cut short: this connection cannot carry another request
         const status = response.statusCode ?? 0;
         if (status === 200 || status === 202) resolve({ status, job: JSON.parse(text) as ImportJob });
         else reject(serviceErrorOf(baseUrl, status, text, response.headers['retry-after'] as string | undefined));

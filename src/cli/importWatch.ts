@@ -8,6 +8,7 @@
  * without a working connection it gives up with ServiceUnreachableError.
  * A refusal (404, 401) is thrown at once as ServiceError.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ServiceError, ServiceUnreachableError, type ServiceClient } from './http.ts';
 import type { ImportJob } from './importJob.ts';
@@ -28,15 +29,6 @@ export interface WatchOptions {
   /** Told of each reconnect: the attempt's number and why the stream was re-opened. */
   readonly onReconnect?: (attempt: number, reason: string) => void;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    }, { once: true });
-  });
 
 /** The job's events until `done` (inclusive). Ends with an AbortError when `options.signal` aborts. */
 export async function* watchJob(client: ServiceClient, jobId: string, options: WatchOptions = {}): AsyncGenerator<JobEvent> {
@@ -93,7 +85,7 @@ export async function* watchJob(client: ServiceClient, jobId: string, options: W
     }
     attempt += 1;
     options.onReconnect?.(attempt, reason);
-    await sleep(pauseMs, options.signal);
+    await sleep(pauseMs, undefined, options.signal && { signal: options.signal });
     pauseMs = Math.min(pauseMs * 2, MAX_PAUSE_MS);
   }
 }

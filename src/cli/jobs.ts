@@ -9,8 +9,9 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { ServiceClient } from './http.ts';
 import type { ImportJob } from './importJob.ts';
-import { CONNECTION_OPTIONS, UsageError } from './importOptions.ts';
+import { CONNECTION_OPTIONS, UsageError, type ConnectionArgs } from './importOptions.ts';
 import { failureExamples, openReport, writeAtomically, type ReportQuery } from './importReport.ts';
+import { count } from './importProgress.ts';
 import { summaryText } from './importSummary.ts';
 
 export const JOBS_USAGE = `Usage:
@@ -31,8 +32,6 @@ Exit codes: 0 done, 1 the service refused (the message says why), 64 usage, 69 s
 Example:
   MUSTER_KEY=... muster jobs report 0193f7c2-... --status failed --rejected --output fix.csv`;
 
-const count = (n: number) => n.toLocaleString('en-US');
-
 export function jobLine(job: ImportJob): string {
   const { totals } = job;
   return (
@@ -44,7 +43,8 @@ export function jobLine(job: ImportJob): string {
 
 const REPORT_STATUSES = ['all', 'failed', 'created', 'updated', 'skipped'] as const;
 
-export async function runJobs(argv: readonly string[], client: ServiceClient, print: (text: string) => void): Promise<number> {
+/** Runs `muster jobs ...` (argv after `jobs`); `connect` makes the client from the connection flags. */
+export async function runJobs(argv: readonly string[], connect: (args: ConnectionArgs) => ServiceClient, print: (text: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -60,6 +60,7 @@ export async function runJobs(argv: readonly string[], client: ServiceClient, pr
     },
   });
   const [verb = 'list', jobId, ...extra] = positionals;
+  const client = connect({ url: values.url, key: values.key, keyFile: values['key-file'] });
   if (extra.length > 0) throw new UsageError(`jobs ${verb} takes one JOB (got ${positionals.slice(1).join(' ')})`);
   const out = (text: string, value: unknown) => print(values.json ? JSON.stringify(value, null, 2) : text);
   const requireJob = () => {
