@@ -83,14 +83,14 @@ async function upload(request: UploadRequest, ctx: ImportContext, signal: AbortS
       if (error instanceof ServiceUnreachableError && attempt < UPLOAD_ATTEMPTS) {
         const pause = 1000 * 2 ** (attempt - 1);
         ctx.view.note(`${error.message.replace(/;.*$/, '')}; retrying in ${pause / 1000} s (the same job: nothing is imported twice)`);
-        await sleep(pause);
+        await sleep(pause, undefined, { signal });
         continue;
       }
       const busy = error instanceof ServiceError && (error.code === 'import.too_many_jobs' || error.code === 'idempotency.in_progress');
       if (busy && Date.now() < busyUntil) {
         const pause = (error.retryAfterSeconds ?? 5) * 1000;
         ctx.view.note(`${error.code}: retrying in ${pause / 1000} s`);
-        await sleep(pause);
+        await sleep(pause, undefined, { signal });
         continue;
       }
       if (error instanceof ServiceUnreachableError) {
