@@ -92,7 +92,7 @@ async function dispatch(argv: readonly string[], usage: { command: string }): Pr
   if (command === 'migrate-from') {
     usage.command = 'migrate-from';
     if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) return (print(MIGRATE_USAGE), rest.length === 0 ? EXIT.usage : EXIT.ok);
-    parsed = parseImportArgs(rest.slice(1), providerOf(rest[0]));
+    parsed = parseImportArgs(rest.slice(1), providerOf(rest[0]), process.env);
   } else {
     parsed = parseImportArgs(rest);
   }

@@ -145,8 +145,11 @@ function positiveInteger(flag: string, value: string | undefined): string | unde
 
 type ImportValues = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof MIGRATE_OPTIONS }>>['values'];
 
+/** Where Firebase's signer key may come from instead of --signer-key (which the process list shows). */
+export const SIGNER_KEY_VARIABLE = 'MUSTER_FIREBASE_SIGNER_KEY';
+
 /** The job options the flags ask for, in the contract's names, with defaults left out. */
-function jobOptions(values: ImportValues, format: string | undefined): Record<string, string> {
+function jobOptions(values: ImportValues, format: string | undefined, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   if (!values.invite && (values['redirect-url'] !== undefined || values.message !== undefined)) {
     throw new UsageError('--redirect-url and --message go with --invite');
   }
@@ -169,7 +172,7 @@ function jobOptions(values: ImportValues, format: string | undefined): Record<st
     ...(Object.keys(mapping).length > 0 && { mapping: JSON.stringify(mapping) }),
     delimiter,
     externalId: values['external-id'],
-    signerKey: values['signer-key'],
+    signerKey: values['signer-key'] ?? (format === 'firebase' ? env[SIGNER_KEY_VARIABLE] || undefined : undefined),
     saltSeparator: values['salt-separator'],
     rounds: positiveInteger('rounds', values.rounds),
     memCost: positiveInteger('mem-cost', values['mem-cost']),
@@ -180,9 +183,10 @@ function jobOptions(values: ImportValues, format: string | undefined): Record<st
 
 /**
  * `muster import FILE --directory D ...` (provider undefined) or `muster
- * migrate-from PROVIDER FILE ...` (argv after the provider). Throws UsageError.
+ * migrate-from PROVIDER FILE ...` (argv after the provider); `env` may hold
+ * the Firebase signer key (SIGNER_KEY_VARIABLE). Throws UsageError.
  */
-export function parseImportArgs(argv: readonly string[], provider?: Provider): ImportCommand {
+export function parseImportArgs(argv: readonly string[], provider?: Provider, env: Readonly<Record<string, string | undefined>> = {}): ImportCommand {
   const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: provider === undefined ? IMPORT_OPTIONS : MIGRATE_OPTIONS, strict: true });
   const v = values as ImportValues;
   const common = {
@@ -199,7 +203,7 @@ export function parseImportArgs(argv: readonly string[], provider?: Provider): I
   if (!v.directory) throw new UsageError('--directory <name> is required: the directory the users go into');
   if (provider !== undefined && v.format !== undefined) throw new UsageError(`migrate-from ${provider} sets the format itself; leave out --format`);
   const format = provider ?? oneOf('format', v.format, FORMATS);
-  return { ...common, kind: 'upload', upload: { file, directory: v.directory, contentType: contentTypeFor(file, format), options: jobOptions(v, format) } };
+  return { ...common, kind: 'upload', upload: { file, directory: v.directory, contentType: contentTypeFor(file, format), options: jobOptions(v, format, env) } };
 }
 
 /**

@@ -21,14 +21,14 @@ export const MIGRATE_USAGE = `Usage:
   muster migrate-from auth0|firebase|keycloak|cognito|entra FILE --directory <name> [import options]
       the same as muster import --format <provider>, with the provider's options as flags:
   Firebase: --signer-key <base64> --salt-separator <base64> --rounds <n> --mem-cost <n>
+            (the signer key is a secret: better in MUSTER_FIREBASE_SIGNER_KEY than on the command line)
   Other provider options: --option NAME=VALUE
 Files:
 ${PROVIDERS.map((p) => `  ${p.padEnd(8)} ${PROVIDER_EXPORTS[p]}`).join('\n')}
 See muster import --help for the import options, the output and the exit codes.
 Example:
-  MUSTER_URL=https://muster.example.com MUSTER_KEY=... \\
-    muster migrate-from firebase users.json --directory staff \\
-      --signer-key "$SIGNER_KEY" --salt-separator Bw== --rounds 8 --mem-cost 14`;
+  MUSTER_URL=https://muster.example.com MUSTER_KEY=... MUSTER_FIREBASE_SIGNER_KEY=... \\
+    muster migrate-from firebase users.json --directory staff --salt-separator Bw== --rounds 8 --mem-cost 14`;
 
 /** The provider named by the first argument, or a usage error listing them. */
 export function providerOf(name: string | undefined): Provider {

@@ -99,6 +99,10 @@ describe('muster import arguments', () => {
     const upload = uploadOf(parseImportArgs(['users.json', '-d', 'x', '--signer-key', 'c2lnbmVy', '--salt-separator', 'Bw==', '--rounds', '8', '--mem-cost', '14'], providerOf('firebase')));
     assert.deepEqual(upload.options, { format: 'firebase', signerKey: 'c2lnbmVy', saltSeparator: 'Bw==', rounds: '8', memCost: '14' });
     assert.throws(() => parseImportArgs(['users.json', '-d', 'x', '--rounds', 'eight'], 'firebase'), /--rounds must be a positive integer/);
+    const fromEnv = { MUSTER_FIREBASE_SIGNER_KEY: 'ZnJvbS1lbnY=' };
+    assert.equal(uploadOf(parseImportArgs(['users.json', '-d', 'x'], 'firebase', fromEnv)).options.signerKey, 'ZnJvbS1lbnY=', 'the signer key from the environment');
+    assert.equal(uploadOf(parseImportArgs(['users.json', '-d', 'x', '--signer-key', 'ZmxhZw=='], 'firebase', fromEnv)).options.signerKey, 'ZmxhZw==', 'the flag wins');
+    assert.equal(uploadOf(parseImportArgs(['users.json', '-d', 'x'], 'keycloak', fromEnv)).options.signerKey, undefined, 'only for Firebase');
     assert.throws(() => parseImportArgs(['users.json', '-d', 'x', '--rounds', '8'], 'keycloak'), /is a Firebase option/);
     assert.throws(() => parseImportArgs(['u.csv', '-d', 'x', '--format', 'csv'], 'cognito'), /leave out --format/);
     assert.deepEqual(uploadOf(parseImportArgs(['realm.json', '-d', 'x', '--option', 'realm=acme'], 'keycloak')).options, { format: 'keycloak', realm: 'acme' });
