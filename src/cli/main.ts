@@ -16,6 +16,8 @@
  *   muster keys revoke --tenant <name|id> <key id or prefix>
  *   muster audit --tenant <name|id> [--user <id>] [--type user.*] ...    (the audit trail)
  *   muster access-keys create|list|revoke --tenant <name|id> ...   (AK/SK for signed requests)
+ *   muster import | migrate-from | jobs ...   import jobs through a running service (importCli.ts;
+ *                                             their own exit codes, importJob.ts EXIT)
  *
  * Add --json for machine-readable output (the API's shapes). Exit codes: 0
  * done, 1 failed (the store or the service refused), 2 usage or configuration
@@ -32,6 +34,7 @@ import { composeEngine, isStartupRefusal, openStore } from '../main.ts';
 import { migrate } from '../store/migrate.ts';
 import { DataDirectoryInUseError } from '../store/pglite.ts';
 import type { Database } from '../store/ports.ts';
+import { CLIENT_COMMANDS, runClientCommand } from './importCli.ts';
 import { localTasks, remoteTasks, ServiceError, ServiceUnreachableError, type KeyView, type OperatorTasks, type TenantView } from './operator.ts';
 
 const USAGE = `Usage:
@@ -47,6 +50,10 @@ const USAGE = `Usage:
   muster access-keys revoke --tenant <name|id> <access key id>
   muster audit --tenant <name|id> [--user <user id>] [--actor <key id or prefix>] [--type <type, e.g. user.* >]
                [--since <ISO time>] [--until <ISO time>] [--limit <1-1000, default 50>]
+Import jobs, through a running service with an API key (muster <command> --help for each):
+  muster import FILE --directory <name> [--format ...] [--map "E-mail=email"] [--on-conflict fail|skip|upsert] ...
+  muster migrate-from auth0|firebase|keycloak|cognito|entra FILE --directory <name> [provider flags]
+  muster jobs [list|show|cancel|undo|report|delete] [JOB]
 Options: --json  print JSON instead of text
          --key-file <path>  the operator key, for tenants and keys commands while a
                             service holds the embedded store (default: MUSTER_OPERATOR_KEY,
@@ -208,6 +215,7 @@ async function openStoreUnlessHeld(config: Config, canGoThroughService: boolean)
 }
 
 async function run(argv: string[]): Promise<number> {
+  if (CLIENT_COMMANDS.has(argv[0] ?? '')) return runClientCommand(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

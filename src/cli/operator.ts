@@ -8,6 +8,7 @@
 import type { ApiKeyInfo, Tenant } from '../domain/apiKey.ts';
 import { cliActor } from '../domain/actor.ts';
 import type { Engine } from '../engine/engine.ts';
+import { serviceClient } from './http.ts';
 
 export interface TenantView {
   readonly id: string;
@@ -40,19 +41,7 @@ export interface OperatorTasks {
   revokeKey(tenantRef: string, keyRef: string): Promise<KeyView>;
 }
 
-/** A failure the service answered with: its error code and message. */
-export class ServiceError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'ServiceError';
-    this.code = code;
-  }
-}
-
-/** The service at `baseUrl` could not be reached at all. */
-export class ServiceUnreachableError extends Error {}
+export { ServiceError, ServiceUnreachableError } from './http.ts';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 const tenantView = (t: Tenant): TenantView => ({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString(), disabledAt: iso(t.disabledAt) });
@@ -92,25 +81,8 @@ export function localTasks(engine: Engine): OperatorTasks {
  * ServiceError with the service's code when it refuses.
  */
 export function remoteTasks(baseUrl: string, operatorKey: string): OperatorTasks {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl}/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${operatorKey}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      const reason = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ServiceUnreachableError(`cannot reach the service at ${baseUrl} (${reason?.code ?? reason?.message ?? (error as Error).message}); set MUSTER_URL to its address.`);
-    }
-    const text = await response.text();
-    const parsed = (text ? JSON.parse(text) : undefined) as { error?: { code: string; message: string } } | undefined;
-    if (!response.ok) {
-      throw new ServiceError(parsed?.error?.code ?? `http.${response.status}`, `${parsed?.error?.message ?? `HTTP ${response.status}`} (${parsed?.error?.code ?? response.status}, from ${baseUrl})`);
-    }
-    return parsed as T;
-  }
+  const client = serviceClient(baseUrl, operatorKey);
+  const call = <T>(method: string, path: string, body?: unknown) => client.json<T>(method, path, body);
   const segment = encodeURIComponent;
   return {
     createTenant: (name) => call('POST', '/tenants', { name }),
