@@ -30,9 +30,7 @@ import { cliActor, type Actor } from '../domain/actor.ts';
 import { isMusterError } from '../domain/errors.ts';
 import type { StoredEvent } from '../engine/audit.ts';
 import type { Engine } from '../engine/engine.ts';
-import { composeEngine, isStartupRefusal, openStore } from '../main.ts';
-import { migrate } from '../store/migrate.ts';
-import { DataDirectoryInUseError } from '../store/pglite.ts';
+import type { DataDirectoryInUseError } from '../store/pglite.ts';
 import type { Database } from '../store/ports.ts';
 import { CLIENT_COMMANDS, runClientCommand } from './importCli.ts';
 import { localTasks, remoteTasks, ServiceError, ServiceUnreachableError, type KeyView, type OperatorTasks, type TenantView } from './operator.ts';
@@ -206,6 +204,7 @@ function operatorKeyFor(config: Config, keyFile: string | undefined, inUse: Data
 
 /** The store, or the refusal when a running service holds the embedded store and the command can go through that service. */
 async function openStoreUnlessHeld(config: Config, canGoThroughService: boolean): Promise<Database | { held: DataDirectoryInUseError }> {
+  const [{ openStore }, { DataDirectoryInUseError }] = await Promise.all([import('../main.ts'), import('../store/pglite.ts')]);
   try {
     return await openStore(config);
   } catch (error) {
@@ -214,6 +213,10 @@ async function openStoreUnlessHeld(config: Config, canGoThroughService: boolean)
   }
 }
 
+/**
+ * The store and the engine are imported only by the commands that use them,
+ * so the client commands (import, jobs) start without loading the server.
+ */
 async function run(argv: string[]): Promise<number> {
   if (CLIENT_COMMANDS.has(argv[0] ?? '')) return runClientCommand(argv);
   const { values, positionals } = parseArgs({
@@ -259,6 +262,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const db = opened;
   try {
+    const [{ migrate }, { composeEngine }] = await Promise.all([import('../store/migrate.ts'), import('../main.ts')]);
     const applied = await migrate(db);
     if (commandName === 'migrate') {
       out.print(applied.length ? `Applied ${applied.join(', ')}` : 'The schema is up to date.', { applied });
@@ -283,7 +287,7 @@ try {
   if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`muster: ${(error as Error).message}\n\n${USAGE}\n`);
     process.exitCode = 2;
-  } else if (isStartupRefusal(error) || error instanceof SetupError) {
+  } else if (error instanceof SetupError || (await import('../main.ts')).isStartupRefusal(error)) {
     process.stderr.write(`muster: ${error.message}\n`);
     process.exitCode = 2;
   } else if (isMusterError(error) || error instanceof ServiceError || error instanceof ServiceUnreachableError) {
