@@ -53,6 +53,13 @@ export interface Config {
   readonly invitationTtlHours: number;
   readonly outbox: OutboxConfig;
   readonly jwt: JwtConfig;
+  readonly scim: ScimConfig;
+}
+
+/** The SCIM dialect's limits, advertised in /scim/v2/ServiceProviderConfig. */
+export interface ScimConfig {
+  /** Most resources one list or search returns (`filter.maxResults`; a larger `count` is capped). SCIM_MAX_RESULTS, default 200. */
+  readonly maxResults: number;
 }
 
 export interface JwtConfig {
@@ -200,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
       audience: optional(env, 'JWT_AUDIENCE') ?? 'muster',
       external: jwksUrl === undefined ? undefined : { jwksUrl, issuer: externalIssuer! },
     },
+    scim: { maxResults: integer(env, 'SCIM_MAX_RESULTS', 200, 1, 10_000) },
     outbox: {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 3_600_000),
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),

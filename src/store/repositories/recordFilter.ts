@@ -1,0 +1,126 @@
+/**
+ * Compiles a RecordFilter (src/domain/filter.ts) to a SQL condition over the
+ * users table aliased `u`. Every value, path and pattern is a bound parameter;
+ * the only text spliced into the statement comes from the whitelist of columns
+ * below and from operators, never from a caller. Case-insensitive comparisons
+ * lower() both sides (ASCII identically on both stores; beyond ASCII as the
+ * database's lower() does); the username's case-insensitive equality uses its
+ * comparison key instead (the engine rewrites it), so it is exact and indexed.
+ */
+import type { CompareOp, FilterTarget, RecordFilter, RecordSort, UserFilterColumn } from '../../domain/filter.ts';
+
+const USER_COLUMNS_SQL: Record<UserFilterColumn, { sql: string; type: 'text' | 'uuid' | 'timestamptz' | 'boolean' }> = {
+  id: { sql: 'u.id', type: 'uuid' },
+  username: { sql: 'u.username', type: 'text' },
+  usernameKey: { sql: 'u.username_key', type: 'text' },
+  externalId: { sql: 'u.external_id', type: 'text' },
+  displayName: { sql: 'u.display_name', type: 'text' },
+  givenName: { sql: 'u.given_name', type: 'text' },
+  familyName: { sql: 'u.family_name', type: 'text' },
+  email: { sql: 'u.email', type: 'text' },
+  phone: { sql: 'u.phone', type: 'text' },
+  locale: { sql: 'u.locale', type: 'text' },
+  active: { sql: "(u.status <> 'disabled')", type: 'boolean' },
+  createdAt: { sql: 'u.created_at', type: 'timestamptz' },
+  updatedAt: { sql: 'u.updated_at', type: 'timestamptz' },
+};
+
+const ORDERING: Partial<Record<CompareOp, string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
+
+/** Binds a value into `params` and returns its placeholder. */
+export type Bind = (value: unknown, sqlType: string) => string;
+
+function targetSql(target: FilterTarget, bind: Bind): { sql: string; type: 'text' | 'uuid' | 'timestamptz' | 'boolean' } {
+  switch (target.kind) {
+    case 'column':
+      return USER_COLUMNS_SQL[target.column];
+    case 'attribute':
+      return { sql: `(u.attributes #>> ${bind(target.path, 'text[]')})`, type: 'text' };
+    case 'element':
+      return { sql: `(e.v #>> ${bind(target.path, 'text[]')})`, type: 'text' };
+  }
+}
+
+/** The JSON value at a target (for `pr` on attributes: empty strings, arrays and objects do not count). */
+function presentSql(target: FilterTarget, bind: Bind): string {
+  if (target.kind === 'column') return `${USER_COLUMNS_SQL[target.column].sql} IS NOT NULL`;
+  const json = target.kind === 'attribute' ? `u.attributes #> ${bind(target.path, 'text[]')}` : `e.v #> ${bind(target.path, 'text[]')}`;
+  return `coalesce(${json} NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
+}
+
+function compareSql(filter: Extract<RecordFilter, { target: FilterTarget; value: unknown }>, bind: Bind): string {
+  const target = targetSql(filter.target, bind);
+  const { op, value } = filter;
+  if (value === null) {
+    // `eq null` is absence, `ne null` presence (RFC 7644 §3.4.2.2 leaves it open; see docs/dialects/scim.md).
+    if (op === 'eq') return `${target.sql} IS NULL`;
+    if (op === 'ne') return `${target.sql} IS NOT NULL`;
+    return 'false';
+  }
+  let left = target.sql;
+  let right: string;
+  if (target.type === 'boolean' || filter.type === 'boolean') {
+    if (target.type === 'text') left = `lower(${left})`;
+    else left = `${left}::text`;
+    right = bind(String(value).toLowerCase(), 'text');
+  } else if (target.type === 'timestamptz' || (filter.type === 'dateTime' && target.type !== 'text')) {
+    right = bind(String(value), 'timestamptz');
+  } else if (target.type === 'uuid') {
+    left = `${left}::text`;
+    right = bind(String(value), 'text');
+  } else if (filter.type === 'integer' || filter.type === 'decimal') {
+    left = `(${left})::numeric`;
+    right = bind(Number(value), 'numeric');
+  } else {
+    right = bind(String(value), 'text');
+    if (!filter.caseExact) {
+      left = `lower(${left})`;
+      right = `lower(${right})`;
+    }
+  }
+  let condition: string;
+  switch (op) {
+    case 'eq':
+      condition = `${left} = ${right}`;
+      break;
+    case 'ne':
+      return `(${left} IS NULL OR ${left} <> ${right})`;
+    case 'co':
+      condition = `strpos(${left}::text, ${right}::text) > 0`;
+      break;
+    case 'sw':
+      condition = `starts_with(${left}::text, ${right}::text)`;
+      break;
+    case 'ew':
+      condition = `right(${left}::text, length(${right}::text)) = ${right}::text`;
+      break;
+    default:
+      condition = `${left} ${ORDERING[op]} ${right}`;
+  }
+  return `coalesce(${condition}, false)`;
+}
+
+/** The SQL condition for `filter`; two-valued (never NULL), so `not` is a plain complement. */
+export function filterSql(filter: RecordFilter, bind: Bind): string {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return `(${filter.filters.map((f) => filterSql(f, bind)).join(filter.op === 'and' ? ' AND ' : ' OR ')})`;
+    case 'not':
+      return `NOT ${filterSql(filter.filter, bind)}`;
+    case 'pr':
+      return presentSql(filter.target, bind);
+    case 'some': {
+      const array = `u.attributes #> ${bind(filter.path, 'text[]')}`;
+      return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${filterSql(filter.filter, bind)})`;
+    }
+    default:
+      return compareSql(filter, bind);
+  }
+}
+
+/** ORDER BY for a sort: nulls last ascending (first descending), ties by id. */
+export function sortSql(sort: RecordSort | undefined, bind: Bind): string {
+  if (!sort) return 'u.id';
+  return `${targetSql(sort.target, bind).sql} ${sort.descending ? 'DESC' : 'ASC'}, u.id`;
+}
