@@ -53,7 +53,7 @@ function resolve(type: ResourceTypeDef, path: string): ResolvedPath {
   const resolved = resolvePath(type, path);
   if (!resolved) throw invalid(`Unknown attribute "${path}" in the filter.`);
   const key = resolved.sub ? `${resolved.attribute.name}.${resolved.sub.name}` : resolved.attribute.name;
-  if (resolved.schema === type.schema && (NOT_FILTERABLE.has(key) || NOT_FILTERABLE.has(resolved.attribute.name))) {
+  if (resolved.schema === type.schema && NOT_FILTERABLE.has(resolved.sub ? key : resolved.attribute.name)) {
     throw invalid(`Attribute "${path}" cannot be filtered on.`);
   }
   return resolved;
@@ -121,15 +121,46 @@ function convert(node: Filter, at: (path: string, spec: Leaf) => RecordFilter, t
   }
 }
 
+/** A JSON string literal (RFC 7644 §3.4.2.2 compValue strings are JSON strings, RFC 7159 escapes and all). */
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
+
+function restoreStrings(node: Filter, strings: readonly string[]): Filter {
+  switch (node.op) {
+    case 'and':
+    case 'or':
+      return { ...node, filters: node.filters.map((f) => restoreStrings(f, strings)) };
+    case 'not':
+      return { ...node, filter: restoreStrings(node.filter, strings) };
+    case '[]':
+      return { ...node, valFilter: restoreStrings(node.valFilter, strings) };
+    case 'pr':
+      return node;
+    default: {
+      // Every string the library sees is a placeholder: the i-th string of the filter.
+      return typeof node.compValue === 'string' ? { ...node, compValue: strings[Number(node.compValue)]! } : node;
+    }
+  }
+}
+
+/**
+ * Parses a filter with scim2-parse-filter, whose tokenizer reads a backslash
+ * literally unless it escapes a quote (so `"a\\"` would not parse): string
+ * values are read here as the JSON strings the RFC makes them, and the library
+ * parses the structure around them. Throws `what` with the reason.
+ */
+export function parseScimFilter(text: string, what: (reason: string) => MusterError = (reason) => invalid(`The filter does not parse: ${reason}`)): Filter {
+  const strings: string[] = [];
+  try {
+    const masked = text.replace(JSON_STRING, (literal) => `"${strings.push(JSON.parse(literal) as string) - 1}"`);
+    return restoreStrings(parse(masked), strings);
+  } catch (error) {
+    throw what((error as Error).message);
+  }
+}
+
 /** Parses a SCIM filter over Users; throws `scim.invalid_filter`. */
 export function userFilter(type: ResourceTypeDef, text: string): RecordFilter {
-  let ast: Filter;
-  try {
-    ast = parse(text);
-  } catch (error) {
-    throw invalid(`The filter does not parse: ${(error as Error).message}`);
-  }
-  return convert(ast, (path, spec) => userLeaf(type, path, spec), type, false);
+  return convert(parseScimFilter(text), (path, spec) => userLeaf(type, path, spec), type, false);
 }
 
 /** `sortBy`/`sortOrder` over Users (RFC 7644 §3.4.2.3): a multi-valued attribute sorts by its primary value's column. */

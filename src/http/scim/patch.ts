@@ -12,7 +12,8 @@
  * terms and the value. Errors: `scim.invalid_path`, `scim.no_target`,
  * `scim.mutability`, `scim.invalid_value`, `scim.invalid_syntax`.
  */
-import { parse, type Filter } from 'scim2-parse-filter';
+import type { Filter } from 'scim2-parse-filter';
+import { parseScimFilter } from './filter.ts';
 import { MusterError } from '../../domain/errors.ts';
 import { resolvePath, type AttributeDef, type ResolvedPath, type ResourceTypeDef } from './registry.ts';
 import { isObject, valueOf, type Json, type JsonObject } from './resource.ts';
@@ -57,12 +58,7 @@ function parsePath(type: ResourceTypeDef, path: string): Target {
   if (!resolved) throw new MusterError('scim.invalid_path', `The path "${path}" names no attribute of a ${type.name}.`);
   if (filterText === undefined) return { resolved, filter: undefined, sub: undefined };
   if (!resolved.attribute.multiValued || resolved.sub) throw new MusterError('scim.invalid_path', `"${attrPath}" is not a multi-valued attribute.`);
-  let filter: Filter;
-  try {
-    filter = parse(filterText);
-  } catch {
-    throw new MusterError('scim.invalid_path', `The filter in the path "${path}" does not parse.`);
-  }
+  const filter = parseScimFilter(filterText, () => new MusterError('scim.invalid_path', `The filter in the path "${path}" does not parse.`));
   const sub = subName === undefined ? undefined : resolved.attribute.subAttributes?.find((s) => s.name.toLowerCase() === subName.toLowerCase());
   if (subName !== undefined && !sub) throw new MusterError('scim.invalid_path', `"${resolved.attribute.name}" has no sub-attribute "${subName}".`);
   return { resolved, filter, sub };
