@@ -119,6 +119,7 @@ export const ERROR_CODES = {
   'credentials.user_expired': { status: 401, category: 'credentials', message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
 
   // SCIM 2.0 (RFC 7644 §3.12 scimTypes; the dialect renders each as its scimType)
+  'group.version_mismatch': { status: 412, category: 'precondition', message: 'The group has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the group\'s current one.' },
   'scim.invalid_filter': { status: 400, category: 'validation', message: 'The filter is not valid.', description: 'The `filter` parameter does not parse (RFC 7644 §3.4.2.2), or names an attribute that cannot be filtered on; scimType `invalidFilter`.' },
   'scim.invalid_path': { status: 400, category: 'validation', message: 'The PATCH path is not valid.', description: 'A PATCH operation\'s `path` does not parse or names no attribute of the resource; scimType `invalidPath`.' },
   'scim.no_target': { status: 400, category: 'validation', message: 'The PATCH path matches no value.', description: 'A `remove` or filtered `replace`/`add` operation\'s path matched nothing it could change; scimType `noTarget`.' },

@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'key.revoked',
   'group.created',
   'group.deleted',
+  'group.updated',
   'settings.updated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -31,13 +31,17 @@ export const USER_FILTER_COLUMNS = [
 ] as const;
 export type UserFilterColumn = (typeof USER_FILTER_COLUMNS)[number];
 
+/** Columns of a group a filter or a sort may name. */
+export const GROUP_FILTER_COLUMNS = ['id', 'name', 'externalId', 'createdAt', 'updatedAt'] as const;
+export type GroupFilterColumn = (typeof GROUP_FILTER_COLUMNS)[number];
+
 /**
  * Where a compared value lives: a column, the text at a path of the record's
  * `attributes`, or (inside `some` only) the text at a path of the array
  * element being tested.
  */
 export type FilterTarget =
-  | { readonly kind: 'column'; readonly column: UserFilterColumn }
+  | { readonly kind: 'column'; readonly column: UserFilterColumn | GroupFilterColumn }
   | { readonly kind: 'attribute'; readonly path: readonly string[] }
   | { readonly kind: 'element'; readonly path: readonly string[] };
 

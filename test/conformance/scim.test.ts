@@ -287,6 +287,67 @@ for (const kind of STORE_KINDS) {
       });
     });
 
+    describe('Okta group push requests', () => {
+      const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+      it('create a group with members, rename it (same id), add and remove members; users\' groups follow', async () => {
+        const alice = await create(`gp-a-${n}@example.com`);
+        const bob = await create(`gp-b-${n}@example.com`);
+        const created = await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: `Test SCIMv2 ${n}`, members: [{ value: alice.id, display: alice.userName }] });
+        assert.equal(created.status, 201, created.text);
+        assert.equal(created.headers.location, `http://localhost:8080/scim/v2/Groups/${created.body.id}`);
+        assert.deepEqual(created.body.members.map((m: { value: string }) => m.value), [alice.id]);
+        const id = created.body.id;
+        // Okta's rename sends the group's id in the value.
+        const renamed = await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id, displayName: `Renamed ${n}` } }] });
+        assert.equal(renamed.status, 204, renamed.text);
+        const fetched = await scim('GET', `/Groups/${id}`);
+        assert.equal(fetched.body.id, id);
+        assert.equal(fetched.body.displayName, `Renamed ${n}`);
+        assert.equal(fetched.headers.etag, fetched.body.meta.version);
+        const added = await scim('PATCH', `/Groups/${id}?attributes=members`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: bob.id, display: bob.userName }] }] });
+        assert.equal(added.status, 200, added.text);
+        assert.deepEqual(added.body.members.map((m: { value: string }) => m.value).sort(), [alice.id, bob.id].sort());
+        assert.deepEqual((await scim('GET', `/Users/${bob.id}`)).body.groups.map((g: { value: string; display: string }) => [g.value, g.display]), [[id, `Renamed ${n}`]]);
+        const removed = await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${alice.id}"]` }] });
+        assert.equal(removed.status, 204, removed.text);
+        assert.deepEqual((await scim('GET', `/Groups/${id}`)).body.members.map((m: { value: string }) => m.value), [bob.id]);
+        assert.equal((await scim('GET', `/Users/${alice.id}`)).body.groups, undefined);
+        const found = await scim('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "Renamed ${n}"`)}`);
+        assert.equal(found.body.totalResults, 1);
+        assertScimError(await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: `Renamed ${n}` }), 409, 'uniqueness');
+        assertScimError(await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: 'not-a-user' }] }] }), 400, 'invalidValue');
+        assert.equal((await scim('DELETE', `/Groups/${id}`)).status, 204);
+        assertScimError(await scim('GET', `/Groups/${id}`), 404);
+        assert.equal((await scim('GET', `/Users/${bob.id}`)).status, 200, 'deleting a group keeps its members');
+      });
+
+      it("Entra ID: members removal by value list removes only those; excludedAttributes=members; PATCH is 204", async () => {
+        const users = [await create(`ge-1-${n}@example.com`), await create(`ge-2-${n}@example.com`), await create(`ge-3-${n}@example.com`)];
+        const created = await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], externalId: `ext-${n}`, displayName: `Group ${n}`, members: users.map((u) => ({ value: u.id })) });
+        assert.equal(created.status, 201, created.text);
+        const id = created.body.id;
+        const removal = await scim('PATCH', `/Groups/${id}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Remove', path: 'members', value: [{ value: users[0].id }, { value: users[1].id }] }],
+        });
+        assert.equal(removal.status, 204, removal.text);
+        assert.deepEqual((await scim('GET', `/Groups/${id}`)).body.members.map((m: { value: string }) => m.value), [users[2].id]);
+        const listed = await scim('GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`externalId eq "ext-${n}"`)}`);
+        assert.equal(listed.body.totalResults, 1);
+        assert.equal(listed.body.Resources[0].members, undefined);
+        assert.equal(listed.body.Resources[0].displayName, `Group ${n}`);
+        const single = await scim('GET', `/Groups/${id}?excludedAttributes=members`);
+        assert.equal(single.body.members, undefined);
+        const replaced = await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'members', value: [{ value: users[0].id }] }, { op: 'Replace', path: 'displayName', value: `Group ${n} b` }] });
+        assert.equal(replaced.status, 204);
+        const after = await scim('GET', `/Groups/${id}`);
+        assert.deepEqual(after.body.members.map((m: { value: string }) => m.value), [users[0].id]);
+        assert.equal(after.body.displayName, `Group ${n} b`);
+        assertScimError(await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] }, { 'if-match': 'W/"1"' }), 412);
+        assertScimError(await scim('GET', `/Groups?filter=${encodeURIComponent(`members[value eq "${users[0].id}"]`)}`), 400, 'invalidFilter');
+      });
+    });
+
     describe('discovery from the attribute registry', () => {
       it('ServiceProviderConfig, ResourceTypes and Schemas, with every characteristic and no nulls', async () => {
         const config = await scim('GET', '/ServiceProviderConfig');

@@ -26,15 +26,16 @@ const SCIM_TYPE_BY_CODE: Partial<Record<ErrorCode, string>> = {
   'user.invalid_password': 'invalidValue',
   'user.invalid_field': 'invalidValue',
   'group.not_found': 'invalidValue',
+  'user.not_found': 'invalidValue',
   'user.username_taken': 'uniqueness',
   'user.email_taken': 'uniqueness',
   'group.name_taken': 'uniqueness',
   'batch.duplicate_in_batch': 'uniqueness',
 };
 
-/** The SCIM status of a registered error: its own, but a `group.not_found` met while writing members is the body's fault (400). */
+/** The SCIM status of a registered error: its own, but a missing group or member named in a body is the body's fault (400). */
 function statusOf(error: MusterError): number {
-  if (error.code === 'group.not_found' && error.details?.field !== undefined) return 400;
+  if ((error.code === 'group.not_found' || error.code === 'user.not_found') && error.details?.field !== undefined) return 400;
   return error.status;
 }
 

@@ -12,7 +12,7 @@
  */
 import { parse, type Filter } from 'scim2-parse-filter';
 import { MusterError } from '../../domain/errors.ts';
-import type { FilterTarget, FilterValueType, RecordFilter, RecordSort, UserFilterColumn } from '../../domain/filter.ts';
+import type { FilterTarget, FilterValueType, GroupFilterColumn, RecordFilter, RecordSort, UserFilterColumn } from '../../domain/filter.ts';
 import { resolvePath, type AttributeDef, type ResolvedPath, type ResourceTypeDef } from './registry.ts';
 import { SCIM_ATTRIBUTES_KEY } from './userTranslate.ts';
 
@@ -28,6 +28,15 @@ const USER_COLUMNS: Record<string, UserFilterColumn> = {
   'name.familyName': 'familyName',
   locale: 'locale',
   active: 'active',
+  'meta.created': 'createdAt',
+  'meta.lastModified': 'updatedAt',
+};
+
+/** Group attributes that are columns; members cannot be filtered on (see docs/dialects/scim.md). */
+const GROUP_COLUMNS: Record<string, GroupFilterColumn> = {
+  id: 'id',
+  externalId: 'externalId',
+  displayName: 'name',
   'meta.created': 'createdAt',
   'meta.lastModified': 'updatedAt',
 };
@@ -107,6 +116,7 @@ function convert(node: Filter, at: (path: string, spec: Leaf) => RecordFilter, t
       return { op: 'not', filter: convert(node.filter, at, type, inElement) };
     case '[]': {
       if (inElement) throw invalid('Value filters cannot nest.');
+      if (type.name === 'Group') throw invalid('Groups cannot be filtered on their members.');
       const resolved = resolve(type, node.attrPath);
       if (!resolved.attribute.multiValued || resolved.sub) throw invalid(`"${node.attrPath}" is not a multi-valued attribute.`);
       const parent = resolved.attribute;
@@ -161,6 +171,29 @@ export function parseScimFilter(text: string, what: (reason: string) => MusterEr
 /** Parses a SCIM filter over Users; throws `scim.invalid_filter`. */
 export function userFilter(type: ResourceTypeDef, text: string): RecordFilter {
   return convert(parseScimFilter(text), (path, spec) => userLeaf(type, path, spec), type, false);
+}
+
+/** A comparison on a path of a Group: only its columns. */
+function groupLeaf(type: ResourceTypeDef, path: string, spec: Leaf): RecordFilter {
+  const resolved = resolve(type, path);
+  const key = resolved.sub ? `${resolved.attribute.name}.${resolved.sub.name}` : resolved.attribute.name;
+  const column = GROUP_COLUMNS[key];
+  if (!column) throw invalid(`Groups cannot be filtered on "${path}".`);
+  return leaf({ kind: 'column', column }, resolved.sub ?? resolved.attribute, spec);
+}
+
+/** Parses a SCIM filter over Groups; throws `scim.invalid_filter`. */
+export function groupFilter(type: ResourceTypeDef, text: string): RecordFilter {
+  return convert(parseScimFilter(text), (path, spec) => groupLeaf(type, path, spec), type, false);
+}
+
+/** `sortBy`/`sortOrder` over Groups: their columns only. */
+export function groupSort(type: ResourceTypeDef, sortBy: string | undefined, sortOrder: string | undefined): RecordSort | undefined {
+  if (sortBy === undefined) return undefined;
+  const resolved = resolvePath(type, sortBy);
+  const column = resolved && GROUP_COLUMNS[resolved.sub ? `${resolved.attribute.name}.${resolved.sub.name}` : resolved.attribute.name];
+  if (!column) throw invalid(`Cannot sort groups by "${sortBy}".`);
+  return { target: { kind: 'column', column }, descending: sortOrder?.toLowerCase() === 'descending' };
 }
 
 /** `sortBy`/`sortOrder` over Users (RFC 7644 §3.4.2.3): a multi-valued attribute sorts by its primary value's column. */

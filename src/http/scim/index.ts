@@ -7,8 +7,8 @@
  *
  * Shape: auth.ts (Bearer API key or JWT), registry.ts (the attribute registry)
  * -> discovery.ts, resource.ts (reading input), projection.ts, filter.ts,
- * patch.ts; userTranslate.ts maps Users to muster users; users.ts has the
- * routes. Errors are SCIM Error bodies (errors.ts); content is
+ * patch.ts; userTranslate.ts and groupTranslate.ts map resources to muster's
+ * users and groups; users.ts and groups.ts have the routes. Errors are SCIM Error bodies (errors.ts); content is
  * `application/scim+json` both ways (`application/json` accepted).
  * Decisions where the RFCs leave a choice: docs/dialects/scim.md.
  */
@@ -19,6 +19,7 @@ import { useErrorShape } from '../errors.ts';
 import { useScimAuth } from './auth.ts';
 import { renderScimError, SCIM_CONTENT_TYPE } from './errors.ts';
 import { discoveryRoutes } from './discoveryRoutes.ts';
+import { groupRoutes } from './groups.ts';
 import { userRoutes } from './users.ts';
 
 export { renderScimError } from './errors.ts';
@@ -57,6 +58,7 @@ function scimPlugin(options: ScimOptions) {
     });
     discoveryRoutes(app, options);
     userRoutes(app, options);
+    groupRoutes(app, options);
   };
 }
 

@@ -3,7 +3,8 @@
  * caller runs it inside the engine's read-modify-write (the row locked, the
  * version checked), so all operations apply or none. Paths: `attr`,
  * `attr.sub`, URN-qualified, `attr[filter]`, `attr[filter].sub`; no path
- * takes the value's keys as paths (dotted and URN keys too).
+ * takes the value's keys as paths (dotted and URN keys too), ignoring
+ * read-only ones; an explicit path to a read-only attribute is `scim.mutability`.
  *
  * Entra ID's documented quirks are accepted: `op` in any case; booleans as
  * strings; `remove` of a multi-valued attribute with a `value` list removes
@@ -237,6 +238,9 @@ export function applyPatch(resource: JsonObject, type: ResourceTypeDef, operatio
         for (const [subKey, subValue] of Object.entries(value)) applyAt(next, type, { ...op, value: subValue }, `${extension}:${subKey}`);
         continue;
       }
+      // Read-only attributes in a path-less value are ignored, as in a PUT (Okta's rename sends the group's `id`).
+      const resolved = resolvePath(type, key.replace(/\[.*$/, ''));
+      if (resolved && (resolved.sub ?? resolved.attribute).mutability === 'readOnly') continue;
       applyAt(next, type, { ...op, value }, key);
     }
   }

@@ -37,6 +37,11 @@ export function expectedVersion(header: string | string[] | undefined): number |
   return match ? Number(match[1]) : -1;
 }
 
+/** Whether an `If-None-Match` names the current version (or `*`). */
+export function ifNoneMatches(header: string | undefined, version: number): boolean {
+  return header !== undefined && header.split(',').some((tag) => ['*', etagOf(version), `"${version}"`].includes(tag.trim()));
+}
+
 /** The directory of the request: the path's, else the tenant's `scim` directory (created on first use). */
 export async function directoryOf(options: ScimOptions, request: FastifyRequest, actor: Actor): Promise<string> {
   const named = (request.params as { directory?: string }).directory;
@@ -139,10 +144,7 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
     async (request, reply) => {
       const actor = actorOf(request);
       const user = await engine.users.getUser(actor, await directoryOf(options, request, actor), { id: request.params.id });
-      const given = request.headers['if-none-match'];
-      if (given !== undefined && given.split(',').some((tag) => tag.trim() === etagOf(user.version) || tag.trim() === `"${user.version}"` || tag.trim() === '*')) {
-        return reply.code(304).header('etag', etagOf(user.version)).send(null);
-      }
+      if (ifNoneMatches(request.headers['if-none-match'], user.version)) return reply.code(304).header('etag', etagOf(user.version)).send(null);
       return sendOne(request, reply, actor, user, 200, request.query);
     },
   );
@@ -220,7 +222,7 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
 }
 
 /** A SearchRequest body (RFC 7644 §3.4.3) as list parameters; attribute lists may be arrays or comma-separated strings. */
-function searchQuery(body: unknown): ListParams {
+export function searchQuery(body: unknown): ListParams {
   if (!isObject(body) || !Array.isArray(body.schemas) || !body.schemas.includes(SEARCH_SCHEMA)) {
     throw new MusterError('scim.invalid_syntax', `A search body is a SearchRequest message: "schemas": ["${SEARCH_SCHEMA}"].`);
   }

@@ -1,15 +1,26 @@
 /**
  * Compiles a RecordFilter (src/domain/filter.ts) to a SQL condition over the
- * users table aliased `u`. Every value, path and pattern is a bound parameter;
+ * users or the groups table, aliased `u` (the FilterTable says which). Every value, path and pattern is a bound parameter;
  * the only text spliced into the statement comes from the whitelist of columns
  * below and from operators, never from a caller. Case-insensitive comparisons
  * lower() both sides (ASCII identically on both stores; beyond ASCII as the
  * database's lower() does); the username's case-insensitive equality uses its
  * comparison key instead (the engine rewrites it), so it is exact and indexed.
  */
-import type { CompareOp, FilterTarget, RecordFilter, RecordSort, UserFilterColumn } from '../../domain/filter.ts';
+import type { CompareOp, FilterTarget, GroupFilterColumn, RecordFilter, RecordSort, UserFilterColumn } from '../../domain/filter.ts';
 
-const USER_COLUMNS_SQL: Record<UserFilterColumn, { sql: string; type: 'text' | 'uuid' | 'timestamptz' | 'boolean' }> = {
+interface ColumnSql {
+  readonly sql: string;
+  readonly type: 'text' | 'uuid' | 'timestamptz' | 'boolean';
+}
+
+/** A table filters compile against: its filterable columns, and whether it has `attributes`. */
+export interface FilterTable {
+  readonly columns: Readonly<Record<string, ColumnSql>>;
+  readonly hasAttributes: boolean;
+}
+
+const USER_COLUMNS_SQL: Record<UserFilterColumn, ColumnSql> = {
   id: { sql: 'u.id', type: 'uuid' },
   username: { sql: 'u.username', type: 'text' },
   usernameKey: { sql: 'u.username_key', type: 'text' },
@@ -25,15 +36,34 @@ const USER_COLUMNS_SQL: Record<UserFilterColumn, { sql: string; type: 'text' | '
   updatedAt: { sql: 'u.updated_at', type: 'timestamptz' },
 };
 
+const GROUP_COLUMNS_SQL: Record<GroupFilterColumn, ColumnSql> = {
+  id: { sql: 'u.id', type: 'uuid' },
+  name: { sql: 'u.name', type: 'text' },
+  externalId: { sql: 'u.external_id', type: 'text' },
+  createdAt: { sql: 'u.created_at', type: 'timestamptz' },
+  updatedAt: { sql: 'u.updated_at', type: 'timestamptz' },
+};
+
+export const USERS_TABLE: FilterTable = { columns: USER_COLUMNS_SQL, hasAttributes: true };
+export const GROUPS_TABLE: FilterTable = { columns: GROUP_COLUMNS_SQL, hasAttributes: false };
+
+/** A column the table has; a filter naming another is a programming error of its builder. */
+function column(table: FilterTable, name: string): ColumnSql {
+  const found = table.columns[name];
+  if (!found) throw new Error(`no filterable column "${name}" here`);
+  return found;
+}
+
 const ORDERING: Partial<Record<CompareOp, string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
 
 /** Binds a value into `params` and returns its placeholder. */
 export type Bind = (value: unknown, sqlType: string) => string;
 
-function targetSql(target: FilterTarget, bind: Bind): { sql: string; type: 'text' | 'uuid' | 'timestamptz' | 'boolean' } {
+function targetSql(target: FilterTarget, bind: Bind, table: FilterTable): ColumnSql {
+  if (target.kind === 'attribute' && !table.hasAttributes) throw new Error('this table has no attributes');
   switch (target.kind) {
     case 'column':
-      return USER_COLUMNS_SQL[target.column];
+      return column(table, target.column);
     case 'attribute':
       return { sql: `(u.attributes #>> ${bind(target.path, 'text[]')})`, type: 'text' };
     case 'element':
@@ -42,14 +72,14 @@ function targetSql(target: FilterTarget, bind: Bind): { sql: string; type: 'text
 }
 
 /** The JSON value at a target (for `pr` on attributes: empty strings, arrays and objects do not count). */
-function presentSql(target: FilterTarget, bind: Bind): string {
-  if (target.kind === 'column') return `${USER_COLUMNS_SQL[target.column].sql} IS NOT NULL`;
+function presentSql(target: FilterTarget, bind: Bind, table: FilterTable): string {
+  if (target.kind === 'column') return `${column(table, target.column).sql} IS NOT NULL`;
   const json = target.kind === 'attribute' ? `u.attributes #> ${bind(target.path, 'text[]')}` : `e.v #> ${bind(target.path, 'text[]')}`;
   return `coalesce(${json} NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
 }
 
-function compareSql(filter: Extract<RecordFilter, { target: FilterTarget; value: unknown }>, bind: Bind): string {
-  const target = targetSql(filter.target, bind);
+function compareSql(filter: Extract<RecordFilter, { target: FilterTarget; value: unknown }>, bind: Bind, table: FilterTable): string {
+  const target = targetSql(filter.target, bind, table);
   const { op, value } = filter;
   if (value === null) {
     // `eq null` is absence, `ne null` presence (RFC 7644 §3.4.2.2 leaves it open; see docs/dialects/scim.md).
@@ -101,26 +131,27 @@ function compareSql(filter: Extract<RecordFilter, { target: FilterTarget; value:
 }
 
 /** The SQL condition for `filter`; two-valued (never NULL), so `not` is a plain complement. */
-export function filterSql(filter: RecordFilter, bind: Bind): string {
+export function filterSql(filter: RecordFilter, bind: Bind, table: FilterTable = USERS_TABLE): string {
   switch (filter.op) {
     case 'and':
     case 'or':
-      return `(${filter.filters.map((f) => filterSql(f, bind)).join(filter.op === 'and' ? ' AND ' : ' OR ')})`;
+      return `(${filter.filters.map((f) => filterSql(f, bind, table)).join(filter.op === 'and' ? ' AND ' : ' OR ')})`;
     case 'not':
-      return `NOT ${filterSql(filter.filter, bind)}`;
+      return `NOT ${filterSql(filter.filter, bind, table)}`;
     case 'pr':
-      return presentSql(filter.target, bind);
+      return presentSql(filter.target, bind, table);
     case 'some': {
+      if (!table.hasAttributes) throw new Error('this table has no attributes');
       const array = `u.attributes #> ${bind(filter.path, 'text[]')}`;
-      return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${filterSql(filter.filter, bind)})`;
+      return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${filterSql(filter.filter, bind, table)})`;
     }
     default:
-      return compareSql(filter, bind);
+      return compareSql(filter, bind, table);
   }
 }
 
 /** ORDER BY for a sort: nulls last ascending (first descending), ties by id. */
-export function sortSql(sort: RecordSort | undefined, bind: Bind): string {
+export function sortSql(sort: RecordSort | undefined, bind: Bind, table: FilterTable = USERS_TABLE): string {
   if (!sort) return 'u.id';
-  return `${targetSql(sort.target, bind).sql} ${sort.descending ? 'DESC' : 'ASC'}, u.id`;
+  return `${targetSql(sort.target, bind, table).sql} ${sort.descending ? 'DESC' : 'ASC'}, u.id`;
 }
