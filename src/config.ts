@@ -60,6 +60,10 @@ export interface Config {
 export interface ScimConfig {
   /** Most resources one list or search returns (`filter.maxResults`; a larger `count` is capped). SCIM_MAX_RESULTS, default 200. */
   readonly maxResults: number;
+  /** Most operations in one POST /Bulk (`bulk.maxOperations`). SCIM_BULK_MAX_OPERATIONS, default 1000. */
+  readonly bulkMaxOperations: number;
+  /** Largest POST /Bulk body in bytes (`bulk.maxPayloadSize`), refused before it is read. SCIM_BULK_MAX_PAYLOAD_BYTES, default 2 MiB (at most BODY_LIMIT_BYTES). */
+  readonly bulkMaxPayloadBytes: number;
 }
 
 export interface JwtConfig {
@@ -207,7 +211,11 @@ export function loadConfig(env: Env = process.env): Config {
       audience: optional(env, 'JWT_AUDIENCE') ?? 'muster',
       external: jwksUrl === undefined ? undefined : { jwksUrl, issuer: externalIssuer! },
     },
-    scim: { maxResults: integer(env, 'SCIM_MAX_RESULTS', 200, 1, 10_000) },
+    scim: {
+      maxResults: integer(env, 'SCIM_MAX_RESULTS', 200, 1, 10_000),
+      bulkMaxOperations: integer(env, 'SCIM_BULK_MAX_OPERATIONS', 1000, 1, 100_000),
+      bulkMaxPayloadBytes: integer(env, 'SCIM_BULK_MAX_PAYLOAD_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
     outbox: {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 3_600_000),
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),

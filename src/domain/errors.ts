@@ -120,6 +120,8 @@ export const ERROR_CODES = {
 
   // SCIM 2.0 (RFC 7644 §3.12 scimTypes; the dialect renders each as its scimType)
   'group.version_mismatch': { status: 412, category: 'precondition', message: 'The group has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the group\'s current one.' },
+  'scim.bulk_too_large': { status: 413, category: 'limit', message: 'The Bulk request is over a limit.', description: 'A POST /Bulk has more operations than `bulk.maxOperations` (SCIM_BULK_MAX_OPERATIONS) or a body larger than `bulk.maxPayloadSize` (SCIM_BULK_MAX_PAYLOAD_BYTES, checked before the body is read); the message names the limit.' },
+  'scim.bulk_unresolved': { status: 409, category: 'conflict', message: 'A bulkId reference cannot be resolved.', description: 'Per Bulk operation: it references a bulkId that no POST of the request defines, whose POST failed, or that depends on itself (a cycle).' },
   'scim.invalid_filter': { status: 400, category: 'validation', message: 'The filter is not valid.', description: 'The `filter` parameter does not parse (RFC 7644 §3.4.2.2), or names an attribute that cannot be filtered on; scimType `invalidFilter`.' },
   'scim.invalid_path': { status: 400, category: 'validation', message: 'The PATCH path is not valid.', description: 'A PATCH operation\'s `path` does not parse or names no attribute of the resource; scimType `invalidPath`.' },
   'scim.no_target': { status: 400, category: 'validation', message: 'The PATCH path matches no value.', description: 'A `remove` or filtered `replace`/`add` operation\'s path matched nothing it could change; scimType `noTarget`.' },

@@ -213,6 +213,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(huaweiPlugin(options.engine), { prefix: '/v2' });
   await app.register(alloyPlugin(options.engine), { prefix: '/users' });
   await app.register(royaltiPlugin(options.engine, options.jwt), { prefix: '/user' });
-  await scimPlugins(app, { engine: options.engine, jwt: options.jwt, limits: { ...options.scim, bodyLimitBytes: options.bodyLimitBytes }, publicUrl: options.publicUrl });
+  await scimPlugins(app, { engine: options.engine, jwt: options.jwt, limits: { ...options.scim, bodyLimitBytes: options.bodyLimitBytes, batchMaxItems: options.batchMaxItems }, publicUrl: options.publicUrl });
   return app;
 }

@@ -14,6 +14,8 @@ const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
 export interface DiscoveryLimits {
   readonly maxResults: number;
+  readonly bulkMaxOperations: number;
+  readonly bulkMaxPayloadBytes: number;
 }
 
 export function serviceProviderConfig(base: string, limits: DiscoveryLimits) {
@@ -21,7 +23,7 @@ export function serviceProviderConfig(base: string, limits: DiscoveryLimits) {
     schemas: [SPC_SCHEMA],
     documentationUri: 'https://github.com/muster/muster/blob/main/docs/dialects/scim.md',
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, maxOperations: limits.bulkMaxOperations, maxPayloadSize: limits.bulkMaxPayloadBytes },
     filter: { supported: true, maxResults: limits.maxResults },
     changePassword: { supported: true },
     sort: { supported: true },

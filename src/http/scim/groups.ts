@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { Actor } from '../../domain/actor.ts';
 import { MusterError } from '../../domain/errors.ts';
-import type { VersionedGroup } from '../../domain/group.ts';
+import type { GroupMember, VersionedGroup } from '../../domain/group.ts';
 import { actorOf } from '../auth/apiKeyAuth.ts';
 import { LIST_SCHEMA } from './discovery.ts';
 import { baseUrl } from './discoveryRoutes.ts';
@@ -35,8 +35,36 @@ function skipsMembers(projection: Projection): boolean {
   return listed(projection.excludedAttributes).includes('members');
 }
 
+/** The writes of /Groups, each one engine call, shared by the routes and Bulk. `version` is the If-Match version. */
+export function groupWrites(engine: ScimOptions['engine']) {
+  return {
+    create(actor: Actor, directory: string, body: unknown): Promise<VersionedGroup> {
+      const changes = groupChangesOf(readResource(GROUP, body));
+      return engine.groups.create(actor, directory, changes.name, null, { externalId: changes.externalId, memberIds: changes.memberIds });
+    },
+
+    replace(actor: Actor, directory: string, id: string, body: unknown, version: number | undefined): Promise<VersionedGroup> {
+      const changes = groupChangesOf(readResource(GROUP, body));
+      return engine.groups.modify(actor, directory, id, () => changes, version);
+    },
+
+    patch(actor: Actor, directory: string, id: string, body: unknown, version: number | undefined): Promise<VersionedGroup> {
+      const operations = readPatch(body);
+      const derive = (current: VersionedGroup, members: readonly GroupMember[]) => {
+        const patched = applyPatch(renderGroup(current, members, '', ''), GROUP, operations);
+        if (typeof patched.displayName !== 'string' || patched.displayName === '') throw new MusterError('scim.invalid_value', 'Attribute "displayName" is required.', { field: 'displayName' });
+        return groupChangesOf(patched);
+      };
+      return engine.groups.modify(actor, directory, id, derive, version);
+    },
+
+    remove: (actor: Actor, directory: string, id: string): Promise<void> => engine.groups.delete(actor, directory, id),
+  };
+}
+
 export function groupRoutes(app: FastifyInstance, options: ScimOptions): void {
   const { engine } = options;
+  const writes = groupWrites(engine);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['scim'];
   const security = [{ scimBearer: [] }];
@@ -74,8 +102,7 @@ export function groupRoutes(app: FastifyInstance, options: ScimOptions): void {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const changes = groupChangesOf(readResource(GROUP, request.body));
-      const group = await engine.groups.create(actor, await directoryOf(options, request, actor), changes.name, null, { externalId: changes.externalId, memberIds: changes.memberIds });
+      const group = await writes.create(actor, await directoryOf(options, request, actor), request.body);
       return sendOne(request, reply, actor, group, 201, request.query);
     },
   );
@@ -120,9 +147,8 @@ export function groupRoutes(app: FastifyInstance, options: ScimOptions): void {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const changes = groupChangesOf(readResource(GROUP, request.body));
       const directory = await directoryOf(options, request, actor);
-      const group = await engine.groups.modify(actor, directory, request.params.id, () => changes, expectedVersion(request.headers['if-match']));
+      const group = await writes.replace(actor, directory, request.params.id, request.body, expectedVersion(request.headers['if-match']));
       return sendOne(request, reply, actor, group, 200, request.query);
     },
   );
@@ -144,19 +170,8 @@ export function groupRoutes(app: FastifyInstance, options: ScimOptions): void {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const operations = readPatch(request.body);
       const directory = await directoryOf(options, request, actor);
-      const group = await engine.groups.modify(
-        actor,
-        directory,
-        request.params.id,
-        (current, members) => {
-          const patched = applyPatch(renderGroup(current, members, '', ''), GROUP, operations);
-          if (typeof patched.displayName !== 'string' || patched.displayName === '') throw new MusterError('scim.invalid_value', 'Attribute "displayName" is required.', { field: 'displayName' });
-          return groupChangesOf(patched);
-        },
-        expectedVersion(request.headers['if-match']),
-      );
+      const group = await writes.patch(actor, directory, request.params.id, request.body, expectedVersion(request.headers['if-match']));
       if (request.query.attributes === undefined && request.query.excludedAttributes === undefined) return reply.code(204).header('etag', etagOf(group.version)).send(null);
       return sendOne(request, reply, actor, group, 200, request.query);
     },
@@ -167,7 +182,7 @@ export function groupRoutes(app: FastifyInstance, options: ScimOptions): void {
     { config: { scope: 'users:write' }, schema: { tags, security, summary: 'SCIM: delete a group (not its members)', params: IdParams, response: { 204: Type.Null(), ...scimErrors(401, 403, 404) } } },
     async (request, reply) => {
       const actor = actorOf(request);
-      await engine.groups.delete(actor, await directoryOf(options, request, actor), request.params.id);
+      await writes.remove(actor, await directoryOf(options, request, actor), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -8,25 +8,28 @@
  * Shape: auth.ts (Bearer API key or JWT), registry.ts (the attribute registry)
  * -> discovery.ts, resource.ts (reading input), projection.ts, filter.ts,
  * patch.ts; userTranslate.ts and groupTranslate.ts map resources to muster's
- * users and groups; users.ts and groups.ts have the routes. Errors are SCIM Error bodies (errors.ts); content is
+ * users and groups; users.ts and groups.ts have the routes, bulk.ts /Bulk. Errors are SCIM Error bodies (errors.ts); content is
  * `application/scim+json` both ways (`application/json` accepted).
  * Decisions where the RFCs leave a choice: docs/dialects/scim.md.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ScimConfig } from '../../config.ts';
 import type { JwtAuthority } from '../../crypto/jwt.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { useErrorShape } from '../errors.ts';
 import { useScimAuth } from './auth.ts';
 import { renderScimError, SCIM_CONTENT_TYPE } from './errors.ts';
 import { discoveryRoutes } from './discoveryRoutes.ts';
+import { bulkRoutes } from './bulk.ts';
 import { groupRoutes } from './groups.ts';
 import { userRoutes } from './users.ts';
 
 export { renderScimError } from './errors.ts';
 
-export interface ScimLimits {
-  readonly maxResults: number;
+export interface ScimLimits extends ScimConfig {
   readonly bodyLimitBytes: number;
+  /** BATCH_MAX_ITEMS: a Bulk run of creates longer than this goes in several batches. */
+  readonly batchMaxItems: number;
 }
 
 export interface ScimOptions {
@@ -59,6 +62,7 @@ function scimPlugin(options: ScimOptions) {
     discoveryRoutes(app, options);
     userRoutes(app, options);
     groupRoutes(app, options);
+    bulkRoutes(app, options);
   };
 }
 

@@ -63,8 +63,40 @@ function patchedPassword(operations: readonly PatchOperation[]): string | undefi
   return password;
 }
 
+/**
+ * The writes of /Users, each one engine call, shared by the routes and Bulk.
+ * `version` is the If-Match version (the engine checks it under the row lock).
+ */
+export function userWrites(engine: ScimOptions['engine']) {
+  return {
+    create: async (actor: Actor, directory: string, body: unknown): Promise<User> =>
+      (await engine.users.createUser(actor, directory, draftOf(readResource(USER, body)))).user,
+
+    /** PUT: replaces every readWrite attribute; a password in the body is set (hashed before the transaction). */
+    replace(actor: Actor, directory: string, id: string, body: unknown, version: number | undefined): Promise<User> {
+      const resource = readResource(USER, body);
+      const password = typeof resource.password === 'string' ? resource.password : undefined;
+      return engine.users.modifyUser(actor, directory, { id }, (current) => profileOf(resource, current), version, password);
+    },
+
+    /** PATCH: every operation applied to the user as it is under the row lock; all or none. */
+    patch(actor: Actor, directory: string, id: string, body: unknown, version: number | undefined): Promise<User> {
+      const operations = readPatch(body);
+      const derive = (current: User) => {
+        const patched = applyPatch(renderUser(current, ''), USER, operations);
+        if (typeof patched.userName !== 'string' || patched.userName === '') throw new MusterError('scim.invalid_value', 'Attribute "userName" is required.', { field: 'userName' });
+        return profileOf(patched, current);
+      };
+      return engine.users.modifyUser(actor, directory, { id }, derive, version, patchedPassword(operations));
+    },
+
+    remove: (actor: Actor, directory: string, id: string): Promise<void> => engine.users.deleteUser(actor, directory, { id }),
+  };
+}
+
 export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
   const { engine } = options;
+  const writes = userWrites(engine);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['scim'];
   const security = [{ scimBearer: [] }];
@@ -102,9 +134,8 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const resource = readResource(USER, request.body);
-      const created = await engine.users.createUser(actor, await directoryOf(options, request, actor), draftOf(resource));
-      return sendOne(request, reply, actor, created.user, 201, request.query);
+      const user = await writes.create(actor, await directoryOf(options, request, actor), request.body);
+      return sendOne(request, reply, actor, user, 201, request.query);
     },
   );
 
@@ -166,10 +197,8 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const resource = readResource(USER, request.body);
-      const password = typeof resource.password === 'string' ? resource.password : undefined;
       const directory = await directoryOf(options, request, actor);
-      const user = await engine.users.modifyUser(actor, directory, { id: request.params.id }, (current) => profileOf(resource, current), expectedVersion(request.headers['if-match']), password);
+      const user = await writes.replace(actor, directory, request.params.id, request.body, expectedVersion(request.headers['if-match']));
       return sendOne(request, reply, actor, user, 200, request.query);
     },
   );
@@ -191,20 +220,8 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const operations = readPatch(request.body);
       const directory = await directoryOf(options, request, actor);
-      const user = await engine.users.modifyUser(
-        actor,
-        directory,
-        { id: request.params.id },
-        (current) => {
-          const patched = applyPatch(renderUser(current, ''), USER, operations);
-          if (typeof patched.userName !== 'string' || patched.userName === '') throw new MusterError('scim.invalid_value', 'Attribute "userName" is required.', { field: 'userName' });
-          return profileOf(patched, current);
-        },
-        expectedVersion(request.headers['if-match']),
-        patchedPassword(operations),
-      );
+      const user = await writes.patch(actor, directory, request.params.id, request.body, expectedVersion(request.headers['if-match']));
       if (/return=minimal/i.test(String(request.headers.prefer ?? ''))) return reply.code(204).header('etag', etagOf(user.version)).send(null);
       return sendOne(request, reply, actor, user, 200, request.query);
     },
@@ -215,7 +232,7 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
     { config: { scope: 'users:write' }, schema: { tags, security, summary: 'SCIM: delete a user', params: IdParams, response: { 204: Type.Null(), ...scimErrors(401, 403, 404, 412) } } },
     async (request, reply) => {
       const actor = actorOf(request);
-      await engine.users.deleteUser(actor, await directoryOf(options, request, actor), { id: request.params.id });
+      await writes.remove(actor, await directoryOf(options, request, actor), request.params.id);
       return reply.code(204).send(null);
     },
   );
