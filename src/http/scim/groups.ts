@@ -22,7 +22,7 @@ import { project, type Projection } from './projection.ts';
 import { resourceType } from './registry.ts';
 import { readResource, type JsonObject } from './resource.ts';
 import { IdParams, ListQuery, ProjectionQuery, scimErrors, ScimList, ScimMessage, ScimResource, ScopeParams } from './schemas.ts';
-import { directoryOf, expectedVersion, ifNoneMatches, searchQuery } from './users.ts';
+import { directoryOf, expectedVersion, ifNoneMatches, pageOf, searchQuery } from './users.ts';
 import { etagOf } from './userTranslate.ts';
 
 const GROUP = resourceType('Group');
@@ -85,8 +85,7 @@ export function groupRoutes(app: FastifyInstance, options: ScimOptions): void {
 
   async function list(request: FastifyRequest, actor: Actor, query: ListParams) {
     const directory = await directoryOf(options, request, actor);
-    const startIndex = Math.max(1, query.startIndex ?? 1);
-    const count = Math.min(Math.max(0, query.count ?? options.limits.maxResults), options.limits.maxResults);
+    const { startIndex, count } = pageOf(query, options.limits.maxResults);
     const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : groupFilter(GROUP, query.filter);
     const sort = groupSort(GROUP, query.sortBy, query.sortOrder);
     const page = await engine.groups.listMatching(actor, directory, { ...(filter && { filter }), ...(sort && { sort }), offset: startIndex - 1, limit: count });

@@ -37,6 +37,15 @@ export function expectedVersion(header: string | string[] | undefined): number |
   return match ? Number(match[1]) : -1;
 }
 
+/**
+ * `startIndex` (1-based; below 1 is 1, beyond any row an empty page) and
+ * `count` (below 0 is 0, above `maxResults` or absent is `maxResults`).
+ */
+export function pageOf(query: { startIndex?: number; count?: number }, maxResults: number): { startIndex: number; count: number } {
+  const startIndex = Math.min(Math.max(1, query.startIndex ?? 1), Number.MAX_SAFE_INTEGER);
+  return { startIndex, count: Math.min(Math.max(0, query.count ?? maxResults), maxResults) };
+}
+
 /** Whether an `If-None-Match` names the current version (or `*`). */
 export function ifNoneMatches(header: string | undefined, version: number): boolean {
   return header !== undefined && header.split(',').some((tag) => ['*', etagOf(version), `"${version}"`].includes(tag.trim()));
@@ -117,8 +126,7 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
 
   async function list(request: FastifyRequest, actor: Actor, query: ListParams) {
     const directory = await directoryOf(options, request, actor);
-    const startIndex = Math.max(1, query.startIndex ?? 1);
-    const count = Math.min(Math.max(0, query.count ?? options.limits.maxResults), options.limits.maxResults);
+    const { startIndex, count } = pageOf(query, options.limits.maxResults);
     const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : userFilter(USER, query.filter);
     const sort = userSort(USER, query.sortBy, query.sortOrder);
     const page = await engine.users.listUsersMatching(actor, directory, { ...(filter && { filter }), ...(sort && { sort }), offset: startIndex - 1, limit: count });

@@ -125,7 +125,7 @@ export async function listGroupsMatching(
   const page =
     query.limit === 0
       ? Promise.resolve({ rows: [] as VersionedRow[] })
-      : q.query<VersionedRow>(`SELECT ${VERSIONED_COLUMNS} FROM groups u WHERE ${where} ORDER BY ${order} LIMIT ${bind(query.limit, 'int')} OFFSET ${bind(query.offset, 'int')}`, params);
+      : q.query<VersionedRow>(`SELECT ${VERSIONED_COLUMNS} FROM groups u WHERE ${where} ORDER BY ${order} LIMIT ${bind(query.limit, 'int')} OFFSET ${bind(query.offset, 'bigint')}`, params);
   const [rows, total] = await Promise.all([page, q.query<{ n: number }>(`SELECT count(*)::int AS n FROM groups u WHERE ${where}`, countParams)]);
   return { count: total.rows[0]!.n, groups: rows.rows.map(toVersioned) };
 }

@@ -599,7 +599,7 @@ export async function listUsersMatching(q: Queryable, tenantId: string, director
   const page =
     query.limit === 0
       ? Promise.resolve({ rows: [] as UserRow[] })
-      : q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE ${where} ORDER BY ${order} LIMIT ${bind(query.limit, 'int')} OFFSET ${bind(query.offset, 'int')}`, params);
+      : q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE ${where} ORDER BY ${order} LIMIT ${bind(query.limit, 'int')} OFFSET ${bind(query.offset, 'bigint')}`, params);
   const [rows, total] = await Promise.all([page, q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users u WHERE ${where}`, countParams)]);
   return { count: total.rows[0]!.n, users: rows.rows.map(toUser) };
 }
