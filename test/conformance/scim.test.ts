@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cliActor } from '../../src/domain/actor.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestService, type CallResult, type TestService } from '../helpers/service.ts';
+import { startTestService, TRANSPORTS, type CallResult, type TestService } from '../helpers/service.ts';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-for (const kind of STORE_KINDS) {
-  describe(`scim dialect: ${kind}`, () => {
+for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
+  describe(`scim dialect: ${kind}, ${transport}`, () => {
     let svc: TestService;
     let key: string;
     let tenantId: string;
@@ -52,7 +52,7 @@ for (const kind of STORE_KINDS) {
       svc.call('POST', '/v1/directories/scim/authenticate', { key, body: { username, password } });
 
     before(async () => {
-      svc = await startTestService(kind);
+      svc = await startTestService(kind, {}, { transport });
       ({ adminKey: key, tenantId } = await svc.newTenant());
     });
     after(() => svc.close());
@@ -99,6 +99,14 @@ for (const kind of STORE_KINDS) {
 
       it('Required Test: Get a user that does not exist: 404 with detail', async () => {
         assertScimError(await scim('GET', '/Users/010101001010101010'), 404);
+      });
+
+      it('a JWT from POST /v1/tokens is a bearer token too', async () => {
+        const token = await svc.call('POST', '/v1/tokens', { key });
+        assert.equal(token.status, 200, token.text);
+        const response = await svc.call('GET', '/scim/v2/Users?count=1', { key: token.body.token });
+        assert.equal(response.status, 200, response.text);
+        assertScimError(await svc.call('GET', '/scim/v2/Users', { key: `${token.body.token}x` }), 401);
       });
 
       it('Required Test: a bad token is 401 with status "401"', async () => {
@@ -254,9 +262,13 @@ for (const kind of STORE_KINDS) {
         }
         const capped = await startTestService(kind, { SCIM_MAX_RESULTS: '2' });
         try {
-          const response = await capped.call('GET', '/scim/v2/Users?count=50', { key: (await capped.newTenant()).adminKey });
-          assert.equal(response.status, 200);
-          const config = await capped.call('GET', '/scim/v2/ServiceProviderConfig', { key: (await capped.newTenant()).adminKey });
+          const cappedKey = (await capped.newTenant()).adminKey;
+          for (const name of ['x', 'y', 'z']) assert.equal((await capped.call('POST', '/scim/v2/Users', { key: cappedKey, body: { schemas: [USER_SCHEMA], userName: name } })).status, 201);
+          const response = await capped.call('GET', '/scim/v2/Users?count=50', { key: cappedKey });
+          assert.equal(response.body.totalResults, 3);
+          assert.equal(response.body.itemsPerPage, 2);
+          assert.equal(response.body.Resources.length, 2);
+          const config = await capped.call('GET', '/scim/v2/ServiceProviderConfig', { key: cappedKey });
           assert.equal(config.body.filter.maxResults, 2);
         } finally {
           await capped.close();
