@@ -39,6 +39,7 @@ for (const kind of STORE_KINDS) {
   describe(`scim filters to SQL: ${kind}`, () => {
     let svc: TestService;
     let key: string;
+    let place: [string, string];
     const names = async (filter: string): Promise<string[]> => {
       const response = await svc.call('GET', `/scim/v2/filters/Users?filter=${encodeURIComponent(filter)}&sortBy=userName`, { key });
       assert.equal(response.status, 200, `${filter}: ${response.text}`);
@@ -50,7 +51,8 @@ for (const kind of STORE_KINDS) {
       svc = await startTestService(kind);
       const tenant = await svc.newTenant();
       key = tenant.adminKey;
-      await svc.engine.directories.createDirectory(cliActor(tenant.tenantId), 'filters');
+      const directory = await svc.engine.directories.createDirectory(cliActor(tenant.tenantId), 'filters');
+      place = [tenant.tenantId, directory.id];
       for (const person of PEOPLE) {
         const response = await svc.call('POST', '/scim/v2/filters/Users', { key, body: { schemas: [USER_SCHEMA], ...person } });
         assert.equal(response.status, 201, response.text);
@@ -103,6 +105,26 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await names(`${ENTERPRISE}:department eq "r&d"`), ['alice@example.com']);
       assert.deepEqual(await names(`${USER_SCHEMA}:name.familyName EQ "o'neil"`), ['alice@example.com']);
       assert.deepEqual(await names('USERNAME Eq "BOB"'), ['bob']);
+    });
+
+    it('lookups IdPs make are served by indexes: userName (users_username_uq), externalId (users_external_id_idx)', async () => {
+      const plan = async (filter: string, rewrite: (f: ReturnType<typeof userFilter>) => ReturnType<typeof userFilter>) =>
+        svc.db.transaction(async (tx) => {
+          // As after a bulk load (analyzeUsersIfStale); a table this small would be read whole otherwise.
+          await tx.query('ANALYZE users');
+          await tx.query('SET LOCAL enable_seqscan = off');
+          const params: unknown[] = [...place];
+          const where = filterSql(rewrite(userFilter(resourceType('User'), filter)), (value, type) => {
+            params.push(value);
+            return `$${params.length}::${type}`;
+          });
+          const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT u.id FROM users u WHERE u.tenant_id = $1 AND u.directory_id = $2 AND ${where}`, params);
+          return rows.map((r) => r['QUERY PLAN']).join('\n');
+        });
+      // The engine turns a case-insensitive userName equality into a key equality; this is its output's shape.
+      const keyed = (f: ReturnType<typeof userFilter>) => ({ ...f, target: { kind: 'column' as const, column: 'usernameKey' as const }, caseExact: true });
+      assert.match(await plan('userName eq "alice@example.com"', keyed), /users_username_uq/);
+      assert.match(await plan('externalId eq "EXT-1"', (f) => f), /users_external_id_idx/);
     });
 
     it('injection-shaped values match as text and nothing else', async () => {

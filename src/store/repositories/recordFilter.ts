@@ -127,17 +127,22 @@ function compareSql(filter: Extract<RecordFilter, { target: FilterTarget; value:
     default:
       condition = `${left} ${ORDERING[op]} ${right}`;
   }
-  return `coalesce(${condition}, false)`;
+  return condition;
 }
 
-/** The SQL condition for `filter`; two-valued (never NULL), so `not` is a plain complement. */
+/**
+ * The SQL condition for `filter`. A comparison with an absent value is NULL,
+ * which AND, OR and WHERE treat as false; `not` coalesces it to false before
+ * negating, so "not matched" is always the complement. Comparisons stay plain
+ * (`column = $n`) so the indexes serve them.
+ */
 export function filterSql(filter: RecordFilter, bind: Bind, table: FilterTable = USERS_TABLE): string {
   switch (filter.op) {
     case 'and':
     case 'or':
       return `(${filter.filters.map((f) => filterSql(f, bind, table)).join(filter.op === 'and' ? ' AND ' : ' OR ')})`;
     case 'not':
-      return `NOT ${filterSql(filter.filter, bind, table)}`;
+      return `NOT coalesce(${filterSql(filter.filter, bind, table)}, false)`;
     case 'pr':
       return presentSql(filter.target, bind, table);
     case 'some': {
