@@ -122,10 +122,18 @@ export function groupService(ctx: EngineContext) {
       return repo.listGroups(ctx.db, actor.tenantId, (await resolveDirectory(ctx.db, actor.tenantId, directoryRef)).id);
     },
 
-    /** Deletes the group and its memberships (not its users). Waits for batches that are adding members to it. */
-    delete: (actor: Actor, directoryRef: string, groupId: string): Promise<void> =>
+    /**
+     * Deletes the group and its memberships (not its users). Waits for batches
+     * that are adding members to it. With `expectedVersion`, throws
+     * `group.version_mismatch` unless it is the group's version.
+     */
+    delete: (actor: Actor, directoryRef: string, groupId: string, expectedVersion?: number): Promise<void> =>
       inUnitOfWork(ctx, actor, async (uow) => {
         const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
+        if (expectedVersion !== undefined) {
+          const current = isUuid(groupId) ? await repo.findGroup(uow.tx, actor.tenantId, directory.id, groupId, true) : undefined;
+          if (current && current.version !== expectedVersion) throw new MusterError('group.version_mismatch');
+        }
         const deleted = isUuid(groupId) ? await repo.deleteGroup(uow.tx, actor.tenantId, directory.id, groupId) : undefined;
         if (!deleted) throw new MusterError('group.not_found');
         uow.emit(groupEvent('group.deleted', deleted, directory.id));

@@ -261,14 +261,16 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       });
     },
 
-    /** Deletes the user; emits `user.deleted`. Throws `user.not_found`. */
-    deleteUser: (actor: Actor, directoryRef: string, ref: UserRef): Promise<void> =>
+    /** Deletes the user; emits `user.deleted`. Throws `user.not_found`, and with `expectedVersion` `user.version_mismatch` (nothing deleted). */
+    deleteUser: (actor: Actor, directoryRef: string, ref: UserRef, expectedVersion?: number): Promise<void> =>
       inUnitOfWork(ctx, actor, async (uow) => {
         const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
         const locator = locatorOf(ref, directory.confusables);
         const target = locator && ('id' in locator ? locator.id : (await repo.findUserBy(uow.tx, actor.tenantId, directory.id, locator))?.id);
         const deleted = target === undefined ? undefined : await repo.deleteUser(uow.tx, actor.tenantId, directory.id, target);
         if (!deleted) throw new MusterError('user.not_found');
+        // The delete holds the row; a version that does not match rolls it back.
+        if (expectedVersion !== undefined && deleted.version !== expectedVersion) throw new MusterError('user.version_mismatch');
         uow.emit(userEvent('user.deleted', deleted, { username: deleted.username }));
       }),
 

@@ -47,6 +47,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(fetched.body.meta.version, group.version);
     });
 
+    it('a path may reference a bulkId: a group created, then patched and deleted by its bulkId', async () => {
+      const tag = ++n;
+      const response = await bulk([
+        { method: 'POST', path: '/Groups', bulkId: 'g', data: { schemas: [GROUP_SCHEMA], displayName: `By path ${tag}` } },
+        { method: 'PATCH', path: '/Groups/bulkId:g', data: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: `Renamed by path ${tag}` }] } },
+        { method: 'DELETE', path: '/Groups/bulkId:g', version: 'W/"2"' },
+      ]);
+      assert.deepEqual(response.body.Operations.map((o: { status: string }) => o.status), ['201', '200', '204'], response.text);
+      assert.equal(response.body.Operations[1].version, 'W/"2"');
+      assert.equal((await svc.call('GET', new URL(response.body.Operations[0].location).pathname, { key })).status, 404);
+    });
+
     it('RFC 7644 §3.7.1: circular bulkId references answer 409 for each operation in the cycle', async () => {
       const tag = ++n;
       const response = await bulk([

@@ -292,9 +292,11 @@ for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
         assertScimError(await svc.call('GET', `/scim/v2/okta-prod/Users/${created.body.id}`, { key: other.adminKey }), 404);
       });
 
-      it('DELETE is 204, then 404', async () => {
+      it('DELETE is 204, then 404; with a stale If-Match 412 and nothing deleted', async () => {
         const user = await create(`del-${n}@example.com`);
-        assert.equal((await scim('DELETE', `/Users/${user.id}`)).status, 204);
+        assertScimError(await scim('DELETE', `/Users/${user.id}`, undefined, { 'if-match': 'W/"999"' }), 412);
+        assert.equal((await scim('GET', `/Users/${user.id}`)).status, 200);
+        assert.equal((await scim('DELETE', `/Users/${user.id}`, undefined, { 'if-match': user.meta.version })).status, 204);
         assertScimError(await scim('GET', `/Users/${user.id}`), 404);
       });
     });

@@ -261,7 +261,8 @@ export function bulkRoutes(app: FastifyInstance, options: ScimOptions): void {
     });
   }
 
-  async function runOne(actor: Actor, directory: string, op: BulkOperation, created: ReadonlyMap<string, string>, base: string): Promise<BulkResult> {
+  /** One operation through the same writes as its route; a POST records its bulkId's new id in `created`. */
+  async function runOne(actor: Actor, directory: string, op: BulkOperation, created: Map<string, string>, base: string): Promise<BulkResult> {
     const resolvedPath = op.path.replace(/^(\/(?:Users|Groups)\/)bulkId:(.+)$/, (whole, prefix: string, id: string) => (created.has(id) ? `${prefix}${created.get(id)}` : whole));
     const { type, id } = target(resolvedPath);
     const data = resolveReferences(op.data, created);
@@ -271,15 +272,12 @@ export function bulkRoutes(app: FastifyInstance, options: ScimOptions): void {
     if (op.method === 'POST') {
       if (id !== undefined) throw new MusterError('scim.invalid_path', `POST goes to /${type}, not to one resource.`);
       const resource = await writes.create(actor, directory, data);
+      created.set(op.bulkId!, resource.id);
       return { method: 'POST', ...bulkId, version: etagOf(resource.version), location: `${base}/${type}/${resource.id}`, status: '201' };
     }
     if (id === undefined) throw new MusterError('scim.invalid_path', `${op.method} needs /${type}/{id}.`);
     if (op.method === 'DELETE') {
-      if (version !== undefined) {
-        const current = type === 'Users' ? await engine.users.getUser(actor, directory, { id }) : await engine.groups.get(actor, directory, id);
-        if (current.version !== version) throw new MusterError(type === 'Users' ? 'user.version_mismatch' : 'group.version_mismatch');
-      }
-      await writes.remove(actor, directory, id);
+      await writes.remove(actor, directory, id, version);
       return { method: 'DELETE', ...bulkId, location: `${base}/${type}/${id}`, status: '204' };
     }
     const resource = op.method === 'PUT' ? await writes.replace(actor, directory, id, data, version) : await writes.patch(actor, directory, id, data, version);

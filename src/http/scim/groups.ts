@@ -58,7 +58,7 @@ export function groupWrites(engine: ScimOptions['engine']) {
       return engine.groups.modify(actor, directory, id, derive, version);
     },
 
-    remove: (actor: Actor, directory: string, id: string): Promise<void> => engine.groups.delete(actor, directory, id),
+    remove: (actor: Actor, directory: string, id: string, version: number | undefined): Promise<void> => engine.groups.delete(actor, directory, id, version),
   };
 }
 
@@ -178,10 +178,10 @@ export function groupRoutes(app: FastifyInstance, options: ScimOptions): void {
 
   r.delete(
     '/Groups/:id',
-    { config: { scope: 'users:write' }, schema: { tags, security, summary: 'SCIM: delete a group (not its members)', params: IdParams, response: { 204: Type.Null(), ...scimErrors(401, 403, 404) } } },
+    { config: { scope: 'users:write' }, schema: { tags, security, summary: 'SCIM: delete a group (not its members)', params: IdParams, response: { 204: Type.Null(), ...scimErrors(401, 403, 404, 412) } } },
     async (request, reply) => {
       const actor = actorOf(request);
-      await writes.remove(actor, await directoryOf(options, request, actor), request.params.id);
+      await writes.remove(actor, await directoryOf(options, request, actor), request.params.id, expectedVersion(request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );

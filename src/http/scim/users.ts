@@ -99,7 +99,7 @@ export function userWrites(engine: ScimOptions['engine']) {
       return engine.users.modifyUser(actor, directory, { id }, derive, version, patchedPassword(operations));
     },
 
-    remove: (actor: Actor, directory: string, id: string): Promise<void> => engine.users.deleteUser(actor, directory, { id }),
+    remove: (actor: Actor, directory: string, id: string, version: number | undefined): Promise<void> => engine.users.deleteUser(actor, directory, { id }, version),
   };
 }
 
@@ -240,7 +240,7 @@ export function userRoutes(app: FastifyInstance, options: ScimOptions): void {
     { config: { scope: 'users:write' }, schema: { tags, security, summary: 'SCIM: delete a user', params: IdParams, response: { 204: Type.Null(), ...scimErrors(401, 403, 404, 412) } } },
     async (request, reply) => {
       const actor = actorOf(request);
-      await writes.remove(actor, await directoryOf(options, request, actor), request.params.id);
+      await writes.remove(actor, await directoryOf(options, request, actor), request.params.id, expectedVersion(request.headers['if-match']));
       return reply.code(204).send(null);
     },
   );
