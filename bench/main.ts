@@ -10,6 +10,9 @@
  * - with passwords: 2,000 users with plain passwords; baseline: hashing the same
  *   passwords with a pool of the server's size and argon2id parameters. Target: 0.8x.
  * - pre-hashed: 100,000 users with bcrypt hashes. Target: within 10% of no passwords.
+ * - SCIM: a 1000-operation Bulk of POST /Users beside a 1000-user native batch
+ *   (median milliseconds of each, and their ratio; the Bulk runs through one
+ *   createUsers batch, so the ratio stays near 1).
  * - the server's peak RSS (VmHWM) on its first start, which creates the store;
  *   then, on a second process (a restart), its RSS once ready (idle) and its peak
  *   over the whole run (target on the embedded store: at most 400 MiB), with
@@ -372,6 +375,51 @@ async function benchStore(kind: StoreKind): Promise<Figures> {
       figures.baselineHashesPerSec = PASSWORD_USERS / hashSeconds;
       figures.apiPasswordUsersPerSec = passwordCreated / passwordApiSeconds;
       figures.ratioPasswords = figures.apiPasswordUsersPerSec / figures.baselineHashesPerSec;
+      // SCIM Bulk: a 1000-operation Bulk of POST /Users beside a 1000-user native
+      // batch of the same users' shape, in rounds, the first side rotating; both
+      // bodies are built before either clock starts.
+      sampler.phase('scim-bulk');
+      process.stderr.write(`[${kind}] SCIM: ${ROUNDS} Bulk requests of ${BATCH} POST /Users beside ${ROUNDS} native batches of ${BATCH}\n`);
+      for (const directory of ['scim-bulk', 'scim-native']) await createDirectory(service, directory);
+      const scimRounds = Array.from({ length: ROUNDS }, (_, round) => ({
+        native: bodies(`sn${round}-`, BATCH),
+        bulk: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+          Operations: Array.from({ length: BATCH }, (_, i) => ({
+            method: 'POST',
+            path: '/Users',
+            bulkId: `u${i}`,
+            data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `sb${round}-${i}`, emails: [{ value: `sb${round}-${i}@example.com`, primary: true }], displayName: `User ${i}` },
+          })),
+        }),
+      }));
+      const scimTimes = { bulk: [] as number[], native: [] as number[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        const inputs = scimRounds[round]!;
+        await rotated(round, [
+          async () => {
+            const t0 = performance.now();
+            const response = await fetch(`${service.url}/scim/v2/scim-bulk/Bulk`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/scim+json' },
+              body: inputs.bulk,
+            });
+            const result = (await response.json()) as { Operations?: { status: string }[] };
+            scimTimes.bulk.push(performance.now() - t0);
+            const created = result.Operations?.filter((o) => o.status === '201').length ?? 0;
+            record('scim-bulk', expectCreated('SCIM Bulk', created, BATCH));
+          },
+          async () => {
+            const run = await drive(service, 'scim-native', inputs.native, 1);
+            scimTimes.native.push(run.seconds * 1000);
+            record('scim-native', expectCreated('native batch beside SCIM Bulk', run.created, BATCH));
+          },
+        ]);
+      }
+      figures.scimBulk1000MsP50 = percentile(scimTimes.bulk.sort((a, b) => a - b), 50);
+      figures.nativeBatch1000MsP50 = percentile(scimTimes.native.sort((a, b) => a - b), 50);
+      figures.ratioScimBulkToNativeBatch = figures.scimBulk1000MsP50 / figures.nativeBatch1000MsP50;
+
       figures.serverPeakRssMiB = rssMiB(service.process.pid!, 'VmHWM');
       process.stderr.write(`[${kind}] server RSS peaks by phase (MiB, sampled every 50 ms): ${JSON.stringify(sampler.stop())}\n`);
     } finally {

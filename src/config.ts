@@ -54,6 +54,7 @@ export interface Config {
   readonly outbox: OutboxConfig;
   readonly jwt: JwtConfig;
   readonly imports: ImportConfig;
+  readonly scim: ScimConfig;
 }
 
 /** Import jobs (engine/imports/): limits and retention. */
@@ -72,6 +73,16 @@ export interface ImportConfig {
   readonly chunkRows: number;
   /** IMPORT_RETENTION_DAYS: days a finished job, its stored file and its report are kept (default 30). */
   readonly retentionDays: number;
+}
+
+/** The SCIM dialect's limits, advertised in /scim/v2/ServiceProviderConfig. */
+export interface ScimConfig {
+  /** Most resources one list or search returns (`filter.maxResults`; a larger `count` is capped). SCIM_MAX_RESULTS, default 200. */
+  readonly maxResults: number;
+  /** Most operations in one POST /Bulk (`bulk.maxOperations`). SCIM_BULK_MAX_OPERATIONS, default 1000. */
+  readonly bulkMaxOperations: number;
+  /** Largest POST /Bulk body in bytes (`bulk.maxPayloadSize`), refused before it is read. SCIM_BULK_MAX_PAYLOAD_BYTES, default 2 MiB (at most BODY_LIMIT_BYTES). */
+  readonly bulkMaxPayloadBytes: number;
 }
 
 export interface JwtConfig {
@@ -218,6 +229,11 @@ export function loadConfig(env: Env = process.env): Config {
       ttlSeconds: integer(env, 'JWT_TTL_SECONDS', 900, 30, 86_400),
       audience: optional(env, 'JWT_AUDIENCE') ?? 'muster',
       external: jwksUrl === undefined ? undefined : { jwksUrl, issuer: externalIssuer! },
+    },
+    scim: {
+      maxResults: integer(env, 'SCIM_MAX_RESULTS', 200, 1, 10_000),
+      bulkMaxOperations: integer(env, 'SCIM_BULK_MAX_OPERATIONS', 1000, 1, 100_000),
+      bulkMaxPayloadBytes: integer(env, 'SCIM_BULK_MAX_PAYLOAD_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
     outbox: {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 3_600_000),

@@ -120,6 +120,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     bodyLimitBytes: config.bodyLimitBytes,
     batchMaxItems: config.batchMaxItems,
     publicUrl: config.publicUrl,
+    scim: config.scim,
     logLevel: config.logLevel,
     version: VERSION,
     ...(logStream && { logStream }),

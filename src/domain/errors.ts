@@ -127,6 +127,17 @@ export const ERROR_CODES = {
   'credentials.user_pending': { status: 401, category: 'credentials', message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },
   'credentials.user_disabled': { status: 401, category: 'credentials', message: 'The user is disabled.', description: 'The credentials are right but the user is `disabled`.' },
   'credentials.user_expired': { status: 401, category: 'credentials', message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
+
+  // SCIM 2.0 (RFC 7644 §3.12 scimTypes; the dialect renders each as its scimType)
+  'group.version_mismatch': { status: 412, category: 'precondition', message: 'The group has changed since the version given in If-Match.', description: 'Optimistic concurrency: the `If-Match` version is not the group\'s current one.' },
+  'scim.bulk_too_large': { status: 413, category: 'limit', message: 'The Bulk request is over a limit.', description: 'A POST /Bulk has more operations than `bulk.maxOperations` (SCIM_BULK_MAX_OPERATIONS) or a body larger than `bulk.maxPayloadSize` (SCIM_BULK_MAX_PAYLOAD_BYTES, checked before the body is read); the message names the limit.' },
+  'scim.bulk_unresolved': { status: 409, category: 'conflict', message: 'A bulkId reference cannot be resolved.', description: 'Per Bulk operation: it references a bulkId that no POST of the request defines, whose POST failed, or that depends on itself (a cycle).' },
+  'scim.invalid_filter': { status: 400, category: 'validation', message: 'The filter is not valid.', description: 'The `filter` parameter does not parse (RFC 7644 §3.4.2.2), or names an attribute that cannot be filtered on; scimType `invalidFilter`.' },
+  'scim.invalid_path': { status: 400, category: 'validation', message: 'The PATCH path is not valid.', description: 'A PATCH operation\'s `path` does not parse or names no attribute of the resource; scimType `invalidPath`.' },
+  'scim.no_target': { status: 400, category: 'validation', message: 'The PATCH path matches no value.', description: 'A `remove` or filtered `replace`/`add` operation\'s path matched nothing it could change; scimType `noTarget`.' },
+  'scim.mutability': { status: 400, category: 'validation', message: 'The attribute cannot be changed.', description: 'The request tries to change a readOnly or immutable attribute (`id`, `meta`, `groups`); scimType `mutability`.' },
+  'scim.invalid_value': { status: 400, category: 'validation', message: 'A value is not valid for its attribute.', description: 'A value has the wrong type, a required attribute is missing, or the resource\'s `schemas` is wrong; scimType `invalidValue` (`invalidSyntax` for a malformed request message).' },
+  'scim.invalid_syntax': { status: 400, category: 'validation', message: 'The request message is not valid SCIM.', description: 'The body is not the SCIM message the endpoint takes (PatchOp, SearchRequest, BulkRequest): wrong `schemas` or missing `Operations`; scimType `invalidSyntax`.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

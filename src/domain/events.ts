@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'key.revoked',
   'group.created',
   'group.deleted',
+  'group.updated',
   'settings.updated',
   'import.started',
   'import.completed',

@@ -7,3 +7,24 @@ export interface Group {
   readonly description: string | null;
   readonly createdAt: Date;
 }
+
+/** A group with what versioned writers (SCIM) need: its external id, version and change time. */
+export interface VersionedGroup extends Group {
+  readonly directoryId: string;
+  readonly externalId: string | null;
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+/** A member as groups list them: the user's id and username. */
+export interface GroupMember {
+  readonly userId: string;
+  readonly username: string;
+}
+
+/** What a group modification asks: absent fields stay; `memberIds` is the whole new set. */
+export interface GroupChanges {
+  readonly name?: string;
+  readonly externalId?: string | null;
+  readonly memberIds?: readonly string[];
+}

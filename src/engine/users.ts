@@ -6,6 +6,7 @@
  * transaction opens, so a transaction never waits on CPU-bound work.
  */
 import type { Actor } from '../domain/actor.ts';
+import type { RecordFilter } from '../domain/filter.ts';
 import { MusterError } from '../domain/errors.ts';
 import { changedUserFields, userEvent } from '../domain/events.ts';
 import { isUuid, type Directory } from '../domain/directory.ts';
@@ -92,6 +93,24 @@ export function createdUserOf(outcome: BatchOutcome): CreatedUser {
   if (result.status === 'failed') throw result.error;
   if (result.status !== 'created' || result.user === null) throw new Error(`a single create ended as ${result.status}`);
   return 'secret' in result && result.secret !== undefined ? { user: result.user, secret: result.secret } : { user: result.user };
+}
+
+/** `username eq "X"` (case-insensitive) as an equality of comparison keys, everywhere in the tree. */
+function keyedUsernames(filter: RecordFilter, confusables: ConfusablesPolicy): RecordFilter {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return { op: filter.op, filters: filter.filters.map((f) => keyedUsernames(f, confusables)) };
+    case 'not':
+      return { op: 'not', filter: keyedUsernames(filter.filter, confusables) };
+    case 'eq':
+      if (filter.target.kind === 'column' && filter.target.column === 'username' && !filter.caseExact && typeof filter.value === 'string') {
+        return { ...filter, target: { kind: 'column', column: 'usernameKey' }, value: comparisonKey(filter.value, confusables), caseExact: true };
+      }
+      return filter;
+    default:
+      return filter;
+  }
 }
 
 export function userService(ctx: EngineContext, provisioning: ProvisioningService) {
@@ -193,8 +212,23 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      * creation time). Two concurrent modifications of different fields both
      * survive.
      */
-    modifyUser: (actor: Actor, directoryRef: string, ref: UserRef, derive: Modification, expectedVersion?: number): Promise<User> =>
-      modify(actor, directoryRef, ref, derive, expectedVersion),
+    async modifyUser(actor: Actor, directoryRef: string, ref: UserRef, derive: Modification, expectedVersion?: number, password?: string): Promise<User> {
+      const passwordHash = password === undefined ? undefined : await ctx.passwords.hash(validatePatch({ password }).password!);
+      return modify(actor, directoryRef, ref, derive, expectedVersion, passwordHash);
+    },
+
+    /**
+     * A page by offset of the users matching `filter` (compiled to SQL, never
+     * evaluated in memory), in `sort` order then by id, with the total that
+     * match. A case-insensitive equality on the username compares comparison
+     * keys under the directory's policy (exact, and served by the unique index).
+     * Throws `directory.not_found`.
+     */
+    async listUsersMatching(actor: Actor, directoryRef: string, query: repo.FilteredUserQuery): Promise<{ count: number; users: User[] }> {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      const filter = query.filter && keyedUsernames(query.filter, directory.confusables);
+      return repo.listUsersMatching(ctx.db, actor.tenantId, directory.id, { ...query, ...(filter && { filter }) });
+    },
 
     /**
      * A page by offset with the total of matching users, in creation order, for
@@ -227,14 +261,16 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       });
     },
 
-    /** Deletes the user; emits `user.deleted`. Throws `user.not_found`. */
-    deleteUser: (actor: Actor, directoryRef: string, ref: UserRef): Promise<void> =>
+    /** Deletes the user; emits `user.deleted`. Throws `user.not_found`, and with `expectedVersion` `user.version_mismatch` (nothing deleted). */
+    deleteUser: (actor: Actor, directoryRef: string, ref: UserRef, expectedVersion?: number): Promise<void> =>
       inUnitOfWork(ctx, actor, async (uow) => {
         const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
         const locator = locatorOf(ref, directory.confusables);
         const target = locator && ('id' in locator ? locator.id : (await repo.findUserBy(uow.tx, actor.tenantId, directory.id, locator))?.id);
         const deleted = target === undefined ? undefined : await repo.deleteUser(uow.tx, actor.tenantId, directory.id, target);
         if (!deleted) throw new MusterError('user.not_found');
+        // The delete holds the row; a version that does not match rolls it back.
+        if (expectedVersion !== undefined && deleted.version !== expectedVersion) throw new MusterError('user.version_mismatch');
         uow.emit(userEvent('user.deleted', deleted, { username: deleted.username }));
       }),
 

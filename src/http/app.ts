@@ -13,7 +13,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ERROR_CODES, MusterError } from '../domain/errors.ts';
-import type { LogLevel } from '../config.ts';
+import type { LogLevel, ScimConfig } from '../config.ts';
 import type { JwtAuthority } from '../crypto/jwt.ts';
 import type { Engine } from '../engine/engine.ts';
 import { preRoutingErrorHandlers, useErrorShape, type DialectShape, type ErrorRenderer } from './errors.ts';
@@ -23,6 +23,7 @@ import { renderHuaweiError } from './huawei/errors.ts';
 import { huaweiPlugin } from './huawei/index.ts';
 import { alloyPlugin, renderAlloyError } from './alloy/index.ts';
 import { renderRoyaltiError, royaltiPlugin } from './royalti/index.ts';
+import { renderScimError, scimPlugins } from './scim/index.ts';
 import { useInputGuard } from './inputGuard.ts';
 import { addExamples } from './openapiExamples.ts';
 import { invitePagePlugin } from './invite/index.ts';
@@ -41,6 +42,8 @@ export interface AppOptions {
   readonly batchMaxItems: number;
   /** The service's public address (links, registry URLs). */
   readonly publicUrl: string;
+  /** The SCIM dialect's limits (SCIM_MAX_RESULTS). */
+  readonly scim: ScimConfig;
   readonly logLevel: LogLevel;
   /** Where JSON log lines go; stdout by default (tests capture them). */
   readonly logStream?: Writable;
@@ -69,6 +72,7 @@ const DIALECT_SHAPES: readonly DialectShape[] = [
   { prefix: '/v2', render: renderHuaweiError },
   { prefix: '/users', render: renderAlloyError },
   { prefix: '/user', render: renderRoyaltiError },
+  { prefix: '/scim/v2', render: renderScimError },
 ];
 
 /**
@@ -176,6 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           gcoreApiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Gcore dialect: `APIKey <muster API key>` (scheme in any letter case).' },
           huaweiToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Huawei dialect: a muster API key.' },
           royaltiJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Royalti dialect: a JWT from POST /v1/tokens (or a trusted external issuer).' },
+          scimBearer: { type: 'http', scheme: 'bearer', description: 'SCIM dialect: a muster API key or a JWT from POST /v1/tokens.' },
           huaweiSignature: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Huawei dialect: `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=..., Signature=...` with X-Sdk-Date, by a muster access key (POST /v1/access-keys).' },
         },
       },
@@ -208,5 +213,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(huaweiPlugin(options.engine), { prefix: '/v2' });
   await app.register(alloyPlugin(options.engine), { prefix: '/users' });
   await app.register(royaltiPlugin(options.engine, options.jwt), { prefix: '/user' });
+  await scimPlugins(app, { engine: options.engine, jwt: options.jwt, limits: { ...options.scim, bodyLimitBytes: options.bodyLimitBytes, batchMaxItems: options.batchMaxItems }, publicUrl: options.publicUrl });
   return app;
 }

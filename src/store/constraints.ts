@@ -15,6 +15,8 @@ const CONSTRAINTS: Record<string, { code: ErrorCode; field: string }> = {
   groups_name_uq: { code: 'group.name_taken', field: 'name' },
   // A membership naming a group of no (or another) directory.
   group_members_group_fk: { code: 'group.not_found', field: 'groupIds' },
+  // A membership naming a user of no (or another) directory.
+  group_members_user_fk: { code: 'user.not_found', field: 'members' },
   // The directory was deleted between being resolved and the insert.
   users_directory_fk: { code: 'directory.not_found', field: 'directory' },
 };

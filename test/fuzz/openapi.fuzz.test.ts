@@ -31,13 +31,14 @@ console.log(`openapi fuzz: seed ${SEED}, ${RUNS} runs per operation (FUZZ_SEED /
 const MARKER = 'zqvictim';
 const PROJECT = '0123456789abcdef0123456789abcdef';
 
-type Dialect = 'native' | 'gcore' | 'huawei' | 'alloy' | 'royalti';
+type Dialect = 'native' | 'gcore' | 'huawei' | 'alloy' | 'royalti' | 'scim';
 
 function dialectOf(path: string): Dialect {
   if (path.startsWith('/cloud/v1/registries')) return 'gcore';
   if (path.startsWith('/v2/')) return 'huawei';
   if (path === '/users' || path.startsWith('/users/')) return 'alloy';
   if (path === '/user' || path.startsWith('/user/')) return 'royalti';
+  if (path === '/scim/v2' || path.startsWith('/scim/v2/')) return 'scim';
   return 'native';
 }
 
@@ -64,6 +65,12 @@ const ERROR_SHAPES: Record<Dialect, (status: number, body: any) => string | unde
   royalti: (_status, body) => {
     if (!body || body.success !== false || typeof body.error?.code !== 'string' || typeof body.error?.message !== 'string') return 'not {success: false, error: {code, message}}';
     return 'details' in body.error ? undefined : 'no error.details';
+  },
+  scim: (status, body) => {
+    if (!body || body.schemas?.[0] !== 'urn:ietf:params:scim:api:messages:2.0:Error') return 'not a SCIM Error';
+    if (body.status !== String(status)) return `status ${body.status} is not "${status}"`;
+    const extra = Object.keys(body).filter((k) => !['schemas', 'status', 'scimType', 'detail'].includes(k));
+    return typeof body.detail === 'string' && extra.length === 0 ? undefined : 'no detail, or unknown fields';
   },
 };
 
@@ -240,6 +247,7 @@ function authHeaders(dialect: Dialect, mode: CredentialMode, who: Credentials): 
     huawei: { 'x-auth-token': who.apiKey },
     alloy: { authorization: `bearer ${who.apiKey}`, 'x-api-version': '2025-09' },
     royalti: { authorization: `Bearer ${who.token}` },
+    scim: { authorization: `Bearer ${who.apiKey}` },
   };
   switch (mode) {
     case 'own':
@@ -372,6 +380,9 @@ for (const kind of STORE_KINDS) {
       ids.push(alloy.body.userId);
       const royalti = await call('POST', '/user/bulk', authHeaders('royalti', 'own', victim), { users: [{ email: `${MARKER}.roy@example.com`, firstName: MARKER }], sendEmail: false });
       ok(royalti, 'royalti user');
+      const scim = await call('POST', '/scim/v2/Users', authHeaders('scim', 'own', victim), { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${MARKER}-scim`, title: MARKER });
+      ok(scim, 'scim user');
+      ids.push(scim.body.id);
       return ids;
     }
 
@@ -416,7 +427,7 @@ for (const kind of STORE_KINDS) {
 
     it('derives operations from /openapi.json for every dialect', () => {
       const dialects = new Set(operations.map((o) => o.dialect));
-      assert.deepEqual([...dialects].sort(), ['alloy', 'gcore', 'huawei', 'native', 'royalti']);
+      assert.deepEqual([...dialects].sort(), ['alloy', 'gcore', 'huawei', 'native', 'royalti', 'scim']);
       assert.ok(operations.length >= 50, `${operations.length} operations`);
     });
 

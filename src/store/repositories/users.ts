@@ -6,7 +6,9 @@
  * `users_username_uq` and `users_email_uq`, never by a read before a write.
  */
 import type { User, UserProfile, UserStatus } from '../../domain/user.ts';
+import type { RecordFilter, RecordSort } from '../../domain/filter.ts';
 import type { Queryable } from '../ports.ts';
+import { filterSql, sortSql, type Bind } from './recordFilter.ts';
 
 interface UserRow {
   id: string;
@@ -570,4 +572,34 @@ export async function deleteUser(q: Queryable, tenantId: string, directoryId: st
     userId,
   ]);
   return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+/** A filtered, sorted page by offset (SCIM listing). */
+export interface FilteredUserQuery {
+  readonly filter?: RecordFilter;
+  readonly sort?: RecordSort;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/**
+ * The users matching `filter` (compiled to SQL with bound parameters; see
+ * recordFilter.ts), in `sort` order then id, from `offset`, with the total that
+ * match. `limit` 0 counts only.
+ */
+export async function listUsersMatching(q: Queryable, tenantId: string, directoryId: string, query: FilteredUserQuery): Promise<{ count: number; users: User[] }> {
+  const params: unknown[] = [tenantId, directoryId];
+  const bind: Bind = (value, type) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  const where = `u.tenant_id = $1 AND u.directory_id = $2${query.filter ? ` AND ${filterSql(query.filter, bind)}` : ''}`;
+  const countParams = [...params];
+  const order = sortSql(query.sort, bind);
+  const page =
+    query.limit === 0
+      ? Promise.resolve({ rows: [] as UserRow[] })
+      : q.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE ${where} ORDER BY ${order} LIMIT ${bind(query.limit, 'int')} OFFSET ${bind(query.offset, 'bigint')}`, params);
+  const [rows, total] = await Promise.all([page, q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users u WHERE ${where}`, countParams)]);
+  return { count: total.rows[0]!.n, users: rows.rows.map(toUser) };
 }
