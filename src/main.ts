@@ -21,6 +21,7 @@ import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
 import { startRetentionSweeper } from './workers/retentionSweeper.ts';
 import { mailHandler } from './workers/mailHandler.ts';
+import { webhookHandler } from './workers/webhookHandler.ts';
 import { startQueueRunner } from './workers/queueRunner.ts';
 import { DataDirectoryInUseError, openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
@@ -63,6 +64,8 @@ export async function composeEngine(
     // 'outbox' is the sealing label from before the queue had other kinds; kept so queued mail stays readable.
     queueSealer: createSealer(serverKey, 'outbox'),
     accessKeySealer: createSealer(serverKey, 'access-keys'),
+    webhookSecretSealer: createSealer(serverKey, 'webhook-secrets'),
+    webhookAllowPrivateAddresses: config.webhooks.allowPrivateAddresses,
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
     operatorKeyHash: apiKeyHash(operatorKey),
@@ -89,7 +92,7 @@ function messageIdDomain(from: string): string {
 /**
  * Builds the engine, the mail transport, the queue's mail worker and the HTTP app
  * over an open, migrated store. The service owns the store from here on:
- * `close()` stops the mail worker (sends in flight finish), then closes the
+ * `close()` stops the queue workers (sends in flight finish), then closes the
  * server, the hashing pool and the store.
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
@@ -122,7 +125,22 @@ export async function composeService(config: Config, db: Database, logStream?: W
     log: app.log,
     pollMs: config.outbox.pollMs,
   });
-  wakeDispatcher = mailWorker.wake;
+  const webhookWorker = startQueueRunner(
+    webhookHandler(engine, {
+      allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
+      extraCa: config.webhooks.caFile === undefined ? [] : [readFileSync(config.webhooks.caFile, 'utf8')],
+      timeoutMs: config.webhooks.timeoutMs,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      disableAfterHours: config.webhooks.disableAfterHours,
+    }),
+    { engine, log: app.log, pollMs: config.outbox.pollMs },
+  );
+  if (config.webhooks.allowPrivateAddresses) app.log.warn('WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true: webhooks may call loopback, private and link-local addresses (the cloud metadata service too).');
+  // One wake-up for every kind: a transaction that queued work wakes each runner, which claims only its own kind.
+  wakeDispatcher = () => {
+    mailWorker.wake();
+    webhookWorker.wake();
+  };
   return {
     app,
     engine,
@@ -130,7 +148,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     serverKeyOrigin,
     mailTransport: transport.kind,
     async close() {
-      await mailWorker.stop();
+      await Promise.all([mailWorker.stop(), webhookWorker.stop()]);
       transport.close();
       await app.close();
       await release();

@@ -26,10 +26,14 @@ export const EVENT_TYPES = [
   'group.created',
   'group.deleted',
   'settings.updated',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const SUBJECT_TYPES = ['user', 'directory', 'group', 'api_key', 'access_key', 'tenant'] as const;
+export const SUBJECT_TYPES = ['user', 'directory', 'group', 'api_key', 'access_key', 'tenant', 'webhook'] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 /** An event as a use case emits it; the unit of work adds the actor, the time and an id. */

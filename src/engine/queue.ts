@@ -37,6 +37,8 @@ export interface Work {
   readonly dedupeKey: string;
   readonly target: string;
   readonly invitationId?: string;
+  /** Items of one lane run one at a time in `seq` order (see the queue repository). */
+  readonly lane?: { readonly key: string; readonly seq: number };
   readonly payload: unknown;
 }
 
@@ -51,6 +53,8 @@ export async function enqueueWork(ctx: EngineContext, tx: Queryable, tenantId: s
       dedupeKey: w.dedupeKey,
       target: w.target,
       invitationId: w.invitationId ?? null,
+      lane: w.lane?.key ?? null,
+      laneSeq: w.lane?.seq ?? null,
       payload: ctx.queueSealer.seal(Buffer.from(JSON.stringify(w.payload)), w.dedupeKey),
     })),
   );
@@ -71,10 +75,16 @@ export function queueService(ctx: EngineContext) {
 
     done: (item: repo.ClaimedItem): Promise<void> => ctx.db.transaction((tx) => repo.markDone(tx, item)),
 
-    /** Records a failed attempt; returns whether the item is now dead. */
-    async failed(item: repo.ClaimedItem, error: string, permanent: boolean): Promise<boolean> {
-      const dead = permanent || item.attempt >= ctx.limits.outboxMaxAttempts;
-      await ctx.db.transaction((tx) => repo.markFailed(tx, item, error.slice(0, 1000), dead ? null : retryDelayMs(item.attempt, ctx.limits.outboxRetryBaseMs)));
+    /**
+     * Records a failed attempt; returns whether the item is now dead. A kind
+     * with its own `schedule` (delays before attempts 2, 3, ...: entry k
+     * follows attempt k, entry 0 is the first attempt's and unused) is dead
+     * when the schedule runs out; otherwise OUTBOX_MAX_ATTEMPTS and backoff apply.
+     */
+    async failed(item: repo.ClaimedItem, error: string, permanent: boolean, schedule?: readonly number[]): Promise<boolean> {
+      const delay = schedule ? schedule[item.attempt] : item.attempt >= ctx.limits.outboxMaxAttempts ? undefined : retryDelayMs(item.attempt, ctx.limits.outboxRetryBaseMs);
+      const dead = permanent || delay === undefined;
+      await ctx.db.transaction((tx) => repo.markFailed(tx, item, error.slice(0, 1000), dead ? null : delay));
       return dead;
     },
 
