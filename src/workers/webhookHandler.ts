@@ -21,7 +21,7 @@ import { createHmac } from 'node:crypto';
 import type { Engine } from '../engine/engine.ts';
 import { WEBHOOK_SECRET_PREFIX } from '../engine/webhooks.ts';
 import type { WebhookMessage } from '../domain/webhook.ts';
-import { postChecked } from '../net/checkedHttps.ts';
+import { checkedPoster } from '../net/checkedHttps.ts';
 import { PermanentFailure, type QueueHandler } from './queueRunner.ts';
 
 /** How much of a receiver's answer is read (and kept, for a failure's reason). */
@@ -48,6 +48,7 @@ export function signatureHeader(secrets: readonly string[], messageId: string, t
 }
 
 export function webhookHandler(engine: Engine, options: WebhookHandlerOptions): QueueHandler<WebhookMessage> {
+  const post = checkedPoster({ allowPrivate: options.allowPrivateAddresses, extraCa: options.extraCa, timeoutMs: options.timeoutMs, maxResponseBytes: WEBHOOK_RESPONSE_LIMIT_BYTES });
   return {
     kind: 'webhook',
     batchSize: 20,
@@ -68,7 +69,7 @@ export function webhookHandler(engine: Engine, options: WebhookHandlerOptions): 
       };
       let failure: string;
       try {
-        const answer = await postChecked(target.url, headers, body, { allowPrivate: options.allowPrivateAddresses, extraCa: options.extraCa, timeoutMs: options.timeoutMs, maxResponseBytes: WEBHOOK_RESPONSE_LIMIT_BYTES });
+        const answer = await post(target.url, headers, body);
         if (answer.status >= 200 && answer.status < 300) {
           await engine.webhooks.attemptSucceeded(item.tenantId, endpointId);
           return;

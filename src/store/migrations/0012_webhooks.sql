@@ -37,8 +37,11 @@ CREATE TABLE webhook_endpoints (
 ALTER TABLE queue ADD COLUMN lane text;
 ALTER TABLE queue ADD COLUMN lane_seq bigint;
 ALTER TABLE queue ADD CONSTRAINT queue_lane_ck CHECK ((lane IS NULL) = (lane_seq IS NULL));
--- The claim's "is an earlier item of this lane pending?" probe, and a lane's listing.
+-- A lane's listing (an endpoint's deliveries, newest first).
 CREATE INDEX queue_lane_idx ON queue (tenant_id, kind, lane, lane_seq) WHERE lane IS NOT NULL;
+-- The claim's "is an earlier item of this lane pending?" probe: over pending
+-- items only, so it stays one index step however many items a lane has done.
+CREATE INDEX queue_lane_pending_idx ON queue (tenant_id, kind, lane, lane_seq) WHERE lane IS NOT NULL AND status = 'pending';
 
 ALTER TABLE queue DROP CONSTRAINT queue_kind_ck;
 ALTER TABLE queue ADD CONSTRAINT queue_kind_ck CHECK (kind IN ('mail', 'webhook', 'import'));
