@@ -125,11 +125,17 @@ export async function composeService(config: Config, db: Database, logStream?: W
     log: app.log,
     pollMs: config.outbox.pollMs,
   });
+  // A delivery must end within its lease, or another worker could claim the
+  // endpoint's head while it is still in flight (two at once, out of order).
+  const webhookTimeoutMs = Math.min(config.webhooks.timeoutMs, Math.floor(config.outbox.leaseMs / 2));
+  if (webhookTimeoutMs < config.webhooks.timeoutMs) {
+    app.log.warn({ timeoutMs: webhookTimeoutMs, leaseMs: config.outbox.leaseMs }, 'WEBHOOK_TIMEOUT_MS is cut to half of OUTBOX_LEASE_MS so a delivery ends within its lease');
+  }
   const webhookWorker = startQueueRunner(
     webhookHandler(engine, {
       allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
       extraCa: config.webhooks.caFile === undefined ? [] : [readFileSync(config.webhooks.caFile, 'utf8')],
-      timeoutMs: config.webhooks.timeoutMs,
+      timeoutMs: webhookTimeoutMs,
       retryScheduleMs: config.webhooks.retryScheduleMs,
       disableAfterHours: config.webhooks.disableAfterHours,
     }),

@@ -51,7 +51,10 @@ export function webhookHandler(engine: Engine, options: WebhookHandlerOptions): 
   const post = checkedPoster({ allowPrivate: options.allowPrivateAddresses, extraCa: options.extraCa, timeoutMs: options.timeoutMs, maxResponseBytes: WEBHOOK_RESPONSE_LIMIT_BYTES });
   return {
     kind: 'webhook',
-    batchSize: 20,
+    // One round per claim (batch = concurrency): every claimed delivery ends
+    // within one timeout, so within its lease (main.ts keeps the timeout
+    // under half the lease).
+    batchSize: 10,
     concurrency: 10,
     retryDelaysMs: options.retryScheduleMs,
     async handle({ item, payload: message }) {

@@ -169,6 +169,34 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    it('an endpoint failing for WEBHOOK_DISABLE_AFTER_HOURS (120) is disabled, with the reason shown', async () => {
+      const endpoint = await createEndpoint('/failing', { eventTypes: ['group.*'] });
+      rx.answer = ({ path }) => (path === '/failing' ? 500 : 204);
+      try {
+        await svc.call('POST', '/v1/directories/default/groups', { key, body: { name: 'failing-1' } });
+        const streak = await waitFor('a failure streak', async () => {
+          const shown = await svc.call('GET', `/v1/webhooks/${endpoint.id}`, { key });
+          return shown.body.failingSince !== null && shown.body;
+        });
+        assert.equal(streak.enabled, true, 'one failure does not disable');
+        // The streak began five days and an hour ago (the clock is the database's; moving the streak is the honest way to age it).
+        await svc.db.query("UPDATE webhook_endpoints SET failing_since = now() - interval '121 hours' WHERE id = $1", [endpoint.id]);
+        // Another delivery, in case the first ran out of (fast) retries before the streak was aged.
+        await svc.call('POST', '/v1/directories/default/groups', { key, body: { name: 'failing-2' } });
+        const disabled = await waitFor('the endpoint disabled', async () => {
+          const shown = await svc.call('GET', `/v1/webhooks/${endpoint.id}`, { key });
+          return shown.body.enabled === false && shown.body;
+        });
+        assert.match(disabled.disabledReason, /every delivery attempt failed for 120 hours/);
+        await waitFor('both deliveries over', async () => (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body.deliveries.every((d: { status: string }) => d.status === 'dead'));
+        const { deliveries } = (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body;
+        assert.ok(deliveries.some((d: { lastError: string }) => /^HTTP 500: refused with 500; the endpoint is disabled after failing for 120 hours$/.test(d.lastError)), JSON.stringify(deliveries));
+      } finally {
+        rx.answer = () => 204;
+        await svc.call('DELETE', `/v1/webhooks/${endpoint.id}`, { key });
+      }
+    });
+
     it('test ping and redelivery: the redelivered message keeps its webhook-id; a rotated secret signs alongside the old one', async () => {
       const endpoint = await createEndpoint('/ping', { eventTypes: ['settings.*'] });
       const ping = await svc.call('POST', `/v1/webhooks/${endpoint.id}/test`, { key });
