@@ -31,7 +31,7 @@ import type { Queryable } from '../store/ports.ts';
 import { requeueItem } from '../store/repositories/queue.ts';
 import * as repo from '../store/repositories/webhooks.ts';
 import type { EngineContext } from './context.ts';
-import { enqueueWork } from './queue.ts';
+import { decodePayload, enqueueWork } from './queue.ts';
 import { deliveryWork } from './webhookFanOut.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
 
@@ -92,7 +92,7 @@ export function webhookService(ctx: EngineContext) {
   }
 
   function deliveryOf(row: repo.DeliveryRow): Delivery {
-    const message = JSON.parse(ctx.queueSealer.open(row.payload, row.messageId).toString('utf8')) as WebhookMessage;
+    const message = decodePayload<WebhookMessage>(ctx, 'webhook', row.messageId, row.payload);
     const { payload: _payload, ...rest } = row;
     return { ...rest, type: message.type, nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null };
   }

@@ -208,7 +208,7 @@ export interface DeliveryRow {
   readonly createdAt: Date;
   readonly finishedAt: Date | null;
   readonly seq: number;
-  /** Sealed under the message id (the queue's dedupe key). */
+  /** The message as the queue stores it (engine/queue.ts decodes it). */
   readonly payload: Uint8Array;
   readonly attemptLog: readonly { readonly attempt: number; readonly startedAt: Date; readonly outcome: 'done' | 'failed'; readonly error: string | null }[];
 }
