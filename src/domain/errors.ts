@@ -117,6 +117,7 @@ export const ERROR_CODES = {
   'credentials.user_pending': { status: 401, category: 'credentials', message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },
   'credentials.user_disabled': { status: 401, category: 'credentials', message: 'The user is disabled.', description: 'The credentials are right but the user is `disabled`.' },
   'credentials.user_expired': { status: 401, category: 'credentials', message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
+
   // Webhooks
   'webhook.not_found': { status: 404, category: 'not_found', message: 'No such webhook endpoint.', description: 'No webhook endpoint with this id exists in the tenant.' },
   'webhook.delivery_not_found': { status: 404, category: 'not_found', message: 'No such delivery.', description: 'The endpoint has no delivery with this id.' },

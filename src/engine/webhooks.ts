@@ -66,6 +66,8 @@ export interface DeliveryTarget {
   readonly enabled: boolean;
   /** Secrets that sign (the current one first; the previous one during its overlap). */
   readonly secrets: readonly string[];
+  /** A failure streak runs: a success must call `attemptSucceeded` to end it. */
+  readonly failing: boolean;
 }
 
 export type EndpointPatch = Partial<EndpointDraft>;
@@ -217,7 +219,7 @@ export function webhookService(ctx: EngineContext) {
       const found = await repo.signingEndpoint(ctx.db, tenantId, endpointId);
       if (!found) return undefined;
       const open = (sealed: Uint8Array) => ctx.webhookSecretSealer.open(sealed, endpointId).toString('utf8');
-      return { url: found.url, enabled: found.enabled, secrets: [open(found.sealedSecret), ...(found.sealedPreviousSecret ? [open(found.sealedPreviousSecret)] : [])] };
+      return { url: found.url, enabled: found.enabled, failing: found.failing, secrets: [open(found.sealedSecret), ...(found.sealedPreviousSecret ? [open(found.sealedPreviousSecret)] : [])] };
     },
 
     attemptSucceeded: (tenantId: string, endpointId: string): Promise<void> => ctx.db.transaction((tx) => repo.recordSuccess(tx, tenantId, endpointId)),

@@ -74,7 +74,7 @@ export function webhookHandler(engine: Engine, options: WebhookHandlerOptions): 
       try {
         const answer = await post(target.url, headers, body);
         if (answer.status >= 200 && answer.status < 300) {
-          await engine.webhooks.attemptSucceeded(item.tenantId, endpointId);
+          if (target.failing) await engine.webhooks.attemptSucceeded(item.tenantId, endpointId);
           return;
         }
         if (answer.status === 410) {

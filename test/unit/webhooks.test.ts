@@ -10,6 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import { isPublicAddress, resolveCheckedAddress } from '../../src/net/addressGuard.ts';
 import { assertEventTypes, assertWebhookUrl, messagesFor, subscribes, type CommittedEvent } from '../../src/domain/webhook.ts';
 import { signatureHeader } from '../../src/workers/webhookHandler.ts';
+import { ConfigError, loadConfig, WEBHOOK_DEFAULT_RETRY_SCHEDULE_MS } from '../../src/config.ts';
 
 const actor = { kind: 'api_key' as const, id: 'k1', label: 'mst_abc' };
 const created = (i: number): CommittedEvent => ({
@@ -76,5 +77,19 @@ describe('webhook signatures', () => {
     const timestamp = 1_767_225_600;
     const header = signatureHeader(secrets, 'msg_1', timestamp, body);
     assert.deepEqual(header.split(' '), secrets.map((s) => new Webhook(s).sign('msg_1', new Date(timestamp * 1000), body)));
+  });
+});
+
+describe('webhook settings', () => {
+  it('default to the documented schedule and refuse a malformed one, naming the variable', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.webhooks.retryScheduleMs, WEBHOOK_DEFAULT_RETRY_SCHEDULE_MS);
+    assert.equal(config.webhooks.allowPrivateAddresses, false);
+    assert.equal(config.webhooks.timeoutMs, 15_000);
+    assert.deepEqual(loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: '0, 100,200' }).webhooks.retryScheduleMs, [0, 100, 200]);
+    for (const bad of ['0,-5', '5s', '0,,1']) {
+      assert.throws(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE_MS: bad }), (e: unknown) => e instanceof ConfigError && e.variable === 'WEBHOOK_RETRY_SCHEDULE_MS', bad);
+    }
+    assert.throws(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'yes' }), (e: unknown) => e instanceof ConfigError && e.variable === 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES');
   });
 });

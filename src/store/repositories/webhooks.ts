@@ -151,17 +151,19 @@ export interface SigningEndpoint {
   readonly sealedSecret: Uint8Array;
   /** The previous secret while it still signs (its overlap has not ended), else null. */
   readonly sealedPreviousSecret: Uint8Array | null;
+  /** Whether a failure streak runs (a success must end it). */
+  readonly failing: boolean;
 }
 
 /** What a delivery needs of its endpoint, or undefined when it was deleted. */
 export async function signingEndpoint(q: Queryable, tenantId: string, id: string): Promise<SigningEndpoint | undefined> {
-  const { rows } = await q.query<{ url: string; enabled: boolean; secret: Uint8Array; previous: Uint8Array | null }>(
-    `SELECT url, enabled, secret, CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous
+  const { rows } = await q.query<{ url: string; enabled: boolean; secret: Uint8Array; previous: Uint8Array | null; failing: boolean }>(
+    `SELECT url, enabled, secret, CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous, failing_since IS NOT NULL AS failing
      FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`,
     [tenantId, id],
   );
   const r = rows[0];
-  return r && { url: r.url, enabled: r.enabled, sealedSecret: r.secret, sealedPreviousSecret: r.previous };
+  return r && { url: r.url, enabled: r.enabled, sealedSecret: r.secret, sealedPreviousSecret: r.previous, failing: r.failing };
 }
 
 /** A 2xx ends the failure streak. */
