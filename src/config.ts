@@ -55,6 +55,7 @@ export interface Config {
   readonly jwt: JwtConfig;
   readonly imports: ImportConfig;
   readonly scim: ScimConfig;
+  readonly webhooks: WebhookConfig;
 }
 
 /** Import jobs (engine/imports/): limits and retention. */
@@ -83,6 +84,34 @@ export interface ScimConfig {
   readonly bulkMaxOperations: number;
   /** Largest POST /Bulk body in bytes (`bulk.maxPayloadSize`), refused before it is read. SCIM_BULK_MAX_PAYLOAD_BYTES, default 2 MiB (at most BODY_LIMIT_BYTES). */
   readonly bulkMaxPayloadBytes: number;
+}
+
+export interface WebhookConfig {
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true: deliver to loopback, private and
+   * link-local addresses too (receivers on a private network, tests). Off by
+   * default: such URLs are refused when saved and at every delivery.
+   */
+  readonly allowPrivateAddresses: boolean;
+  /** WEBHOOK_CA_FILE: a PEM file of CA certificates trusted for receivers, besides the system's. */
+  readonly caFile: string | undefined;
+  /** WEBHOOK_RETRY_SCHEDULE_MS: comma-separated delays (ms) before each attempt, the first's included (normally 0). */
+  readonly retryScheduleMs: readonly number[];
+  /** WEBHOOK_TIMEOUT_MS: how long one attempt may take, connect to last byte read. */
+  readonly timeoutMs: number;
+  /** WEBHOOK_DISABLE_AFTER_HOURS: an endpoint whose every attempt has failed for this long is disabled, with the reason. */
+  readonly disableAfterHours: number;
+}
+
+/** immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: eight attempts over about 33 hours. */
+export const WEBHOOK_DEFAULT_RETRY_SCHEDULE_MS = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+
+function delayList(env: Env, name: string, fallback: readonly number[]): readonly number[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.length > 100 || parts.some((p) => !/^\d{1,9}$/.test(p))) throw new ConfigError(name, `must be up to 100 comma-separated delays in milliseconds (got "${raw}")`);
+  return parts.map(Number);
 }
 
 export interface JwtConfig {
@@ -249,6 +278,13 @@ export function loadConfig(env: Env = process.env): Config {
       maxRunningPerTenant: integer(env, 'IMPORT_MAX_RUNNING_PER_TENANT', 2, 1, 1000),
       chunkRows: integer(env, 'IMPORT_CHUNK_ROWS', 1000, 1, 100_000),
       retentionDays: integer(env, 'IMPORT_RETENTION_DAYS', 30, 1, 36_500),
+    },
+    webhooks: {
+      allowPrivateAddresses: boolean(env, 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES'),
+      caFile: optional(env, 'WEBHOOK_CA_FILE'),
+      retryScheduleMs: delayList(env, 'WEBHOOK_RETRY_SCHEDULE_MS', WEBHOOK_DEFAULT_RETRY_SCHEDULE_MS),
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100, 600_000),
+      disableAfterHours: integer(env, 'WEBHOOK_DISABLE_AFTER_HOURS', 120, 0, 24 * 365),
     },
   };
 }

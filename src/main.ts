@@ -22,6 +22,7 @@ import { fileTransport, smtpTransport } from './mail/transport.ts';
 import { startRetentionSweeper } from './workers/retentionSweeper.ts';
 import { mailHandler } from './workers/mailHandler.ts';
 import { importHandler } from './workers/importHandler.ts';
+import { webhookHandler } from './workers/webhookHandler.ts';
 import { startQueueRunner } from './workers/queueRunner.ts';
 import { DataDirectoryInUseError, openEmbedded } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
@@ -65,6 +66,8 @@ export async function composeEngine(
     // 'outbox' is the sealing label from before the queue had other kinds; kept so queued mail stays readable.
     queueSealer: createSealer(serverKey, 'outbox'),
     accessKeySealer: createSealer(serverKey, 'access-keys'),
+    webhookSecretSealer: createSealer(serverKey, 'webhook-secrets'),
+    webhookAllowPrivateAddresses: config.webhooks.allowPrivateAddresses,
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
     notifyImports,
@@ -93,7 +96,7 @@ function messageIdDomain(from: string): string {
 /**
  * Builds the engine, the mail transport, the queue's mail worker and the HTTP app
  * over an open, migrated store. The service owns the store from here on:
- * `close()` stops the mail worker (sends in flight finish), then closes the
+ * `close()` stops the queue workers (sends in flight finish), then closes the
  * server, the hashing pool and the store.
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
@@ -133,9 +136,30 @@ export async function composeService(config: Config, db: Database, logStream?: W
     log: app.log,
     pollMs: config.outbox.pollMs,
   });
-  wakeDispatcher = mailWorker.wake;
   const importWorker = startQueueRunner(importHandler(engine), { engine, log: app.log, pollMs: config.outbox.pollMs });
   wakeImports = importWorker.wake;
+  // A delivery must end within its lease, or another worker could claim the
+  // endpoint's head while it is still in flight (two at once, out of order).
+  const webhookTimeoutMs = Math.min(config.webhooks.timeoutMs, Math.floor(config.outbox.leaseMs / 2));
+  if (webhookTimeoutMs < config.webhooks.timeoutMs) {
+    app.log.warn({ timeoutMs: webhookTimeoutMs, leaseMs: config.outbox.leaseMs }, 'WEBHOOK_TIMEOUT_MS is cut to half of OUTBOX_LEASE_MS so a delivery ends within its lease');
+  }
+  const webhookWorker = startQueueRunner(
+    webhookHandler(engine, {
+      allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
+      extraCa: config.webhooks.caFile === undefined ? [] : [readFileSync(config.webhooks.caFile, 'utf8')],
+      timeoutMs: webhookTimeoutMs,
+      retryScheduleMs: config.webhooks.retryScheduleMs,
+      disableAfterHours: config.webhooks.disableAfterHours,
+    }),
+    { engine, log: app.log, pollMs: config.outbox.pollMs },
+  );
+  if (config.webhooks.allowPrivateAddresses) app.log.warn('WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true: webhooks may call loopback, private and link-local addresses (the cloud metadata service too).');
+  // One wake-up for every kind: a transaction that queued work wakes each runner, which claims only its own kind.
+  wakeDispatcher = () => {
+    mailWorker.wake();
+    webhookWorker.wake();
+  };
   return {
     app,
     engine,
@@ -143,8 +167,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     serverKeyOrigin,
     mailTransport: transport.kind,
     async close() {
-      await mailWorker.stop();
-      await importWorker.stop();
+      await Promise.all([mailWorker.stop(), webhookWorker.stop(), importWorker.stop()]);
       transport.close();
       await app.close();
       await release();

@@ -138,6 +138,14 @@ export const ERROR_CODES = {
   'scim.mutability': { status: 400, category: 'validation', message: 'The attribute cannot be changed.', description: 'The request tries to change a readOnly or immutable attribute (`id`, `meta`, `groups`); scimType `mutability`.' },
   'scim.invalid_value': { status: 400, category: 'validation', message: 'A value is not valid for its attribute.', description: 'A value has the wrong type, a required attribute is missing, or the resource\'s `schemas` is wrong; scimType `invalidValue` (`invalidSyntax` for a malformed request message).' },
   'scim.invalid_syntax': { status: 400, category: 'validation', message: 'The request message is not valid SCIM.', description: 'The body is not the SCIM message the endpoint takes (PatchOp, SearchRequest, BulkRequest): wrong `schemas` or missing `Operations`; scimType `invalidSyntax`.' },
+  // Webhooks
+  'webhook.not_found': { status: 404, category: 'not_found', message: 'No such webhook endpoint.', description: 'No webhook endpoint with this id exists in the tenant.' },
+  'webhook.delivery_not_found': { status: 404, category: 'not_found', message: 'No such delivery.', description: 'The endpoint has no delivery with this id.' },
+  'webhook.invalid_url': { status: 400, category: 'validation', message: 'The webhook URL is not acceptable.', description: 'Webhook URLs are absolute `https` URLs without user info.' },
+  'webhook.invalid_event_types': { status: 400, category: 'validation', message: 'The event types are not acceptable.', description: 'Subscribe to event types (`user.created`), families (`user.*`) or `*`; at least one.' },
+  'webhook.address_not_allowed': { status: 400, category: 'validation', message: 'The webhook URL resolves to an address muster does not call.', description: 'Loopback, private, link-local, metadata and other non-public addresses are refused (when the endpoint is saved and again at every delivery) unless the operator sets WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true.' },
+  'webhook.unresolvable': { status: 400, category: 'validation', message: 'The webhook URL\'s host name does not resolve.', description: 'The host name has no address in DNS when the endpoint is saved.' },
+  'webhook.disabled': { status: 409, category: 'conflict', message: 'The webhook endpoint is disabled.', description: 'Enable it (PATCH `enabled: true`) before sending a test message or redelivering.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

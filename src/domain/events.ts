@@ -32,10 +32,14 @@ export const EVENT_TYPES = [
   'import.failed',
   'import.cancelled',
   'import.undone',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const SUBJECT_TYPES = ['user', 'directory', 'group', 'api_key', 'access_key', 'tenant', 'import'] as const;
+export const SUBJECT_TYPES = ['user', 'directory', 'group', 'api_key', 'access_key', 'tenant', 'import', 'webhook'] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 /** An event as a use case emits it; the unit of work adds the actor, the time and an id. */

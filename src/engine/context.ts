@@ -15,6 +15,10 @@ export interface EngineContext {
   readonly queueSealer: Sealer;
   /** Seals access-key secrets (signature checks need them in the clear). */
   readonly accessKeySealer: Sealer;
+  /** Seals webhook signing secrets (signing needs them in the clear). */
+  readonly webhookSecretSealer: Sealer;
+  /** WEBHOOK_ALLOW_PRIVATE_ADDRESSES: endpoint URLs may resolve to loopback, private and link-local addresses. */
+  readonly webhookAllowPrivateAddresses: boolean;
   /** The domain part of the Message-IDs muster mints. */
   readonly messageIdDomain: string;
   /** Called after a transaction that queued mail commits, so a worker can start at once. */

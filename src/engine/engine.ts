@@ -12,6 +12,7 @@ import { registryService } from './registries.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
 import { userService } from './users.ts';
+import { webhookService } from './webhooks.ts';
 
 export function createEngine(ctx: EngineContext) {
   const invitations = invitationService(ctx);
@@ -30,6 +31,7 @@ export function createEngine(ctx: EngineContext) {
     directories: directoryService(ctx),
     users: userService(ctx, provisioning),
     imports: importService(ctx, provisioning),
+    webhooks: webhookService(ctx),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {

@@ -31,12 +31,33 @@ export function retryDelayMs(attempt: number, baseMs: number, random: () => numb
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-/** Work to enqueue; `payload` is sealed under the server key (it may carry a secret, such as an invitation token). */
+/**
+ * Kinds whose payloads are stored as plain JSON. A webhook message is a copy
+ * of committed events, which the events table holds unsealed and which never
+ * carry a credential; sealing a thousand per-user messages cost a batch
+ * request about as much as writing its users. Every other kind is sealed.
+ */
+const PLAIN_PAYLOAD_KINDS: readonly repo.QueueKind[] = ['webhook'];
+
+function encodePayload(ctx: EngineContext, kind: repo.QueueKind, dedupeKey: string, payload: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(payload));
+  return PLAIN_PAYLOAD_KINDS.includes(kind) ? json : ctx.queueSealer.seal(json, dedupeKey);
+}
+
+/** A stored payload back as a value (opened, for sealed kinds). */
+export function decodePayload<Payload>(ctx: EngineContext, kind: repo.QueueKind, dedupeKey: string, stored: Uint8Array): Payload {
+  const json = PLAIN_PAYLOAD_KINDS.includes(kind) ? Buffer.from(stored) : ctx.queueSealer.open(stored, dedupeKey);
+  return JSON.parse(json.toString('utf8')) as Payload;
+}
+
+/** Work to enqueue; `payload` is sealed under the server key (it may carry a secret, such as an invitation token), except for PLAIN_PAYLOAD_KINDS. */
 export interface Work {
   readonly kind: repo.QueueKind;
   readonly dedupeKey: string;
   readonly target: string;
   readonly invitationId?: string;
+  /** Items of one lane run one at a time in `seq` order (see the queue repository). */
+  readonly lane?: { readonly key: string; readonly seq: number };
   readonly payload: unknown;
 }
 
@@ -51,7 +72,9 @@ export async function enqueueWork(ctx: EngineContext, tx: Queryable, tenantId: s
       dedupeKey: w.dedupeKey,
       target: w.target,
       invitationId: w.invitationId ?? null,
-      payload: ctx.queueSealer.seal(Buffer.from(JSON.stringify(w.payload)), w.dedupeKey),
+      lane: w.lane?.key ?? null,
+      laneSeq: w.lane?.seq ?? null,
+      payload: encodePayload(ctx, w.kind, w.dedupeKey, w.payload),
     })),
   );
 }
@@ -79,20 +102,26 @@ export interface ClaimedWork<Payload> {
 
 export function queueService(ctx: EngineContext) {
   return {
-    /** Claims up to `limit` due items of `kind` under a lease and opens their payloads. */
+    /** Claims up to `limit` due items of `kind` under a lease and decodes (opens) their payloads. */
     async claim<Payload>(kind: repo.QueueKind, limit: number): Promise<ClaimedWork<Payload>[]> {
       const claimed = await repo.claimDue(ctx.db, kind, limit, ctx.limits.outboxLeaseMs);
-      return claimed.map((item) => ({ item, payload: JSON.parse(ctx.queueSealer.open(item.payload, item.dedupeKey).toString('utf8')) as Payload }));
+      return claimed.map((item) => ({ item, payload: decodePayload<Payload>(ctx, item.kind, item.dedupeKey, item.payload) }));
     },
 
     done: (item: repo.ClaimedItem): Promise<void> => ctx.db.transaction((tx) => repo.markDone(tx, item)),
 
     defer: (item: repo.ClaimedItem, delayMs: number): Promise<void> => repo.deferItem(ctx.db, item, delayMs),
 
-    /** Records a failed attempt; returns whether the item is now dead. */
-    async failed(item: repo.ClaimedItem, error: string, permanent: boolean): Promise<boolean> {
-      const dead = permanent || item.attempt >= ctx.limits.outboxMaxAttempts;
-      await ctx.db.transaction((tx) => repo.markFailed(tx, item, error.slice(0, 1000), dead ? null : retryDelayMs(item.attempt, ctx.limits.outboxRetryBaseMs)));
+    /**
+     * Records a failed attempt; returns whether the item is now dead. A kind
+     * with its own `schedule` (delays before attempts 2, 3, ...: entry k
+     * follows attempt k, entry 0 is the first attempt's and unused) is dead
+     * when the schedule runs out; otherwise OUTBOX_MAX_ATTEMPTS and backoff apply.
+     */
+    async failed(item: repo.ClaimedItem, error: string, permanent: boolean, schedule?: readonly number[]): Promise<boolean> {
+      const delay = schedule ? schedule[item.attempt] : item.attempt >= ctx.limits.outboxMaxAttempts ? undefined : retryDelayMs(item.attempt, ctx.limits.outboxRetryBaseMs);
+      const dead = permanent || delay === undefined;
+      await ctx.db.transaction((tx) => repo.markFailed(tx, item, error.slice(0, 1000), dead ? null : delay));
       return dead;
     },
 

@@ -13,6 +13,10 @@
  * - `afterCommit(hook)`: runs only once the transaction has committed (waking a
  *   queue worker). A hook is a wake-up and must not throw.
  *
+ * After the events, still inside the transaction, they fan out to the
+ * tenant's webhook endpoints (engine/webhookFanOut.ts: deliveries queued in
+ * commit order per endpoint; the HTTP calls happen later, in a worker).
+ *
  * A unit whose work (or a participant) throws rolls back whole: no change, no
  * event, no participant's write. Each call of `inUnitOfWork` is one attempt:
  * callers that retry a deadlock victim call it again, and nothing of the
@@ -22,6 +26,7 @@ import type { Actor } from '../domain/actor.ts';
 import { assertCredentialFree, type DomainEvent } from '../domain/events.ts';
 import type { Queryable } from '../store/ports.ts';
 import { insertEvents } from '../store/repositories/events.ts';
+import { fanOutToWebhooks } from './webhookFanOut.ts';
 import type { EngineContext } from './context.ts';
 
 export interface UnitOfWork {
@@ -55,7 +60,9 @@ export async function inUnitOfWork<T>(ctx: EngineContext, actor: Actor, work: (u
     };
     const value = await work(uow);
     for (const participant of participants) await participant(tx);
-    await insertEvents(tx, actor, now, events);
+    const ids = await insertEvents(tx, actor, now, events);
+    const committed = events.map((event, i) => ({ id: ids[i]!, event }));
+    if (await fanOutToWebhooks(ctx, tx, actor, now, committed)) afterCommit.push(ctx.notifyOutbox);
     return value;
   });
   for (const hook of afterCommit) hook();

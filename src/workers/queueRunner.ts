@@ -20,6 +20,8 @@ export interface QueueHandler<Payload> {
   /** Items claimed at once, and run at once. */
   readonly batchSize: number;
   readonly concurrency: number;
+  /** The kind's own retry schedule (engine/queue.ts `failed`); without one, the queue's backoff applies. */
+  readonly retryDelaysMs?: readonly number[];
 }
 
 export interface QueueRunnerOptions {
@@ -62,7 +64,7 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
-      const dead = await engine.queue.failed(item, message, error instanceof PermanentFailure);
+      const dead = await engine.queue.failed(item, message, error instanceof PermanentFailure, handler.retryDelaysMs);
       const entry = { kind, key: item.dedupeKey, attempt: item.attempt, error: message };
       if (dead) log.error(entry, `${kind} is dead: no more attempts`);
       else log.warn(entry, `${kind} attempt failed; will retry`);
@@ -81,19 +83,22 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
 
   async function loop(): Promise<void> {
     while (running) {
-      /** A full batch means more may be due: claim again at once. */
-      let full = false;
+      /**
+       * A claim that found work means more may be due (a full batch, or the
+       * next item of a lane the last one blocked): claim again at once.
+       */
+      let more = false;
       try {
         const claimed = await engine.queue.claim<Payload>(kind, batchSize);
         for (let i = 0; i < claimed.length; i += concurrency) {
           await Promise.all(claimed.slice(i, i + concurrency).map(run));
         }
-        full = claimed.length === batchSize;
+        more = claimed.length > 0;
         await logDepth();
       } catch (error) {
         log.error({ err: error, kind }, 'queue run failed; retrying after the poll interval');
       }
-      if (running && !full && !woken) {
+      if (running && !more && !woken) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, options.pollMs);
           wakeUp = () => {

@@ -275,6 +275,22 @@ for (const kind of STORE_KINDS) {
       assert.equal(Buffer.from(done.rows[0]!.payload).length, 0, 'the payload is wiped');
     });
 
+    it('queue lanes: one item of a lane in flight at a time, in seq order; a retry waiting blocks its lane only', async () => {
+      const item = (lane: string, seq: number) => ({ id: newId(), kind: 'webhook' as const, dedupeKey: `lane-${kind}-${lane}-${seq}`, target: lane, invitationId: null, lane, laneSeq: seq, payload: Buffer.from('x') });
+      await insertItems(db, tenantId, [item('b', 1), item('a', 3), item('a', 1), item('a', 2), item('b', 2)]);
+      const claims = await Promise.all([1, 2, 3].map(() => db.transaction((tx) => claimDue(tx, 'webhook', 10, 60_000))));
+      const heads = claims.flat().map((c) => c.dedupeKey).sort();
+      assert.deepEqual(heads, [`lane-${kind}-a-1`, `lane-${kind}-b-1`], 'only each lane\'s head, once');
+      const a1 = claims.flat().find((c) => c.dedupeKey.endsWith('a-1'))!;
+      const b1 = claims.flat().find((c) => c.dedupeKey.endsWith('b-1'))!;
+      await markFailed(db, a1, 'refused', 60_000);
+      await markDone(db, b1);
+      const next = await claimDue(db, 'webhook', 10, 60_000);
+      assert.deepEqual(next.map((c) => c.dedupeKey), [`lane-${kind}-b-2`], 'lane a waits for its head\'s retry; lane b moves on');
+      const kept = await db.query<{ payload: Uint8Array }>('SELECT payload FROM queue WHERE tenant_id = $1 AND id = $2', [tenantId, b1.id]);
+      assert.equal(Buffer.from(kept.rows[0]!.payload).toString(), 'x', 'a webhook payload is kept for redelivery');
+    });
+
     it('events: written in one statement, listed newest first, only the tenant\'s own', async () => {
       const actor = { tenantId, principal: { kind: 'cli' as const }, dialect: 'cli' as const, requestId: null };
       await db.transaction((tx) =>

@@ -18,6 +18,7 @@ import type { MailFolder } from '../../mail/transport.ts';
 import { directoryRoutes } from './directories.ts';
 import { tenantRoutes } from './tenants.ts';
 import { userRoutes } from './users.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
   return async function native(app: FastifyInstance): Promise<void> {
@@ -33,5 +34,6 @@ export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: Mail
     auditRoutes(app, engine);
     tenantRoutes(app, engine);
     importRoutes(app, engine);
+    webhookRoutes(app, engine);
   };
 }

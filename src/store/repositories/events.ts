@@ -8,13 +8,13 @@ import { newId } from '../../crypto/ids.ts';
 import type { Queryable } from '../ports.ts';
 
 /**
- * Writes `events` for `actor` in one statement (none when the list is empty).
- * The events travel as one JSON array parameter, parsed once by the server
- * (jsonb_to_recordset): as text arrays, the driver's per-element escaping of
- * the JSON data cost more than the insert.
+ * Writes `events` for `actor` in one statement (none when the list is empty)
+ * and returns their ids, in order. The events travel as one JSON array
+ * parameter, parsed once by the server (jsonb_to_recordset): as text arrays,
+ * the driver's per-element escaping of the JSON data cost more than the insert.
  */
-export async function insertEvents(q: Queryable, actor: Actor, occurredAt: Date, events: readonly DomainEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export async function insertEvents(q: Queryable, actor: Actor, occurredAt: Date, events: readonly DomainEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
   const who = actorColumns(actor);
   const rows = events.map((e) => ({ id: newId(), type: e.type, subject_type: e.subject.type, subject_id: e.subject.id, directory_id: e.directoryId, data: e.data }));
   await q.query(
@@ -24,6 +24,7 @@ export async function insertEvents(q: Queryable, actor: Actor, occurredAt: Date,
      FROM jsonb_to_recordset($8::jsonb) AS e(id uuid, type text, subject_type text, subject_id text, directory_id uuid, data jsonb)`,
     [actor.tenantId, occurredAt, who.kind, who.id, who.label, actor.dialect, actor.requestId, JSON.stringify(rows)],
   );
+  return rows.map((r) => r.id);
 }
 
 export interface StoredEvent {

@@ -1,14 +1,19 @@
 /**
- * The queue: every kind of background work (mail now; webhooks and import
- * chunks next) in one table. Rows are claimed under a lease: a claim sets
+ * The queue: every kind of background work (mail, webhooks; import chunks
+ * next) in one table. Rows are claimed under a lease: a claim sets
  * `locked_until`, and only rows whose lease is over (or never set) can be
  * claimed again, so a row whose worker died is retried once its lease runs
  * out. FOR UPDATE SKIP LOCKED lets several workers claim at once without
  * waiting on each other. Payloads arrive sealed (the engine seals them).
+ *
+ * Lanes: items that share a `lane` (a webhook endpoint) run one at a time in
+ * `laneSeq` order. A claim takes such an item only when no pending item of
+ * its lane has a lower seq, so a lane's head blocks the rest while it waits
+ * for a retry; items without a lane are not ordered.
  */
 import type { Queryable } from '../ports.ts';
 
-export const QUEUE_KINDS = ['mail', 'import'] as const;
+export const QUEUE_KINDS = ['mail', 'webhook', 'import'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
 export interface NewQueueItem {
@@ -20,18 +25,28 @@ export interface NewQueueItem {
   readonly target: string;
   /** Mail of an invitation goes when the invitation goes. */
   readonly invitationId: string | null;
+  /** The ordered stream the item belongs to and its place in it; none for unordered work. */
+  readonly lane?: string | null;
+  readonly laneSeq?: number | null;
   readonly payload: Buffer;
 }
+
+/**
+ * Kinds whose payload stays after the item is done or dead: webhook messages
+ * carry no secret and are kept for redelivery. Other kinds' payloads (mail
+ * carries invitation tokens) are wiped.
+ */
+const KEPT_PAYLOAD_KINDS: readonly QueueKind[] = ['webhook'];
 
 /** Enqueues in one statement; an item whose dedupe key is already queued is left out. */
 export async function insertItems(q: Queryable, tenantId: string, items: readonly NewQueueItem[]): Promise<void> {
   if (items.length === 0) return;
   const column = <T>(pick: (m: NewQueueItem) => T) => items.map(pick);
   await q.query(
-    `INSERT INTO queue (tenant_id, id, kind, dedupe_key, target, invitation_id, payload)
-     SELECT $1, id, kind, dedupe_key, target, invitation_id, decode(payload, 'base64')
-     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[])
-       AS t(id, kind, dedupe_key, target, invitation_id, payload)
+    `INSERT INTO queue (tenant_id, id, kind, dedupe_key, target, invitation_id, lane, lane_seq, payload)
+     SELECT $1, id, kind, dedupe_key, target, invitation_id, lane, lane_seq, decode(payload, 'base64')
+     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::bigint[])
+       AS t(id, kind, dedupe_key, target, invitation_id, payload, lane, lane_seq)
      ON CONFLICT ON CONSTRAINT queue_dedupe_key_uq DO NOTHING`,
     [
       tenantId,
@@ -41,6 +56,8 @@ export async function insertItems(q: Queryable, tenantId: string, items: readonl
       column((m) => m.target),
       column((m) => m.invitationId),
       column((m) => m.payload.toString('base64')),
+      column((m) => m.lane ?? null),
+      column((m) => m.laneSeq ?? null),
     ],
   );
 }
@@ -72,6 +89,10 @@ export async function claimDue(q: Queryable, kind: QueueKind, limit: number, lea
     `UPDATE queue o SET locked_until = now() + make_interval(secs => $3 / 1000.0), attempts = o.attempts + 1
      FROM (SELECT tenant_id, id FROM queue
            WHERE kind = $1 AND status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
+             AND (lane IS NULL OR NOT EXISTS (
+               SELECT 1 FROM queue earlier
+               WHERE earlier.tenant_id = queue.tenant_id AND earlier.kind = queue.kind AND earlier.lane = queue.lane
+                 AND earlier.lane_seq < queue.lane_seq AND earlier.status = 'pending'))
            ORDER BY next_attempt_at
            LIMIT $2
            FOR UPDATE SKIP LOCKED) due
@@ -122,13 +143,14 @@ async function recordAttempt(q: Queryable, item: ClaimedItem, outcome: 'done' | 
   );
 }
 
-/** Done: records the attempt, marks the item done, and wipes its payload (it may hold a secret). */
+/** Done: records the attempt, marks the item done, and wipes its payload (it may hold a secret) unless its kind keeps it. */
 export async function markDone(q: Queryable, item: ClaimedItem): Promise<void> {
   await recordAttempt(q, item, 'done', null);
   await q.query(
-    `UPDATE queue SET status = 'done', finished_at = now(), locked_until = NULL, last_error = NULL, payload = '\\x'::bytea
+    `UPDATE queue SET status = 'done', finished_at = now(), locked_until = NULL, last_error = NULL,
+                      payload = CASE WHEN kind = ANY($3::text[]) THEN payload ELSE '\\x'::bytea END
      WHERE tenant_id = $1 AND id = $2`,
-    [item.tenantId, item.id],
+    [item.tenantId, item.id, KEPT_PAYLOAD_KINDS],
   );
 }
 
@@ -137,8 +159,10 @@ export async function markFailed(q: Queryable, item: ClaimedItem, error: string,
   await recordAttempt(q, item, 'failed', error);
   if (retryInMs === null) {
     await q.query(
-      `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3, payload = '\\x'::bytea WHERE tenant_id = $1 AND id = $2`,
-      [item.tenantId, item.id, error],
+      `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3,
+                        payload = CASE WHEN kind = ANY($4::text[]) THEN payload ELSE '\\x'::bytea END
+       WHERE tenant_id = $1 AND id = $2`,
+      [item.tenantId, item.id, error, KEPT_PAYLOAD_KINDS],
     );
   } else {
     await q.query(
@@ -147,6 +171,20 @@ export async function markFailed(q: Queryable, item: ClaimedItem, error: string,
       [item.tenantId, item.id, error, retryInMs],
     );
   }
+}
+
+/**
+ * A done or dead item runs again, as the last of its lane (`laneSeq`), due
+ * now; its attempts keep counting. Returns false when no such item is done or
+ * dead (a pending one is already going to run).
+ */
+export async function requeueItem(q: Queryable, tenantId: string, kind: QueueKind, id: string, laneSeq: number | null): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE queue SET status = 'pending', next_attempt_at = now(), locked_until = NULL, finished_at = NULL, lane_seq = coalesce($4, lane_seq)
+     WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND status <> 'pending'`,
+    [tenantId, kind, id, laneSeq],
+  );
+  return rowCount > 0;
 }
 
 export interface QueueStats {
