@@ -82,7 +82,6 @@ describe('import jobs across crashes and instances: postgres', () => {
 
   it('finishes a 100,000-row job killed with SIGKILL midway, after a restart: every row exactly once', async () => {
     const ROWS = 100_000;
-    await admin.query(`DELETE FROM ${schema}.users`).catch(() => {});
     const first = await startProcess(env);
     const id = await upload(first, key, csvOf(ROWS));
     await waitFor('the job to be midway', async () => ((await job(first, id)).totals.processed as number) >= 15_000, 120_000);
@@ -106,26 +105,26 @@ describe('import jobs across crashes and instances: postgres', () => {
 
   it('two instances share one job: a frozen one loses it to the other and, woken, writes no chunk twice', async () => {
     const ROWS = 30_000;
-    await admin.query(`DELETE FROM ${schema}.import_jobs`);
-    await admin.query(`DELETE FROM ${schema}.users`);
     const a = await startProcess(env);
     const b = await startProcess(env);
+    await admin.query(`DELETE FROM ${schema}.import_jobs`);
+    await admin.query(`DELETE FROM ${schema}.users`);
     try {
       const id = await upload(a, key, csvOf(ROWS));
       await waitFor('the job to start', async () => ((await job(b, id)).totals.processed as number) >= 2_000, 60_000);
-      // Freeze whichever instance holds it: the one whose claim is the queue item's latest cannot be told from outside, so freeze both in turn.
+      // Freeze a. If the job still moves within a second (less than the 2 s lease), b holds it: freeze b instead.
+      const processed = async (via: RunningService) => (await job(via, id)).totals.processed as number;
       a.process.kill('SIGSTOP');
-      const frozenAt = (await job(b, id)).totals.processed as number;
-      let movedOn = false;
-      await waitFor('another instance to take over', async () => (movedOn = ((await job(b, id)).totals.processed as number) > frozenAt + 2_000), 30_000).catch(() => {});
-      if (!movedOn) {
-        // b held it and a was idle: freeze b instead and let a take over.
+      const before = await processed(b);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const [holder, other] = (await processed(b)) > before ? [b, a] : [a, b];
+      if (holder === b) {
         a.process.kill('SIGCONT');
         b.process.kill('SIGSTOP');
-        const at = (await job(a, id)).totals.processed as number;
-        await waitFor('a to take over from b', async () => ((await job(a, id)).totals.processed as number) > at + 2_000, 30_000);
-        b.process.kill('SIGCONT');
-      } else a.process.kill('SIGCONT');
+      }
+      const frozenAt = await processed(other);
+      await waitFor('the other instance to take the job over', async () => (await processed(other)) > frozenAt + 2_000, 60_000);
+      holder.process.kill('SIGCONT');
       let done: Awaited<ReturnType<typeof job>> | undefined;
       await waitFor('the job to finish', async () => ['completed', 'failed'].includes((done = await job(a, id)).status), 120_000);
       assert.deepEqual(done!.totals, { rows: ROWS, processed: ROWS, created: ROWS, updated: 0, skipped: 0, failed: 0 });

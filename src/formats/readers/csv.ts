@@ -7,8 +7,10 @@
  * detected from the first line when not given; the first record is the
  * header unless the spec names the columns (a headerless file); a spec's
  * `preamble` line is checked and skipped first. A record that cannot be read
- * (bad quoting, a field count that differs from the header's, larger than
- * `maxRowBytes`) is an UnreadableRow, and reading goes on. Empty lines are
+ * (bad quoting, a field count that differs from the header's) is an
+ * UnreadableRow, and reading goes on; a record larger than `maxRowBytes`
+ * fails the file there (`import.unreadable_file`: csv-parse cannot resync
+ * after it), the rows before it stand. Empty lines are
  * skipped and count no row. Memory: one record at a time (plus the parser's
  * buffer of at most `maxRowBytes`).
  */
@@ -85,9 +87,13 @@ export function readCsv(bytes: AsyncIterable<Uint8Array>, options: CsvReadOption
     let row = 0;
     const drainSkipped = function* (): Generator<UnreadableRow> {
       for (const error of skipped.splice(0)) {
-        row += 1;
         const line = typeof (error as { lines?: unknown }).lines === 'number' ? (error as unknown as { lines: number }).lines + lineOffset : undefined;
-        yield unreadable(row, line, `The record could not be read: ${error.code === 'CSV_MAX_RECORD_SIZE' ? `it is larger than ${options.maxRowBytes} bytes` : error.message.replace(/^[^:]*: ?/, '')}.`);
+        // csv-parse cannot find the next record after an oversized one: the file stops being readable there.
+        if (error.code === 'CSV_MAX_RECORD_SIZE') {
+          throw new MusterError('import.unreadable_file', `The record at line ${line ?? '?'} is larger than ${options.maxRowBytes} bytes (IMPORT_MAX_ROW_BYTES).`);
+        }
+        row += 1;
+        yield unreadable(row, line, `The record could not be read: ${error.message.replace(/^[^:]*: ?/, '')}.`);
       }
     };
     for await (const { record, info, raw } of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {

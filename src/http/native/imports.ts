@@ -187,7 +187,7 @@ export function importRoutes(app: FastifyInstance, engine: Engine): void {
         reply.hijack();
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': request.id });
         let open = true;
-        request.raw.on('close', () => (open = false));
+        reply.raw.on('close', () => (open = false));
         while (open) {
           const finished = isFinished(current.status);
           eventId += 1;
