@@ -8,7 +8,10 @@
  * header unless the spec names the columns (a headerless file); a spec's
  * `preamble` line is checked and skipped first. A record that cannot be read
  * (bad quoting, a field count that differs from the header's) is an
- * UnreadableRow, and reading goes on; a record larger than `maxRowBytes`
+ * UnreadableRow, and reading goes on. A headerless format's columns are the
+ * widest the format defines: a record may stop early (its missing trailing
+ * columns are empty: older exports have fewer) or end in empty fields past
+ * them (a trailing delimiter, as firebase-tools writes); a record larger than `maxRowBytes`
  * fails the file there (`import.unreadable_file`: csv-parse cannot resync
  * after it), the rows before it stand. Empty lines are
  * skipped and count no row. Memory: one record at a time (plus the parser's
@@ -104,6 +107,7 @@ export function readCsv(bytes: AsyncIterable<Uint8Array>, options: CsvReadOption
         continue;
       }
       row += 1;
+      if (options.columns) fitToNamedColumns(record, columns.length);
       if (record.length !== columns.length) {
         yield unreadable(row, line, `The record has ${record.length} fields; the header has ${columns.length}.`);
         continue;
@@ -115,4 +119,10 @@ export function readCsv(bytes: AsyncIterable<Uint8Array>, options: CsvReadOption
     yield* drainSkipped();
   }
   return { records: records(), columns: () => columns };
+}
+
+/** A headerless record fitted to its format's columns (see the contract): padded with empty fields, or cut where only empty fields follow. */
+function fitToNamedColumns(record: string[], width: number): void {
+  while (record.length < width) record.push('');
+  if (record.length > width && record.slice(width).every((field) => field === '')) record.length = width;
 }
