@@ -53,6 +53,24 @@ export interface Config {
   readonly invitationTtlHours: number;
   readonly outbox: OutboxConfig;
   readonly jwt: JwtConfig;
+  readonly rateLimit: RateLimitConfig;
+}
+
+/**
+ * Rate limits, counted in the database so every instance agrees (fixed
+ * windows; engine/rateLimits.ts). Over a limit is 429 `rate.limited` with
+ * Retry-After, in each dialect's shape. 0 turns a limit off. Only
+ * authenticated tenant requests count (operator and public routes do not).
+ */
+export interface RateLimitConfig {
+  /** RATE_LIMIT_WINDOW_SECONDS (default 60): the window every limit counts in. */
+  readonly windowSeconds: number;
+  /** RATE_LIMIT_KEY_REQUESTS (default 30000): requests per API key, access key or token subject per window. */
+  readonly keyRequests: number;
+  /** RATE_LIMIT_ADDRESS_REQUESTS (default 60000): requests per client address per window. */
+  readonly addressRequests: number;
+  /** RATE_LIMIT_KEY_USERS (default 3000000): users sent through batch endpoints per key per window. */
+  readonly keyUsers: number;
 }
 
 export interface JwtConfig {
@@ -205,6 +223,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
       retryBaseMs: integer(env, 'OUTBOX_RETRY_BASE_MS', 5000, 1, 3_600_000),
       leaseMs: integer(env, 'OUTBOX_LEASE_MS', 60_000, 100, 3_600_000),
+    },
+    rateLimit: {
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+      keyRequests: integer(env, 'RATE_LIMIT_KEY_REQUESTS', 30_000, 0, 1_000_000_000),
+      addressRequests: integer(env, 'RATE_LIMIT_ADDRESS_REQUESTS', 60_000, 0, 1_000_000_000),
+      keyUsers: integer(env, 'RATE_LIMIT_KEY_USERS', 3_000_000, 0, 1_000_000_000),
     },
   };
 }

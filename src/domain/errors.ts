@@ -83,6 +83,8 @@ export const ERROR_CODES = {
   // Batches
   'batch.empty': { status: 400, category: 'validation', message: 'The batch has no users.', description: 'A batch must contain at least one user.' },
   'batch.too_large': { status: 413, category: 'limit', message: 'The batch has more users than the limit.', description: 'A batch holds at most `details.limit` users (configurable, default 1000).' },
+  // Rate limits (operations, issue 16)
+  'rate.limited': { status: 429, category: 'limit', message: 'Too many requests; retry after the time in Retry-After.', description: 'A rate limit (RATE_LIMIT_*) is used up for this window: requests per API key or per client address, or users sent through batch endpoints per key. `Retry-After` (and `details.retryAfterSeconds`) says when the window ends; `details.limit` and `details.scope` (`key`, `address` or `users`) say which limit.' },
   'batch.duplicate_in_batch': { status: 409, category: 'conflict', message: 'The same username or email appears earlier in this batch.', description: 'Per item: repeats a username or email of an earlier item (`details.firstIndex` names it); checked before any I/O.' },
   'batch.aborted': { status: 422, category: 'aborted', message: 'Not written: the atomic batch failed at other items.', description: 'Per item, atomic mode: this item is valid, but nothing was written because other items failed.' },
 

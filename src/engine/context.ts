@@ -40,4 +40,16 @@ export interface EngineLimits {
   readonly outboxLeaseMs: number;
   /** How long domain events (the audit trail) are kept. */
   readonly auditRetentionDays: number;
+  readonly rateLimit: RateLimitPolicy;
+}
+
+/** Requests and users per principal and per client address in a fixed window (RATE_LIMIT_*); 0 turns a limit off. */
+export interface RateLimitPolicy {
+  readonly windowSeconds: number;
+  /** Requests per principal (API key, access key, token subject). */
+  readonly keyRequests: number;
+  /** Requests per client address (authenticated requests). */
+  readonly addressRequests: number;
+  /** Users sent through batch endpoints per principal. */
+  readonly keyUsers: number;
 }

@@ -7,6 +7,7 @@ import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
 import { invitationService } from './invitations.ts';
 import { queueService } from './queue.ts';
+import { rateLimitService } from './rateLimits.ts';
 import { registryService } from './registries.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
@@ -28,6 +29,7 @@ export function createEngine(ctx: EngineContext) {
     tenants: tenantService(ctx),
     directories: directoryService(ctx),
     users: userService(ctx, provisioning),
+    rateLimits: rateLimitService(ctx),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {

@@ -167,7 +167,7 @@ export function invitationService(ctx: EngineContext) {
     },
 
     /** What a token is worth, without using it. */
-    inspect: async (token: string): Promise<TokenState> => tokenState(await invitationsRepo.findByTokenHash(ctx.db, tokenHash(token), false)),
+    inspect: async (token: string): Promise<TokenState> => tokenState(await invitationsRepo.findByTokenHash(ctx.db, tokenHash(token))),
 
     /**
      * Uses a token: checks the password against the policy, hashes it (outside
@@ -176,7 +176,7 @@ export function invitationService(ctx: EngineContext) {
      */
     async accept(token: string, password: string, requestId: string | null): Promise<AcceptOutcome> {
       const hash = tokenHash(token);
-      const found = await invitationsRepo.findByTokenHash(ctx.db, hash, false);
+      const found = await invitationsRepo.findByTokenHash(ctx.db, hash);
       const state = tokenState(found);
       if (state.kind !== 'valid') return { kind: 'invalid', state: state.kind };
       const weak = passwordPolicyProblem(password, { username: found!.username, email: found!.email });
@@ -184,7 +184,7 @@ export function invitationService(ctx: EngineContext) {
       const passwordHash = await ctx.passwords.hash(password);
       const invitee: Actor = { tenantId: found!.tenantId, principal: { kind: 'invitee', userId: found!.invitation.userId }, dialect: 'invite', requestId };
       return inUnitOfWork(ctx, invitee, async ({ tx, emit }): Promise<AcceptOutcome> => {
-        const locked = await invitationsRepo.findByTokenHash(tx, hash, true);
+        const locked = await invitationsRepo.findByTokenHash(tx, hash, found!);
         const now = tokenState(locked);
         if (now.kind !== 'valid') return { kind: 'invalid', state: now.kind };
         const user = await usersRepo.activateWithPassword(tx, locked!.tenantId, locked!.invitation.userId, passwordHash);

@@ -27,6 +27,7 @@ import { useInputGuard } from './inputGuard.ts';
 import { addExamples } from './openapiExamples.ts';
 import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
+import { useRateLimits } from './rateLimit.ts';
 import type { MailFolder } from '../mail/transport.ts';
 import { renderError } from './native/render.ts';
 import { validatorCompiler } from './validation.ts';
@@ -202,6 +203,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
+  useRateLimits(app, options.engine);
   await app.register(nativePlugin(options.engine, options.jwt, options.mailFolder), { prefix: '/v1' });
   await app.register(invitePagePlugin(options.engine));
   await app.register(gcorePlugin(options.engine, new URL(options.publicUrl).host), { prefix: '/cloud/v1/registries' });

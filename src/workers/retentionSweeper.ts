@@ -2,7 +2,8 @@
  * Deletes what has outlived its retention, periodically: expired idempotency
  * keys (IDEMPOTENCY_TTL_HOURS; they are also ignored on access, so this only
  * reclaims space) and audit events older than AUDIT_RETENTION_DAYS. Any
- * instance may run it; sweeps are idempotent deletes.
+ * instance may run it; sweeps are idempotent deletes. Also ended rate-limit
+ * and lockout counter windows.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/engine.ts';
@@ -14,6 +15,7 @@ export async function sweepOnce(engine: Engine, log: FastifyBaseLogger): Promise
   const sweeps: [string, () => Promise<number>][] = [
     ['expired idempotency keys', () => engine.idempotency.sweep()],
     ['audit events past retention', () => engine.audit.sweep()],
+    ['ended rate-limit windows', () => engine.rateLimits.sweep()],
   ];
   for (const [what, sweep] of sweeps) {
     try {
