@@ -12,7 +12,10 @@
  *   it); `api_keys` and `access_keys` (a few rows per tenant, written rarely, read
  *   on every request by a key that does not name its tenant, so each node must
  *   find it locally and the key's global uniqueness stays enforced);
- * - `schema_migrations`: bookkeeping, a local table on the coordinator.
+ * - `schema_migrations`: bookkeeping, a local table on the coordinator;
+ * - tables distributed by a column of their own (OWN_DISTRIBUTION): rate-limit
+ *   counters are keyed by bucket (addresses have no tenant); their keys must
+ *   include that column, and they may have no foreign keys.
  * Every other table must have a `tenant_id` column.
  */
 import assert from 'node:assert/strict';
@@ -22,6 +25,7 @@ import { openTestStore } from '../helpers/stores.ts';
 
 export const REFERENCE_TABLES: ReadonlySet<string> = new Set(['tenants', 'api_keys', 'access_keys']);
 const LOCAL_TABLES: ReadonlySet<string> = new Set(['schema_migrations']);
+const OWN_DISTRIBUTION: ReadonlyMap<string, string> = new Map([['rate_limit_hits', 'bucket']]);
 const DISTRIBUTION_COLUMN = 'tenant_id';
 
 interface ConstraintRow {
@@ -69,11 +73,17 @@ async function distributionViolations(q: Queryable): Promise<string[]> {
   );
 
   const problems: string[] = [];
-  const isTenantTable = (table: string) => !REFERENCE_TABLES.has(table) && !LOCAL_TABLES.has(table);
+  const isTenantTable = (table: string) => !REFERENCE_TABLES.has(table) && !LOCAL_TABLES.has(table) && !OWN_DISTRIBUTION.has(table);
   for (const { table, has_tenant } of tables) {
     if (isTenantTable(table) && !has_tenant) problems.push(`${table}: no ${DISTRIBUTION_COLUMN} column and not a reference or local table`);
   }
   for (const con of constraints) {
+    const own = OWN_DISTRIBUTION.get(con.table);
+    if (own !== undefined) {
+      if (con.type === 'f') problems.push(`${con.name}: ${con.table} is distributed by ${own} and may have no foreign key`);
+      else if (!con.columns.includes(own)) problems.push(`${con.name}: key of ${con.table} (${con.columns.join(', ')}) lacks its distribution column ${own}`);
+      continue;
+    }
     if (con.type === 'f' && !isTenantTable(con.table)) {
       if (con.ref_table !== null && isTenantTable(con.ref_table)) problems.push(`${con.name}: reference table ${con.table} references tenant table ${con.ref_table}`);
       continue;
@@ -91,6 +101,8 @@ async function distributionViolations(q: Queryable): Promise<string[]> {
     }
   }
   for (const index of indexes) {
+    const own = OWN_DISTRIBUTION.get(index.table);
+    if (own !== undefined && !index.columns.includes(own)) problems.push(`${index.name}: unique index of ${index.table} lacks its distribution column ${own}`);
     if (isTenantTable(index.table) && !index.columns.includes(DISTRIBUTION_COLUMN)) {
       problems.push(`${index.name}: unique index of ${index.table} (${index.columns.map((c) => c ?? '<expression>').join(', ')}) lacks ${DISTRIBUTION_COLUMN}`);
     }
@@ -114,7 +126,7 @@ describe('Citus distribution rule (PostgreSQL catalog)', () => {
       `SELECT relname AS table FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'`,
     );
     const names = new Set(rows.map((r) => r.table));
-    for (const table of [...REFERENCE_TABLES, ...LOCAL_TABLES]) assert.ok(names.has(table), `${table} is listed but does not exist`);
+    for (const table of [...REFERENCE_TABLES, ...LOCAL_TABLES, ...OWN_DISTRIBUTION.keys()]) assert.ok(names.has(table), `${table} is listed but does not exist`);
     assert.ok(names.has('users') && names.has('queue') && names.has('events'));
   });
 
@@ -130,6 +142,7 @@ describe('Citus distribution rule (PostgreSQL catalog)', () => {
           CONSTRAINT rule_probe_cross_fk FOREIGN KEY (tenant_id, user_id) REFERENCES users (id, tenant_id)
         );
         CREATE UNIQUE INDEX rule_probe_lower_code_ux ON rule_probe (lower(code));
+        CREATE UNIQUE INDEX rule_probe_hits_ux ON rate_limit_hits (window_start, hits);
         ALTER TABLE api_keys ADD COLUMN probe_user uuid;
         ALTER TABLE api_keys ADD CONSTRAINT api_keys_probe_fk FOREIGN KEY (tenant_id, probe_user) REFERENCES users (tenant_id, id);`);
       assert.deepEqual(await distributionViolations(tx), [
@@ -138,6 +151,7 @@ describe('Citus distribution rule (PostgreSQL catalog)', () => {
         'rule_probe_cross_fk: foreign key rule_probe -> users pairs tenant_id with id',
         'rule_probe_global: no tenant_id column and not a reference or local table',
         'rule_probe_global_pk: primary key of rule_probe_global (id) lacks tenant_id',
+        'rule_probe_hits_ux: unique index of rate_limit_hits lacks its distribution column bucket',
         'rule_probe_lower_code_ux: unique index of rule_probe (<expression>) lacks tenant_id',
         'rule_probe_pk: primary key of rule_probe (id) lacks tenant_id',
         'rule_probe_user_fk: foreign key of rule_probe (other_tenant, user_id) lacks tenant_id',
