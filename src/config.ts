@@ -54,6 +54,29 @@ export interface Config {
   readonly outbox: OutboxConfig;
   readonly jwt: JwtConfig;
   readonly rateLimit: RateLimitConfig;
+  readonly lockout: LockoutConfig;
+}
+
+/**
+ * Credential-stuffing defence (engine/lockouts.ts): failed sign-ins
+ * (POST .../authenticate) per username and per client address, and unknown
+ * invitation links per address, counted in the database in fixed windows.
+ * 0 turns a limit off.
+ */
+export interface LockoutConfig {
+  /** LOCKOUT_WINDOW_SECONDS (default 900): the window failures count in, and the longest a lockout lasts. */
+  readonly windowSeconds: number;
+  /** LOCKOUT_USER_FAILURES (default 10): failures per username per window before it is locked out. */
+  readonly userFailures: number;
+  /** LOCKOUT_ADDRESS_FAILURES (default 100): failures per client address per window before it is locked out. */
+  readonly addressFailures: number;
+  /**
+   * LOCKOUT_USER_SLOW_AFTER (default 3), LOCKOUT_ADDRESS_SLOW_AFTER (default 30):
+   * failures per username, and per address, per window after which each failure
+   * is answered later (250 ms, doubling, at most 4 s).
+   */
+  readonly userSlowAfter: number;
+  readonly addressSlowAfter: number;
 }
 
 /**
@@ -229,6 +252,13 @@ export function loadConfig(env: Env = process.env): Config {
       keyRequests: integer(env, 'RATE_LIMIT_KEY_REQUESTS', 30_000, 0, 1_000_000_000),
       addressRequests: integer(env, 'RATE_LIMIT_ADDRESS_REQUESTS', 60_000, 0, 1_000_000_000),
       keyUsers: integer(env, 'RATE_LIMIT_KEY_USERS', 3_000_000, 0, 1_000_000_000),
+    },
+    lockout: {
+      windowSeconds: integer(env, 'LOCKOUT_WINDOW_SECONDS', 900, 1, 86_400),
+      userFailures: integer(env, 'LOCKOUT_USER_FAILURES', 10, 0, 1_000_000),
+      addressFailures: integer(env, 'LOCKOUT_ADDRESS_FAILURES', 100, 0, 1_000_000),
+      userSlowAfter: integer(env, 'LOCKOUT_USER_SLOW_AFTER', 3, 0, 1_000_000),
+      addressSlowAfter: integer(env, 'LOCKOUT_ADDRESS_SLOW_AFTER', 30, 0, 1_000_000),
     },
   };
 }

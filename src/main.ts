@@ -77,6 +77,7 @@ export async function composeEngine(
       outboxLeaseMs: config.outbox.leaseMs,
       auditRetentionDays: config.auditRetentionDays,
       rateLimit: config.rateLimit,
+      lockout: config.lockout,
     },
   });
   return { engine, release: () => passwords.close(), serverKey, serverKeyOrigin: origin };

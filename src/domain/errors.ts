@@ -119,6 +119,7 @@ export const ERROR_CODES = {
   'credentials.user_pending': { status: 401, category: 'credentials', message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },
   'credentials.user_disabled': { status: 401, category: 'credentials', message: 'The user is disabled.', description: 'The credentials are right but the user is `disabled`.' },
   'credentials.user_expired': { status: 401, category: 'credentials', message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
+  'credentials.locked': { status: 429, category: 'limit', message: 'Too many failed attempts; retry after the time in Retry-After.', description: 'Too many failed sign-ins for this username or from this client address in the window (LOCKOUT_*); answered alike whether or not the username exists, and before any credential is checked. `Retry-After` (and `details.retryAfterSeconds`) says when the window ends; an admin can lift a user\'s lockout (POST .../users/{userId}/unlock).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

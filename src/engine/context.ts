@@ -41,6 +41,22 @@ export interface EngineLimits {
   /** How long domain events (the audit trail) are kept. */
   readonly auditRetentionDays: number;
   readonly rateLimit: RateLimitPolicy;
+  readonly lockout: LockoutPolicy;
+}
+
+/**
+ * Credential-stuffing defence (LOCKOUT_*): failed sign-ins per username and
+ * per client address in a fixed window; past `slowAfter` failures each
+ * failure is answered later, at the limit the name or address is locked out
+ * until the window ends. 0 turns a limit off.
+ */
+export interface LockoutPolicy {
+  readonly windowSeconds: number;
+  readonly userFailures: number;
+  readonly addressFailures: number;
+  /** Failures per username, and per address, after which each failure is answered later. */
+  readonly userSlowAfter: number;
+  readonly addressSlowAfter: number;
 }
 
 /** Requests and users per principal and per client address in a fixed window (RATE_LIMIT_*); 0 turns a limit off. */

@@ -6,6 +6,7 @@ import { directoryService } from './directories.ts';
 import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
 import { invitationService } from './invitations.ts';
+import { lockoutService } from './lockouts.ts';
 import { queueService } from './queue.ts';
 import { rateLimitService } from './rateLimits.ts';
 import { registryService } from './registries.ts';
@@ -14,7 +15,8 @@ import { tenantService } from './tenants.ts';
 import { userService } from './users.ts';
 
 export function createEngine(ctx: EngineContext) {
-  const invitations = invitationService(ctx);
+  const lockouts = lockoutService(ctx);
+  const invitations = invitationService(ctx, lockouts);
   const idempotency = idempotencyService(ctx);
   const provisioning = provisioningService(ctx, invitations, idempotency);
   return {
@@ -28,7 +30,7 @@ export function createEngine(ctx: EngineContext) {
     idempotency,
     tenants: tenantService(ctx),
     directories: directoryService(ctx),
-    users: userService(ctx, provisioning),
+    users: userService(ctx, provisioning, lockouts),
     rateLimits: rateLimitService(ctx),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {

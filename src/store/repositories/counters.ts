@@ -44,6 +44,17 @@ export async function bumpCounters(q: Queryable, hits: readonly CounterHit[]): P
   return hits.map((h) => byBucket.get(h.bucket)!);
 }
 
+/** The current window's totals of these buckets (those with no hits in it are left out); adds nothing. */
+export async function readCounters(q: Queryable, buckets: readonly string[], windowSeconds: number): Promise<CounterTotal[]> {
+  const { rows } = await q.query<{ bucket: string; hits: number; seconds_left: number }>(
+    `SELECT bucket, hits, greatest(1, ceil(extract(epoch FROM window_end - now())))::int AS seconds_left
+     FROM rate_limit_hits
+     WHERE bucket = ANY($1::text[]) AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)`,
+    [buckets, windowSeconds],
+  );
+  return rows.map((r) => ({ bucket: r.bucket, hits: Number(r.hits), secondsLeft: Number(r.seconds_left) }));
+}
+
 /** Forgets every window of these buckets (an admin unlock); returns how many rows went. */
 export async function clearCounters(q: Queryable, buckets: readonly string[]): Promise<number> {
   const { rowCount } = await q.query('DELETE FROM rate_limit_hits WHERE bucket = ANY($1::text[])', [buckets]);
