@@ -55,6 +55,22 @@ export interface Config {
   readonly jwt: JwtConfig;
   readonly rateLimit: RateLimitConfig;
   readonly lockout: LockoutConfig;
+  readonly metrics: MetricsConfig;
+}
+
+/**
+ * /metrics (Prometheus text format). On the service's port it needs
+ * `Authorization: Bearer <METRICS_TOKEN>` or the operator key; METRICS_PORT
+ * adds a listener on METRICS_HOST that serves it without credentials (for a
+ * scrape network the public cannot reach).
+ */
+export interface MetricsConfig {
+  /** METRICS_TOKEN: a bearer token for scrapers (at least 32 characters); unset: the operator key only. */
+  readonly token: string | undefined;
+  /** METRICS_PORT (default 0: none): a separate, unauthenticated metrics listener. */
+  readonly port: number;
+  /** METRICS_HOST (default 127.0.0.1): where that listener binds. */
+  readonly host: string;
 }
 
 /**
@@ -185,6 +201,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('MUSTER_OPERATOR_KEY', `must be at least ${API_KEY_MIN_LENGTH} characters with no spaces`);
   }
 
+  const metricsToken = optional(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && (metricsToken.length < API_KEY_MIN_LENGTH || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${API_KEY_MIN_LENGTH} characters with no spaces`);
+  }
+
   const serverKeyText = optional(env, 'MUSTER_SERVER_KEY');
   let serverKey: Buffer | undefined;
   if (serverKeyText !== undefined) {
@@ -252,6 +273,11 @@ export function loadConfig(env: Env = process.env): Config {
       keyRequests: integer(env, 'RATE_LIMIT_KEY_REQUESTS', 30_000, 0, 1_000_000_000),
       addressRequests: integer(env, 'RATE_LIMIT_ADDRESS_REQUESTS', 60_000, 0, 1_000_000_000),
       keyUsers: integer(env, 'RATE_LIMIT_KEY_USERS', 3_000_000, 0, 1_000_000_000),
+    },
+    metrics: {
+      token: metricsToken,
+      port: integer(env, 'METRICS_PORT', 0, 0, 65_535),
+      host: optional(env, 'METRICS_HOST') ?? '127.0.0.1',
     },
     lockout: {
       windowSeconds: integer(env, 'LOCKOUT_WINDOW_SECONDS', 900, 1, 86_400),

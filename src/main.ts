@@ -16,6 +16,9 @@ import { apiKeyHash, SecretHasher } from './crypto/secrets.ts';
 import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { startMetricsListener } from './metrics/listener.ts';
+import type { DomainEvent } from './domain/events.ts';
 import { migrate } from './store/migrate.ts';
 import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
@@ -42,6 +45,7 @@ export interface Service {
   readonly serverKeyOrigin: ServerKeyOrigin;
   /** Where mail goes: SMTP, or .eml files under DATA_DIR/mail. */
   readonly mailTransport: 'smtp' | 'file';
+  readonly metrics: Metrics;
   /** Closes the server, the hashing pool and the store, in that order. */
   close(): Promise<void>;
 }
@@ -51,6 +55,7 @@ export async function composeEngine(
   config: Config,
   db: Database,
   notifyOutbox: () => void = () => {},
+  onEventsCommitted?: (events: readonly DomainEvent[]) => void,
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
   const passwords = await createPasswordHasher(config.passwordHashThreads);
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
@@ -65,6 +70,7 @@ export async function composeEngine(
     accessKeySealer: createSealer(serverKey, 'access-keys'),
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
+    ...(onEventsCommitted && { onEventsCommitted }),
     operatorKeyHash: apiKeyHash(operatorKey),
     now: () => new Date(),
     limits: {
@@ -96,7 +102,10 @@ function messageIdDomain(from: string): string {
  */
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
   let wakeDispatcher = () => {};
-  const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(config, db, () => wakeDispatcher());
+  // The engine reports committed events to the metrics, which read the engine at scrape time.
+  const metricsOf: { current?: Metrics } = {};
+  const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(config, db, () => wakeDispatcher(), (events) => metricsOf.current?.recordEvents(events));
+  const metrics = (metricsOf.current = createMetrics({ snapshot: () => engine.observability.snapshot() }));
   const jwt = await createJwtAuthority(serverKey, {
     issuer: config.publicUrl,
     audience: config.jwt.audience,
@@ -115,6 +124,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     logLevel: config.logLevel,
     version: VERSION,
     ...(logStream && { logStream }),
+    metrics: { metrics, token: config.metrics.token },
   });
   if (config.mail.smtpTlsInsecure) {
     app.log.warn('SMTP_TLS_INSECURE=true: the SMTP server\'s certificate is not verified; mail and SMTP credentials can be intercepted. Trust a private CA with NODE_EXTRA_CA_CERTS instead.');
@@ -131,6 +141,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     db,
     serverKeyOrigin,
     mailTransport: transport.kind,
+    metrics,
     async close() {
       await mailWorker.stop();
       transport.close();
@@ -196,6 +207,7 @@ async function main(): Promise<void> {
   }
   await service.app.listen({ port: config.port, host: config.host });
   const stopSweeper = startRetentionSweeper(service.engine, log);
+  const metricsListener = config.metrics.port > 0 ? await startMetricsListener(service.metrics, config.metrics.host, config.metrics.port) : undefined;
   log.info(
     { store: db.kind, mail: service.mailTransport, startupMs: Math.round(performance.now() - startedAt), version: VERSION },
     'muster is ready',
@@ -207,6 +219,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     stopSweeper();
+    metricsListener?.close();
     const timer = setTimeout(() => {
       log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
       process.exit(1);

@@ -2,6 +2,7 @@
 import type { PasswordHasher } from '../crypto/passwords.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { SecretHasher } from '../crypto/secrets.ts';
+import type { DomainEvent } from '../domain/events.ts';
 import type { Database } from '../store/ports.ts';
 
 export interface EngineContext {
@@ -20,6 +21,8 @@ export interface EngineContext {
   readonly notifyOutbox: () => void;
   /** SHA-256 of the operator key, the one credential with the operator scope. */
   readonly operatorKeyHash: Buffer;
+  /** Told every unit of work's events once it has committed (metrics count them); must not throw. */
+  readonly onEventsCommitted?: (events: readonly DomainEvent[]) => void;
   /** The clock; tests may pin it. */
   readonly now: () => Date;
   readonly limits: EngineLimits;

@@ -7,6 +7,7 @@ import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
 import { invitationService } from './invitations.ts';
 import { lockoutService } from './lockouts.ts';
+import { observabilityService } from './observability.ts';
 import { queueService } from './queue.ts';
 import { rateLimitService } from './rateLimits.ts';
 import { registryService } from './registries.ts';
@@ -32,6 +33,7 @@ export function createEngine(ctx: EngineContext) {
     directories: directoryService(ctx),
     users: userService(ctx, provisioning, lockouts),
     rateLimits: rateLimitService(ctx),
+    observability: observabilityService(ctx),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {

@@ -27,7 +27,7 @@ declare module 'fastify' {
 }
 
 /** How many users a batch body carries in `field` (0 when it holds no list: validation reports that). */
-function usersIn(body: unknown, field: string | undefined): number {
+export function usersIn(body: unknown, field: string | undefined): number {
   if (field === undefined || typeof body !== 'object' || body === null) return 0;
   const users = (body as Record<string, unknown>)[field];
   return Array.isArray(users) ? users.length : 0;
