@@ -95,6 +95,9 @@ export function createdUserOf(outcome: BatchOutcome): CreatedUser {
   return 'secret' in result && result.secret !== undefined ? { user: result.user, secret: result.secret } : { user: result.user };
 }
 
+/** Users read per query of an export. */
+const EXPORT_PAGE_SIZE = 1000;
+
 export function userService(ctx: EngineContext, provisioning: ProvisioningService, lockouts: LockoutService) {
   /** The user, or `user.not_found`; with `lock`, locked for the rest of the transaction. */
   async function find(q: Queryable, tenantId: string, directory: Directory, ref: UserRef, lock = false): Promise<User> {
@@ -238,6 +241,29 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
         if (!deleted) throw new MusterError('user.not_found');
         uow.emit(userEvent('user.deleted', deleted, { username: deleted.username }));
       }),
+
+    /**
+     * Every user of the directory in id order, in pages of EXPORT_PAGE_SIZE: a
+     * time (a cursor over the key, one short query per page, so memory stays
+     * flat whatever the directory's size and no transaction is held open):
+     * a user created meanwhile appears if its id sorts after the cursor.
+     * Password hashes only with `passwordHashes` (the caller checks it may);
+     * generated secrets never (they are keyed under this server's key).
+     * Throws `directory.not_found` before the first page.
+     */
+    async exportUsers(actor: Actor, directoryRef: string, options: { passwordHashes: boolean }): Promise<AsyncIterable<readonly repo.ExportedUser[]>> {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      async function* pages(): AsyncGenerator<readonly repo.ExportedUser[]> {
+        let after: string | null = null;
+        for (;;) {
+          const page = await repo.exportPage(ctx.db, actor.tenantId, directory.id, after, EXPORT_PAGE_SIZE, options.passwordHashes);
+          if (page.length > 0) yield page;
+          if (page.length < EXPORT_PAGE_SIZE) return;
+          after = page[page.length - 1]!.user.id;
+        }
+      }
+      return pages();
+    },
 
     /**
      * Lifts the user's sign-in lockout (failed authentications counted against

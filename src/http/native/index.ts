@@ -17,6 +17,7 @@ import type { MailFolder } from '../../mail/transport.ts';
 import { directoryRoutes } from './directories.ts';
 import { tenantRoutes } from './tenants.ts';
 import { userRoutes } from './users.ts';
+import { exportRoutes } from './export.ts';
 
 export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
   return async function native(app: FastifyInstance): Promise<void> {
@@ -31,5 +32,6 @@ export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: Mail
     outboxRoutes(app, engine, mailFolder);
     auditRoutes(app, engine);
     tenantRoutes(app, engine);
+    exportRoutes(app, engine);
   };
 }
