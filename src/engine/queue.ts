@@ -69,6 +69,9 @@ export function queueService(ctx: EngineContext) {
       return claimed.map((item) => ({ item, payload: JSON.parse(ctx.queueSealer.open(item.payload, item.dedupeKey).toString('utf8')) as Payload }));
     },
 
+    /** Hands claimed items back unstarted (see `repo.releaseClaims`); returns how many. */
+    release: (items: readonly repo.ClaimedItem[]): Promise<number> => repo.releaseClaims(ctx.db, items),
+
     done: (item: repo.ClaimedItem): Promise<void> => ctx.db.transaction((tx) => repo.markDone(tx, item)),
 
     /** Records a failed attempt; returns whether the item is now dead. */
