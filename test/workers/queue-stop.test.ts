@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
+import Fastify from 'fastify';
 import { startQueueRunner, type QueueHandler } from '../../src/workers/queueRunner.ts';
 import { claimDue } from '../../src/store/repositories/queue.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -39,7 +39,7 @@ for (const kind of STORE_KINDS) {
           await inFlight;
         },
       };
-      const runner = startQueueRunner(handler, { engine: t.engine, log: pino({ level: 'silent' }), pollMs: 3_600_000 });
+      const runner = startQueueRunner(handler, { engine: t.engine, log: Fastify({ logger: false }).log, pollMs: 3_600_000 });
       await first;
       const stopped = runner.stop();
       release();
