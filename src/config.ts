@@ -56,6 +56,9 @@ export interface Config {
   readonly imports: ImportConfig;
   readonly scim: ScimConfig;
   readonly webhooks: WebhookConfig;
+  readonly rateLimit: RateLimitConfig;
+  readonly lockout: LockoutConfig;
+  readonly metrics: MetricsConfig;
 }
 
 /** Import jobs (engine/imports/): limits and retention. */
@@ -112,6 +115,60 @@ function delayList(env: Env, name: string, fallback: readonly number[]): readonl
   const parts = raw.split(',').map((p) => p.trim());
   if (parts.length > 100 || parts.some((p) => !/^\d{1,9}$/.test(p))) throw new ConfigError(name, `must be up to 100 comma-separated delays in milliseconds (got "${raw}")`);
   return parts.map(Number);
+}
+
+/**
+ * /metrics (Prometheus text format). On the service's port it needs
+ * `Authorization: Bearer <METRICS_TOKEN>` or the operator key; METRICS_PORT
+ * adds a listener on METRICS_HOST that serves it without credentials (for a
+ * scrape network the public cannot reach).
+ */
+export interface MetricsConfig {
+  /** METRICS_TOKEN: a bearer token for scrapers (at least 32 characters); unset: the operator key only. */
+  readonly token: string | undefined;
+  /** METRICS_PORT (default 0: none): a separate, unauthenticated metrics listener. */
+  readonly port: number;
+  /** METRICS_HOST (default 127.0.0.1): where that listener binds. */
+  readonly host: string;
+}
+
+/**
+ * Credential-stuffing defence (engine/lockouts.ts): failed sign-ins
+ * (POST .../authenticate) per username and per client address, and unknown
+ * invitation links per address, counted in the database in fixed windows.
+ * 0 turns a limit off.
+ */
+export interface LockoutConfig {
+  /** LOCKOUT_WINDOW_SECONDS (default 900): the window failures count in, and the longest a lockout lasts. */
+  readonly windowSeconds: number;
+  /** LOCKOUT_USER_FAILURES (default 10): failures per username per window before it is locked out. */
+  readonly userFailures: number;
+  /** LOCKOUT_ADDRESS_FAILURES (default 100): failures per client address per window before it is locked out. */
+  readonly addressFailures: number;
+  /**
+   * LOCKOUT_USER_SLOW_AFTER (default 3), LOCKOUT_ADDRESS_SLOW_AFTER (default 30):
+   * failures per username, and per address, per window after which each failure
+   * is answered later (250 ms, doubling, at most 4 s).
+   */
+  readonly userSlowAfter: number;
+  readonly addressSlowAfter: number;
+}
+
+/**
+ * Rate limits, counted in the database so every instance agrees (fixed
+ * windows; engine/rateLimits.ts). Over a limit is 429 `rate.limited` with
+ * Retry-After, in each dialect's shape. 0 turns a limit off. Only
+ * authenticated tenant requests count (operator and public routes do not).
+ */
+export interface RateLimitConfig {
+  /** RATE_LIMIT_WINDOW_SECONDS (default 60): the window every limit counts in. */
+  readonly windowSeconds: number;
+  /** RATE_LIMIT_KEY_REQUESTS (default 30000): requests per API key, access key or token subject per window. */
+  readonly keyRequests: number;
+  /** RATE_LIMIT_ADDRESS_REQUESTS (default 60000): requests per client address per window. */
+  readonly addressRequests: number;
+  /** RATE_LIMIT_KEY_USERS (default 3000000): users sent through batch endpoints per key per window. */
+  readonly keyUsers: number;
 }
 
 export interface JwtConfig {
@@ -203,6 +260,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('MUSTER_OPERATOR_KEY', `must be at least ${API_KEY_MIN_LENGTH} characters with no spaces`);
   }
 
+  const metricsToken = optional(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && (metricsToken.length < API_KEY_MIN_LENGTH || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${API_KEY_MIN_LENGTH} characters with no spaces`);
+  }
+
   const serverKeyText = optional(env, 'MUSTER_SERVER_KEY');
   let serverKey: Buffer | undefined;
   if (serverKeyText !== undefined) {
@@ -285,6 +347,24 @@ export function loadConfig(env: Env = process.env): Config {
       retryScheduleMs: delayList(env, 'WEBHOOK_RETRY_SCHEDULE_MS', WEBHOOK_DEFAULT_RETRY_SCHEDULE_MS),
       timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100, 600_000),
       disableAfterHours: integer(env, 'WEBHOOK_DISABLE_AFTER_HOURS', 120, 0, 24 * 365),
+    },
+    rateLimit: {
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+      keyRequests: integer(env, 'RATE_LIMIT_KEY_REQUESTS', 30_000, 0, 1_000_000_000),
+      addressRequests: integer(env, 'RATE_LIMIT_ADDRESS_REQUESTS', 60_000, 0, 1_000_000_000),
+      keyUsers: integer(env, 'RATE_LIMIT_KEY_USERS', 3_000_000, 0, 1_000_000_000),
+    },
+    metrics: {
+      token: metricsToken,
+      port: integer(env, 'METRICS_PORT', 0, 0, 65_535),
+      host: optional(env, 'METRICS_HOST') ?? '127.0.0.1',
+    },
+    lockout: {
+      windowSeconds: integer(env, 'LOCKOUT_WINDOW_SECONDS', 900, 1, 86_400),
+      userFailures: integer(env, 'LOCKOUT_USER_FAILURES', 10, 0, 1_000_000),
+      addressFailures: integer(env, 'LOCKOUT_ADDRESS_FAILURES', 100, 0, 1_000_000),
+      userSlowAfter: integer(env, 'LOCKOUT_USER_SLOW_AFTER', 3, 0, 1_000_000),
+      addressSlowAfter: integer(env, 'LOCKOUT_ADDRESS_SLOW_AFTER', 30, 0, 1_000_000),
     },
   };
 }

@@ -16,6 +16,9 @@ import { apiKeyHash, SecretHasher } from './crypto/secrets.ts';
 import { loadServerKey, type ServerKeyOrigin } from './crypto/serverKey.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { startMetricsListener } from './metrics/listener.ts';
+import type { DomainEvent } from './domain/events.ts';
 import { migrate } from './store/migrate.ts';
 import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
@@ -44,6 +47,7 @@ export interface Service {
   readonly serverKeyOrigin: ServerKeyOrigin;
   /** Where mail goes: SMTP, or .eml files under DATA_DIR/mail. */
   readonly mailTransport: 'smtp' | 'file';
+  readonly metrics: Metrics;
   /** Closes the server, the hashing pool and the store, in that order. */
   close(): Promise<void>;
 }
@@ -54,6 +58,7 @@ export async function composeEngine(
   db: Database,
   notifyOutbox: () => void = () => {},
   notifyImports: () => void = () => {},
+  onEventsCommitted?: (events: readonly DomainEvent[]) => void,
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
   const passwords = await createPasswordHasher(config.passwordHashThreads, createSealer(serverKey, 'imported-hash-keys'));
@@ -71,6 +76,7 @@ export async function composeEngine(
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
     notifyImports,
+    ...(onEventsCommitted && { onEventsCommitted }),
     operatorKeyHash: apiKeyHash(operatorKey),
     now: () => new Date(),
     limits: {
@@ -83,6 +89,8 @@ export async function composeEngine(
       outboxLeaseMs: config.outbox.leaseMs,
       auditRetentionDays: config.auditRetentionDays,
       imports: config.imports,
+      rateLimit: config.rateLimit,
+      lockout: config.lockout,
     },
   });
   return { engine, release: () => passwords.close(), serverKey, serverKeyOrigin: origin };
@@ -102,12 +110,16 @@ function messageIdDomain(from: string): string {
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
   let wakeDispatcher = () => {};
   let wakeImports = () => {};
+  // The engine reports committed events to the metrics, which read the engine at scrape time.
+  const metricsOf: { current?: Metrics } = {};
   const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(
     config,
     db,
     () => wakeDispatcher(),
     () => wakeImports(),
+    (events) => metricsOf.current?.recordEvents(events),
   );
+  const metrics = (metricsOf.current = createMetrics({ snapshot: () => engine.observability.snapshot() }));
   const jwt = await createJwtAuthority(serverKey, {
     issuer: config.publicUrl,
     audience: config.jwt.audience,
@@ -127,6 +139,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     logLevel: config.logLevel,
     version: VERSION,
     ...(logStream && { logStream }),
+    metrics: { metrics, token: config.metrics.token },
   });
   if (config.mail.smtpTlsInsecure) {
     app.log.warn('SMTP_TLS_INSECURE=true: the SMTP server\'s certificate is not verified; mail and SMTP credentials can be intercepted. Trust a private CA with NODE_EXTRA_CA_CERTS instead.');
@@ -166,6 +179,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     db,
     serverKeyOrigin,
     mailTransport: transport.kind,
+    metrics,
     async close() {
       await Promise.all([mailWorker.stop(), webhookWorker.stop(), importWorker.stop()]);
       transport.close();
@@ -231,6 +245,7 @@ async function main(): Promise<void> {
   }
   await service.app.listen({ port: config.port, host: config.host });
   const stopSweeper = startRetentionSweeper(service.engine, log);
+  const metricsListener = config.metrics.port > 0 ? await startMetricsListener(service.metrics, config.metrics.host, config.metrics.port) : undefined;
   log.info(
     { store: db.kind, mail: service.mailTransport, startupMs: Math.round(performance.now() - startedAt), version: VERSION },
     'muster is ready',
@@ -242,6 +257,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     stopSweeper();
+    metricsListener?.close();
     const timer = setTimeout(() => {
       log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
       process.exit(1);

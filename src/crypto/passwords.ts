@@ -50,6 +50,8 @@ export interface PasswordHasher {
    * user or no password, so response time does not tell which.
    */
   verifyNothing(password: string): Promise<false>;
+  /** Hashes and verifications waiting for a worker (for /metrics). */
+  queued(): number;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function createPasswordHasher(threads: number, keySealer: Sealer): 
       await verify(decoy, password);
       return false;
     },
+    queued: () => pool.queueSize,
     close: () => pool.destroy(),
   };
 }

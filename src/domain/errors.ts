@@ -83,6 +83,8 @@ export const ERROR_CODES = {
   // Batches
   'batch.empty': { status: 400, category: 'validation', message: 'The batch has no users.', description: 'A batch must contain at least one user.' },
   'batch.too_large': { status: 413, category: 'limit', message: 'The batch has more users than the limit.', description: 'A batch holds at most `details.limit` users (configurable, default 1000).' },
+  // Rate limits (operations, issue 16)
+  'rate.limited': { status: 429, category: 'limit', message: 'Too many requests; retry after the time in Retry-After.', description: 'A rate limit (RATE_LIMIT_*) is used up for this window: requests per API key or per client address, or users sent through batch endpoints per key. `Retry-After` (and `details.retryAfterSeconds`) says when the window ends; `details.limit` and `details.scope` (`key`, `address` or `users`) say which limit.' },
   'batch.duplicate_in_batch': { status: 409, category: 'conflict', message: 'The same username or email appears earlier in this batch.', description: 'Per item: repeats a username or email of an earlier item (`details.firstIndex` names it); checked before any I/O.' },
   'batch.aborted': { status: 422, category: 'aborted', message: 'Not written: the atomic batch failed at other items.', description: 'Per item, atomic mode: this item is valid, but nothing was written because other items failed.' },
 
@@ -146,6 +148,7 @@ export const ERROR_CODES = {
   'webhook.address_not_allowed': { status: 400, category: 'validation', message: 'The webhook URL resolves to an address muster does not call.', description: 'Loopback, private, link-local, metadata and other non-public addresses are refused (when the endpoint is saved and again at every delivery) unless the operator sets WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true.' },
   'webhook.unresolvable': { status: 400, category: 'validation', message: 'The webhook URL\'s host name does not resolve.', description: 'The host name has no address in DNS when the endpoint is saved.' },
   'webhook.disabled': { status: 409, category: 'conflict', message: 'The webhook endpoint is disabled.', description: 'Enable it (PATCH `enabled: true`) before sending a test message or redelivering.' },
+  'credentials.locked': { status: 429, category: 'limit', message: 'Too many failed attempts; retry after the time in Retry-After.', description: 'Too many failed sign-ins for this username or from this client address in the window (LOCKOUT_*); answered alike whether or not the username exists, and before any credential is checked. `Retry-After` (and `details.retryAfterSeconds`) says when the window ends; an admin can lift a user\'s lockout (POST .../users/{userId}/unlock).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   'user.updated',
   'user.deleted',
   'user.secret_rotated',
+  'user.unlocked',
   'invitation.sent',
   'invitation.accepted',
   'invitation.revoked',

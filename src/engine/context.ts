@@ -2,6 +2,7 @@
 import type { PasswordHasher } from '../crypto/passwords.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { SecretHasher } from '../crypto/secrets.ts';
+import type { DomainEvent } from '../domain/events.ts';
 import type { Database } from '../store/ports.ts';
 import type { ImportConfig } from '../config.ts';
 
@@ -25,6 +26,8 @@ export interface EngineContext {
   readonly notifyOutbox: () => void;
   /** SHA-256 of the operator key, the one credential with the operator scope. */
   readonly operatorKeyHash: Buffer;
+  /** Told every unit of work's events once it has committed (metrics count them); must not throw. */
+  readonly onEventsCommitted?: (events: readonly DomainEvent[]) => void;
   /** The clock; tests may pin it. */
   readonly now: () => Date;
   readonly limits: EngineLimits;
@@ -49,4 +52,32 @@ export interface EngineLimits {
   readonly auditRetentionDays: number;
   /** Import jobs' limits and retention (config.ts ImportConfig). */
   readonly imports: ImportConfig;
+  readonly rateLimit: RateLimitPolicy;
+  readonly lockout: LockoutPolicy;
+}
+
+/**
+ * Credential-stuffing defence (LOCKOUT_*): failed sign-ins per username and
+ * per client address in a fixed window; past `slowAfter` failures each
+ * failure is answered later, at the limit the name or address is locked out
+ * until the window ends. 0 turns a limit off.
+ */
+export interface LockoutPolicy {
+  readonly windowSeconds: number;
+  readonly userFailures: number;
+  readonly addressFailures: number;
+  /** Failures per username, and per address, after which each failure is answered later. */
+  readonly userSlowAfter: number;
+  readonly addressSlowAfter: number;
+}
+
+/** Requests and users per principal and per client address in a fixed window (RATE_LIMIT_*); 0 turns a limit off. */
+export interface RateLimitPolicy {
+  readonly windowSeconds: number;
+  /** Requests per principal (API key, access key, token subject). */
+  readonly keyRequests: number;
+  /** Requests per client address (authenticated requests). */
+  readonly addressRequests: number;
+  /** Users sent through batch endpoints per principal. */
+  readonly keyUsers: number;
 }

@@ -7,7 +7,10 @@ import { groupService } from './groups.ts';
 import { idempotencyService } from './idempotency.ts';
 import { importService } from './imports/index.ts';
 import { invitationService } from './invitations.ts';
+import { lockoutService } from './lockouts.ts';
+import { observabilityService } from './observability.ts';
 import { queueService } from './queue.ts';
+import { rateLimitService } from './rateLimits.ts';
 import { registryService } from './registries.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
@@ -15,7 +18,8 @@ import { userService } from './users.ts';
 import { webhookService } from './webhooks.ts';
 
 export function createEngine(ctx: EngineContext) {
-  const invitations = invitationService(ctx);
+  const lockouts = lockoutService(ctx);
+  const invitations = invitationService(ctx, lockouts);
   const idempotency = idempotencyService(ctx);
   const provisioning = provisioningService(ctx, invitations, idempotency);
   return {
@@ -29,9 +33,11 @@ export function createEngine(ctx: EngineContext) {
     idempotency,
     tenants: tenantService(ctx),
     directories: directoryService(ctx),
-    users: userService(ctx, provisioning),
+    users: userService(ctx, provisioning, lockouts),
     imports: importService(ctx, provisioning),
     webhooks: webhookService(ctx),
+    rateLimits: rateLimitService(ctx),
+    observability: observabilityService(ctx),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {

@@ -27,6 +27,7 @@ import * as usersRepo from '../store/repositories/users.ts';
 import type { EngineContext } from './context.ts';
 import { resolveDirectory } from './directories.ts';
 import { enqueueWork, type Work } from './queue.ts';
+import type { LockoutService } from './lockouts.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
 
 /** The payload of a `mail` queue item (sealed): what an invitation mail is written from. */
@@ -63,7 +64,15 @@ function tokenState(found: invitationsRepo.TokenInvitation | undefined): TokenSt
   return { kind: 'valid', username: found.username, expiresAt: invitation.expiresAt };
 }
 
-export function invitationService(ctx: EngineContext) {
+export function invitationService(ctx: EngineContext, lockouts: LockoutService) {
+  /** The token's invitation; an unknown token is a guess, counted against `address` (engine/lockouts.ts), which may be locked out. */
+  async function lookUp(token: string, address: string): Promise<invitationsRepo.TokenInvitation | undefined> {
+    await lockouts.guard('invitation', address);
+    const found = await invitationsRepo.findByTokenHash(ctx.db, tokenHash(token));
+    if (!found) await lockouts.failed('invitation', address);
+    return found;
+  }
+
   /**
    * Inside the caller's transaction: one invitation and one queued mail per
    * user (each must have an email). Returns the `invitation.sent` events for
@@ -166,17 +175,17 @@ export function invitationService(ctx: EngineContext) {
       return view(ctx.db, actor.tenantId, user.id);
     },
 
-    /** What a token is worth, without using it. */
-    inspect: async (token: string): Promise<TokenState> => tokenState(await invitationsRepo.findByTokenHash(ctx.db, tokenHash(token), false)),
+    /** What a token is worth, without using it. Throws `credentials.locked` when `address` guessed too many tokens. */
+    inspect: async (token: string, address: string): Promise<TokenState> => tokenState(await lookUp(token, address)),
 
     /**
      * Uses a token: checks the password against the policy, hashes it (outside
      * the transaction), then in one transaction re-checks the token under a row
      * lock, sets the password, activates the user and burns the token.
      */
-    async accept(token: string, password: string, requestId: string | null): Promise<AcceptOutcome> {
+    async accept(token: string, password: string, requestId: string | null, address: string): Promise<AcceptOutcome> {
       const hash = tokenHash(token);
-      const found = await invitationsRepo.findByTokenHash(ctx.db, hash, false);
+      const found = await lookUp(token, address);
       const state = tokenState(found);
       if (state.kind !== 'valid') return { kind: 'invalid', state: state.kind };
       const weak = passwordPolicyProblem(password, { username: found!.username, email: found!.email });
@@ -184,7 +193,7 @@ export function invitationService(ctx: EngineContext) {
       const passwordHash = await ctx.passwords.hash(password);
       const invitee: Actor = { tenantId: found!.tenantId, principal: { kind: 'invitee', userId: found!.invitation.userId }, dialect: 'invite', requestId };
       return inUnitOfWork(ctx, invitee, async ({ tx, emit }): Promise<AcceptOutcome> => {
-        const locked = await invitationsRepo.findByTokenHash(tx, hash, true);
+        const locked = await invitationsRepo.findByTokenHash(tx, hash, found!);
         const now = tokenState(locked);
         if (now.kind !== 'valid') return { kind: 'invalid', state: now.kind };
         const user = await usersRepo.activateWithPassword(tx, locked!.tenantId, locked!.invitation.userId, passwordHash);

@@ -108,6 +108,9 @@ export function queueService(ctx: EngineContext) {
       return claimed.map((item) => ({ item, payload: decodePayload<Payload>(ctx, item.kind, item.dedupeKey, item.payload) }));
     },
 
+    /** Hands claimed items back unstarted (see `repo.releaseClaims`); returns how many. */
+    release: (items: readonly repo.ClaimedItem[]): Promise<number> => repo.releaseClaims(ctx.db, items),
+
     done: (item: repo.ClaimedItem): Promise<void> => ctx.db.transaction((tx) => repo.markDone(tx, item)),
 
     defer: (item: repo.ClaimedItem, delayMs: number): Promise<void> => repo.deferItem(ctx.db, item, delayMs),

@@ -41,8 +41,8 @@ export interface UnitOfWork {
 /** Runs `work` in one unit of work for `actor`; see the module contract. */
 export async function inUnitOfWork<T>(ctx: EngineContext, actor: Actor, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
   const afterCommit: (() => void)[] = [];
+  const events: DomainEvent[] = [];
   const result = await ctx.db.transaction(async (tx) => {
-    const events: DomainEvent[] = [];
     const participants: ((tx: Queryable) => Promise<void>)[] = [];
     const now = ctx.now();
     const uow: UnitOfWork = {
@@ -66,5 +66,6 @@ export async function inUnitOfWork<T>(ctx: EngineContext, actor: Actor, work: (u
     return value;
   });
   for (const hook of afterCommit) hook();
+  ctx.onEventsCommitted?.(events);
   return result;
 }

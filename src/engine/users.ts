@@ -31,6 +31,7 @@ import type { EngineContext } from './context.ts';
 import { decodeCursor, encodeCursor } from './cursors.ts';
 import { resolveDirectory } from './directories.ts';
 import type { CreateUsersOptions, ProvisioningService } from './provisioning.ts';
+import { usernameBucket, type LockoutService } from './lockouts.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
 
 const SINGLE_CREATE: BatchPolicy = { mode: 'atomic', onConflict: 'fail', dryRun: false };
@@ -113,7 +114,10 @@ function keyedUsernames(filter: RecordFilter, confusables: ConfusablesPolicy): R
   }
 }
 
-export function userService(ctx: EngineContext, provisioning: ProvisioningService) {
+/** Users read per query of an export. */
+const EXPORT_PAGE_SIZE = 1000;
+
+export function userService(ctx: EngineContext, provisioning: ProvisioningService, lockouts: LockoutService) {
   /** The user, or `user.not_found`; with `lock`, locked for the rest of the transaction. */
   async function find(q: Queryable, tenantId: string, directory: Directory, ref: UserRef, lock = false): Promise<User> {
     const locator = locatorOf(ref, directory.confusables);
@@ -275,6 +279,44 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       }),
 
     /**
+     * Every user of the directory in id order, in pages of EXPORT_PAGE_SIZE: a
+     * time (a cursor over the key, one short query per page, so memory stays
+     * flat whatever the directory's size and no transaction is held open):
+     * a user created meanwhile appears if its id sorts after the cursor.
+     * Password hashes only with `passwordHashes` (the caller checks it may);
+     * generated secrets never (they are keyed under this server's key).
+     * Throws `directory.not_found` before the first page.
+     */
+    async exportUsers(actor: Actor, directoryRef: string, options: { passwordHashes: boolean }): Promise<AsyncIterable<readonly repo.ExportedUser[]>> {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      async function* pages(): AsyncGenerator<readonly repo.ExportedUser[]> {
+        let after: string | null = null;
+        for (;;) {
+          const page = await repo.exportPage(ctx.db, actor.tenantId, directory.id, after, EXPORT_PAGE_SIZE, options.passwordHashes);
+          if (page.length > 0) yield page;
+          if (page.length < EXPORT_PAGE_SIZE) return;
+          after = page[page.length - 1]!.user.id;
+        }
+      }
+      return pages();
+    },
+
+    /**
+     * Lifts the user's sign-in lockout (failed authentications counted against
+     * the username); emits `user.unlocked` with whether any failures were
+     * counted. Address lockouts are not a tenant's to lift: they end with their
+     * window. Throws `user.not_found`.
+     */
+    unlock: (actor: Actor, directoryRef: string, ref: UserRef): Promise<{ user: User; hadFailures: boolean }> =>
+      inUnitOfWork(ctx, actor, async (uow) => {
+        const directory = await resolveDirectory(uow.tx, actor.tenantId, directoryRef);
+        const user = await find(uow.tx, actor.tenantId, directory, ref);
+        const hadFailures = await lockouts.clear(uow.tx, usernameBucket(actor.tenantId, directory.id, comparisonKey(user.username, directory.confusables)));
+        uow.emit(userEvent('user.unlocked', user, { hadFailures }));
+        return { user, hadFailures };
+      }),
+
+    /**
      * Checks a user's password or secret and returns the user. A password stored
      * in an imported format, or with older argon2id parameters, is re-hashed
      * with argon2id on its first successful check. Throws
@@ -282,12 +324,17 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      * one (each costing one argon2id verification, so timing does not tell them
      * apart); after a correct credential, `credentials.user_pending`,
      * `credentials.user_disabled` or `credentials.user_expired` when the user
-     * may not sign in.
+     * may not sign in. Failures count against the username and the caller's
+     * `address` (engine/lockouts.ts): repeated ones are answered slower, then
+     * `credentials.locked` (before any credential is checked).
      */
-    async authenticate(actor: Actor, directoryRef: string, credentials: UserCredentials): Promise<User> {
+    async authenticate(actor: Actor, directoryRef: string, credentials: UserCredentials, address: string): Promise<User> {
       const { tenantId } = actor;
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
-      const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, comparisonKey(credentials.username, directory.confusables));
+      const usernameKey = comparisonKey(credentials.username, directory.confusables);
+      const bucket = usernameBucket(tenantId, directory.id, usernameKey);
+      await lockouts.guard('authenticate', address, bucket);
+      const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, usernameKey);
       // The presented value is checked against whichever credential the user
       // has: a generated secret (HMAC) or a chosen password or secret (argon2id
       // or an imported hash). Both fields name the same thing on the wire.
@@ -297,7 +344,11 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       if (found?.secretHash && ctx.secrets.verify(presented, found.secretHash)) valid = true;
       else if (found?.passwordHash) valid = viaPassword = await ctx.passwords.verify(found.passwordHash, presented);
       else await ctx.passwords.verifyNothing(presented);
-      if (!found || !valid) throw new MusterError('credentials.invalid');
+      if (!found || !valid) {
+        await lockouts.failed('authenticate', address, bucket);
+        throw new MusterError('credentials.invalid');
+      }
+      await lockouts.clear(ctx.db, bucket);
       if (viaPassword && needsRehash(found.passwordHash!)) {
         // An imported or older hash: upgrade it now that the password is known.
         // Compare-and-set, so a concurrent password change wins. Not an event:

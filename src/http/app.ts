@@ -28,6 +28,9 @@ import { useInputGuard } from './inputGuard.ts';
 import { addExamples } from './openapiExamples.ts';
 import { invitePagePlugin } from './invite/index.ts';
 import { nativePlugin } from './native/index.ts';
+import { useRateLimits } from './rateLimit.ts';
+import { useMetrics } from './metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { MailFolder } from '../mail/transport.ts';
 import { renderError } from './native/render.ts';
 import { validatorCompiler } from './validation.ts';
@@ -48,6 +51,8 @@ export interface AppOptions {
   /** Where JSON log lines go; stdout by default (tests capture them). */
   readonly logStream?: Writable;
   readonly version: string;
+  /** Request metrics and GET /metrics (METRICS_TOKEN or the operator key); none without. */
+  readonly metrics?: { readonly metrics: Metrics; readonly token: string | undefined };
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -207,6 +212,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
+  useRateLimits(app, options.engine);
+  if (options.metrics) useMetrics(app, options.engine, options.metrics.metrics, options.metrics.token);
   await app.register(nativePlugin(options.engine, options.jwt, options.mailFolder), { prefix: '/v1' });
   await app.register(invitePagePlugin(options.engine));
   await app.register(gcorePlugin(options.engine, new URL(options.publicUrl).host), { prefix: '/cloud/v1/registries' });

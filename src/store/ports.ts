@@ -35,6 +35,15 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Waits for running work, then closes. Closing again does nothing. */
   close(): Promise<void>;
+  /** Connections of a pooled store (for /metrics); the embedded store has one and says nothing. */
+  poolStats?(): PoolStats;
+}
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
 }
 
 /** A database error's SQLSTATE and constraint name, the same from both drivers. */

@@ -60,5 +60,6 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     async close(): Promise<void> {
       if (!pool.ended) await pool.end();
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

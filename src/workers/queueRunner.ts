@@ -3,7 +3,9 @@
  * LOCKED, under a lease, so any number of instances can run one), hands each
  * to the kind's handler, and records the outcome. It wakes when a transaction
  * queues work, and otherwise polls every `pollMs`. Stopping lets the work in
- * flight finish; a process killed mid-work leaves leases that run out, and
+ * flight finish and hands the claimed items not yet started back at once
+ * (their leases end, the attempt is not counted); a process killed mid-work
+ * leaves leases that run out, and
  * those items run again after restart, under the same dedupe key.
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -33,7 +35,7 @@ export interface QueueRunnerOptions {
 export interface QueueRunner {
   /** Look for due work now. */
   wake(): void;
-  /** Stops claiming, waits for the work in flight. */
+  /** Stops claiming, waits for the work in flight, hands unstarted claims back. */
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,12 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
       try {
         const claimed = await engine.queue.claim<Payload>(kind, batchSize);
         for (let i = 0; i < claimed.length; i += concurrency) {
+          if (!running) {
+            // Stopping: the items not started go back to the queue now, not when their leases run out.
+            const handedBack = await engine.queue.release(claimed.slice(i).map((w) => w.item));
+            log.info({ kind, handedBack }, 'stopping: handed unstarted queue items back');
+            break;
+          }
           await Promise.all(claimed.slice(i, i + concurrency).map(run));
         }
         more = claimed.length > 0;

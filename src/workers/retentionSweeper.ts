@@ -1,9 +1,10 @@
 /**
  * Deletes what has outlived its retention, periodically: expired idempotency
  * keys (IDEMPOTENCY_TTL_HOURS; they are also ignored on access, so this only
- * reclaims space), audit events older than AUDIT_RETENTION_DAYS, and import
- * jobs (file and report) finished more than IMPORT_RETENTION_DAYS ago. Any
- * instance may run it; sweeps are idempotent deletes.
+ * reclaims space), audit events older than AUDIT_RETENTION_DAYS, import
+ * jobs (file and report) finished more than IMPORT_RETENTION_DAYS ago, and
+ * ended rate-limit and lockout counter windows. Any instance may run it;
+ * sweeps are idempotent deletes.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/engine.ts';
@@ -16,6 +17,7 @@ export async function sweepOnce(engine: Engine, log: FastifyBaseLogger): Promise
     ['expired idempotency keys', () => engine.idempotency.sweep()],
     ['audit events past retention', () => engine.audit.sweep()],
     ['import jobs past retention', () => engine.imports.sweep()],
+    ['ended rate-limit windows', () => engine.rateLimits.sweep()],
   ];
   for (const [what, sweep] of sweeps) {
     try {

@@ -54,13 +54,13 @@ for (const kind of STORE_KINDS) {
             assert.match(imported, /^\$firebase-scrypt\$r=8,m=14,k=sealed\$/);
             assert.ok(!imported.includes(FIREBASE_OPTIONS.signerKey.replace(/=+$/, '')), 'the signer key is stored sealed');
           }
-          await assert.rejects(t.engine.users.authenticate(actor, 'default', { username, password: `${password} wrong` }), { code: 'credentials.invalid' });
-          const signIn = t.engine.users.authenticate(actor, 'default', { username, password });
+          await assert.rejects(t.engine.users.authenticate(actor, 'default', { username, password: `${password} wrong` }, '127.0.0.1'), { code: 'credentials.invalid' });
+          const signIn = t.engine.users.authenticate(actor, 'default', { username, password }, '127.0.0.1');
           if (c.disabled?.includes(username)) await assert.rejects(signIn, { code: 'credentials.user_disabled' });
           else assert.equal((await signIn).username, username);
           const upgraded = await storedHash(actor, username);
           assert.ok(upgraded?.startsWith(CURRENT_ARGON2ID), `${username}'s hash is argon2id with today's parameters`);
-          if (!c.disabled?.includes(username)) assert.equal((await t.engine.users.authenticate(actor, 'default', { username, password })).username, username);
+          if (!c.disabled?.includes(username)) assert.equal((await t.engine.users.authenticate(actor, 'default', { username, password }, '127.0.0.1')).username, username);
         }
         const withoutPassword = outcome.results.filter((r) => 'user' in r && r.user && !r.user.hasPassword).length;
         assert.equal(withoutPassword, c.users - Object.keys(c.passwords).length);

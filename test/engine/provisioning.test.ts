@@ -58,9 +58,9 @@ for (const kind of STORE_KINDS) {
         policy(),
       );
       assert.equal(outcome.summary.created, 2);
-      assert.equal((await t.engine.users.authenticate(actor, 'default', { username: 'h-plain', password: 'plain password' })).username, 'h-plain');
-      assert.equal((await t.engine.users.authenticate(actor, 'default', { username: 'h-bcrypt', password: 'bcrypt password' })).username, 'h-bcrypt');
-      await assert.rejects(t.engine.users.authenticate(actor, 'default', { username: 'h-plain', password: 'wrong password' }), { code: 'credentials.invalid' });
+      assert.equal((await t.engine.users.authenticate(actor, 'default', { username: 'h-plain', password: 'plain password' }, '127.0.0.1')).username, 'h-plain');
+      assert.equal((await t.engine.users.authenticate(actor, 'default', { username: 'h-bcrypt', password: 'bcrypt password' }, '127.0.0.1')).username, 'h-bcrypt');
+      await assert.rejects(t.engine.users.authenticate(actor, 'default', { username: 'h-plain', password: 'wrong password' }, '127.0.0.1'), { code: 'credentials.invalid' });
     });
 
     it('conflicts: fail reports the existing id, skip reports the user, upsert updates only given fields', async () => {

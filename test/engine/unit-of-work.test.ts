@@ -189,7 +189,7 @@ for (const kind of STORE_KINDS) {
       // The mail's payload (opened by the queue) carries the token the invited person follows.
       const claimed = await t.engine.queue.claim<{ to: string; token: string }>('mail', 50);
       const mail = claimed.find((c) => c.payload.to === 'invitee@example.com')!;
-      const accepted = await t.engine.invitations.accept(mail.payload.token, 'a long new password', 'req-accept');
+      const accepted = await t.engine.invitations.accept(mail.payload.token, 'a long new password', 'req-accept', '127.0.0.1');
       assert.equal(accepted.kind, 'accepted');
       const history = await t.engine.audit.list(actor, { subjectId: invited.user.id, limit: 10 });
       assert.deepEqual(history.events.map((e) => [e.type, e.actor.kind]), [

@@ -52,7 +52,7 @@ export function alloyPlugin(engine: Engine) {
     r.post(
       '/batch',
       {
-        config: { scope: 'users:write' },
+        config: { scope: 'users:write', batchUsersField: 'users' },
         schema: {
           tags,
           security,

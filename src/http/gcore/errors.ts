@@ -23,6 +23,7 @@ const CLASS_BY_STATUS: Record<number, string> = {
   414: 'RequestURITooLong',
   415: 'UnsupportedMediaType',
   422: 'ValidationError',
+  429: 'TooManyRequests',
   431: 'RequestHeaderFieldsTooLarge',
   503: 'ServiceUnavailable',
 };

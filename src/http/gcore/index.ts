@@ -130,7 +130,7 @@ export function gcorePlugin(engine: Engine, registryHost: string) {
     r.post(
       '/:project_id/:region_id/:registry_id/users/batch',
       {
-        config: { scope: 'users:write' },
+        config: { scope: 'users:write', batchUsersField: 'users' },
         schema: {
           tags,
           security,

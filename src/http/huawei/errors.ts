@@ -17,6 +17,8 @@ export const HUAWEI_CODES = {
   authentication: 'APIGW.0301',
   permission: 'APIGW.0302',
   noSuchApi: 'APIGW.0101',
+  /** API Gateway's throttling answer (429). */
+  throttled: 'APIGW.0308',
   internal: 'WKS.00000500',
   unavailable: 'WKS.00000503',
 } as const;
@@ -39,6 +41,8 @@ function codeFor(error: MusterError): { status: number; code: string } {
       return { status: 404, code: HUAWEI_CODES.projectNotFound };
     case 'route.not_found':
       return { status: 404, code: HUAWEI_CODES.noSuchApi };
+    case 'rate.limited':
+      return { status: 429, code: HUAWEI_CODES.throttled };
   }
   if (error.category === 'forbidden') return { status: 403, code: HUAWEI_CODES.permission };
   if (error.category === 'auth' || error.category === 'credentials') return { status: 401, code: HUAWEI_CODES.authentication };

@@ -32,7 +32,7 @@ export function huaweiPlugin(engine: Engine) {
     r.post(
       '/:project_id/users/batch-create',
       {
-        config: { scope: 'users:write' },
+        config: { scope: 'users:write', batchUsersField: 'users' },
         schema: {
           tags,
           security,

@@ -39,12 +39,14 @@ export function invitePagePlugin(engine: Engine) {
     app.setErrorHandler((error, request, reply) => {
       const { error: registered, unexpected } = classifyError(error, PAGE_BODY_LIMIT);
       if (unexpected) request.log.error({ err: error }, 'unexpected error on the invitation page');
+      const retryAfter = registered.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return html(reply, registered.status, errorPage(registered.status));
     });
 
     app.get<{ Params: { token: string } }>('/invite/:token', { schema: { hide: true } }, async (request, reply) => {
       const { token } = request.params;
-      const state = TOKEN_SHAPE.test(token) ? await engine.invitations.inspect(token) : ({ kind: 'unknown' } as const);
+      const state = TOKEN_SHAPE.test(token) ? await engine.invitations.inspect(token, request.ip) : ({ kind: 'unknown' } as const);
       if (state.kind !== 'valid') return html(reply, STATE_STATUS[state.kind], statePage(state.kind));
       return html(reply, 200, passwordForm(state.username, state.expiresAt));
     });
@@ -55,13 +57,13 @@ export function invitePagePlugin(engine: Engine) {
       async (request, reply) => {
         const { token } = request.params;
         if (!TOKEN_SHAPE.test(token)) return html(reply, 404, statePage('unknown'));
-        const state = await engine.invitations.inspect(token);
+        const state = await engine.invitations.inspect(token, request.ip);
         if (state.kind !== 'valid') return html(reply, STATE_STATUS[state.kind], statePage(state.kind));
         const password = typeof request.body?.password === 'string' ? request.body.password : '';
         const confirm = typeof request.body?.confirm === 'string' ? request.body.confirm : '';
         if (password !== confirm) return html(reply, 400, passwordForm(state.username, state.expiresAt, 'The two passwords do not match.'));
 
-        const outcome = await engine.invitations.accept(token, password, request.id);
+        const outcome = await engine.invitations.accept(token, password, request.id, request.ip);
         if (outcome.kind === 'weak_password') return html(reply, 400, passwordForm(state.username, state.expiresAt, outcome.message));
         if (outcome.kind === 'invalid') return html(reply, STATE_STATUS[outcome.state], statePage(outcome.state));
         if (outcome.redirectUrl) return reply.code(303).header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').redirect(outcome.redirectUrl, 303);

@@ -67,6 +67,7 @@ export function donePage(username: string): string {
 }
 
 export function errorPage(status: number): string {
+  if (status === 429) return layout('Too many attempts', '<h1>Too many attempts</h1>\n<p>Too many links were tried from here. Please wait a few minutes, then open the link from your invitation again.</p>');
   const title = status === 413 ? 'That was too much to send' : status < 500 ? 'That request could not be read' : 'Something went wrong';
   return layout(title, `<h1>${escape(title)}</h1>\n<p>Please go back and try again.</p>`);
 }

@@ -23,7 +23,7 @@ export function batchRoutes(app: FastifyInstance, engine: Engine): void {
   app.withTypeProvider<TypeBoxTypeProvider>().post(
     '/directories/:directory/users/batch',
     {
-      config: { scope: 'users:write' },
+      config: { scope: 'users:write', batchUsersField: 'users' },
       validatorCompiler: ({ schema, httpPart }) => compileBodyValidator(httpPart === 'body' ? envelopeSchema : (schema as object)),
       schema: {
         tags: ['users'],

@@ -19,6 +19,7 @@ import { directoryRoutes } from './directories.ts';
 import { tenantRoutes } from './tenants.ts';
 import { userRoutes } from './users.ts';
 import { webhookRoutes } from './webhooks.ts';
+import { exportRoutes } from './export.ts';
 
 export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
   return async function native(app: FastifyInstance): Promise<void> {
@@ -35,5 +36,6 @@ export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: Mail
     tenantRoutes(app, engine);
     importRoutes(app, engine);
     webhookRoutes(app, engine);
+    exportRoutes(app, engine);
   };
 }

@@ -11,6 +11,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'The body exceeds the configured size limit.',
   415: 'Unsupported Content-Type.',
   422: 'The Idempotency-Key was used with a different request.',
+  429: 'A rate limit (RATE_LIMIT_*) or a sign-in lockout (LOCKOUT_*) is used up; Retry-After says when to retry.',
 };
 
 /** Response entries for the given error statuses, all in the native error shape. */

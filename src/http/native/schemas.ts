@@ -289,6 +289,12 @@ export const DirectoryParams = Type.Object({ directory: Type.String({ descriptio
 export const UserParams = Type.Object({ directory: Type.String({ description: 'Directory name or id.' }), userId: Type.String() });
 export const ApiKeyParams = Type.Object({ keyId: Type.String({ description: 'Key id or visible prefix.' }) });
 
+/** POST .../users/{userId}/unlock. */
+export const UnlockBody = Type.Object({
+  user: UserBody,
+  hadFailures: Type.Boolean({ description: 'Whether failed sign-ins were counted against the user when it was unlocked.' }),
+});
+
 export type UserWire = Static<typeof UserBody>;
 export type DirectoryWire = Static<typeof DirectoryBody>;
 export type ApiKeyWire = Static<typeof ApiKeyBody>;

@@ -23,6 +23,7 @@ import {
   UserPageBody,
   UserParams,
   UserPatchBody,
+  UnlockBody,
 } from './schemas.ts';
 
 const toDate = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -153,10 +154,11 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
         summary: "Check a user's password or secret",
         description:
           'Answers 200 with the user when the credential is right and the user is active and unexpired; otherwise 401 ' +
-          '(`credentials.invalid`, or after a right credential `credentials.user_pending`, `credentials.user_disabled`, `credentials.user_expired`).',
+          '(`credentials.invalid`, or after a right credential `credentials.user_pending`, `credentials.user_disabled`, `credentials.user_expired`). ' +
+          'Repeated failures for a username or from an address are answered slower, then 429 `credentials.locked` with Retry-After (LOCKOUT_*), alike whether or not the username exists.',
         params: DirectoryParams,
         body: AuthenticateBody,
-        response: { 200: UserBody, ...errorResponses(400, 401, 403, 404, 415) },
+        response: { 200: UserBody, ...errorResponses(400, 401, 403, 404, 415, 429) },
       },
     },
     async (request) => {
@@ -165,7 +167,25 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
         throw new MusterError('request.invalid', 'Give exactly one of password or secret.', { field: 'password' });
       }
       const credentials: UserCredentials = password !== undefined ? { username, password } : { username, secret: secret! };
-      return renderUser(await engine.users.authenticate(actorOf(request), request.params.directory, credentials));
+      return renderUser(await engine.users.authenticate(actorOf(request), request.params.directory, credentials, request.ip));
+    },
+  );
+
+  r.post(
+    '/directories/:directory/users/:userId/unlock',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        summary: "Lift a user's sign-in lockout",
+        description: 'Forgets the failed authentications counted against the user\'s username, so `credentials.locked` ends at once; records `user.unlocked` in the audit trail. Address lockouts end with their window (LOCKOUT_WINDOW_SECONDS).',
+        params: UserParams,
+        response: { 200: UnlockBody, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { user, hadFailures } = await engine.users.unlock(actorOf(request), request.params.directory, request.params.userId);
+      return { user: renderUser(user), hadFailures };
     },
   );
 }

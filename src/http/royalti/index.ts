@@ -31,7 +31,7 @@ export function royaltiPlugin(engine: Engine, jwt: JwtAuthority) {
     app.withTypeProvider<TypeBoxTypeProvider>().post(
       '/bulk',
       {
-        config: { scope: 'users:write' },
+        config: { scope: 'users:write', batchUsersField: 'users' },
         schema: {
           tags: ['royalti'],
           security: [{ royaltiJwt: [] }],

@@ -119,14 +119,18 @@ export interface TokenInvitation {
   readonly userStatus: UserStatus;
 }
 
-/** By token hash; `lock` takes a row lock on the invitation for the rest of the transaction. */
-export async function findByTokenHash(q: Queryable, tokenHash: Buffer, lock: boolean): Promise<TokenInvitation | undefined> {
+/**
+ * By token hash. With `lockIn` (the tenant a first read found), the row is read
+ * within that tenant and locked for the rest of the transaction: on Citus a
+ * locking read must route to one shard, while the first read goes to all.
+ */
+export async function findByTokenHash(q: Queryable, tokenHash: Buffer, lockIn?: { readonly tenantId: string }): Promise<TokenInvitation | undefined> {
   const { rows } = await q.query<InvitationRow & { tenant_id: string; directory_id: string; expired: boolean; username: string; email: string | null; user_status: UserStatus }>(
     `SELECT i.id, i.user_id, i.status, i.redirect_url, i.expires_at, i.created_at, i.ended_at, i.tenant_id, i.directory_id,
             i.expires_at <= now() AS expired, u.username, u.email, u.status AS user_status
      FROM invitations i JOIN users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id
-     WHERE i.token_hash = $1${lock ? ' FOR UPDATE OF i' : ''}`,
-    [tokenHash],
+     WHERE i.token_hash = $1${lockIn ? ' AND i.tenant_id = $2 FOR UPDATE OF i' : ''}`,
+    lockIn ? [tokenHash, lockIn.tenantId] : [tokenHash],
   );
   const row = rows[0];
   return (

@@ -154,6 +154,23 @@ export async function markDone(q: Queryable, item: ClaimedItem): Promise<void> {
   );
 }
 
+/**
+ * Hands claimed items back unstarted (a stopping worker): their lease ends now
+ * and the attempt is not counted, so any instance claims them at once. Only
+ * items still under this claim (same attempt, not finished) are touched.
+ * Returns how many were handed back.
+ */
+export async function releaseClaims(q: Queryable, items: readonly ClaimedItem[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const { rowCount } = await q.query(
+    `UPDATE queue o SET locked_until = NULL, attempts = o.attempts - 1
+     FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS c(tenant_id, id, attempt)
+     WHERE o.tenant_id = c.tenant_id AND o.id = c.id AND o.attempts = c.attempt AND o.status = 'pending'`,
+    [items.map((i) => i.tenantId), items.map((i) => i.id), items.map((i) => i.attempt)],
+  );
+  return rowCount;
+}
+
 /** Failed: records the attempt; schedules the next one after `retryInMs`, or marks it dead when that is null. */
 export async function markFailed(q: Queryable, item: ClaimedItem, error: string, retryInMs: number | null): Promise<void> {
   await recordAttempt(q, item, 'failed', error);

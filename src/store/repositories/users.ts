@@ -603,3 +603,23 @@ export async function listUsersMatching(q: Queryable, tenantId: string, director
   const [rows, total] = await Promise.all([page, q.query<{ n: number }>(`SELECT count(*)::int AS n FROM users u WHERE ${where}`, countParams)]);
   return { count: total.rows[0]!.n, users: rows.rows.map(toUser) };
 }
+
+/** A user as exported: the password hash only when asked for (never the generated secret's HMAC). */
+export interface ExportedUser {
+  readonly user: User;
+  readonly passwordHash: string | null;
+}
+
+/**
+ * One page of a directory's users in id order after `afterId` (the export's
+ * cursor, down `users_directory_id_uq`), with password hashes when `withHashes`.
+ */
+export async function exportPage(q: Queryable, tenantId: string, directoryId: string, afterId: string | null, limit: number, withHashes: boolean): Promise<ExportedUser[]> {
+  const { rows } = await q.query<UserRow & { password_hash: string | null }>(
+    `SELECT ${USER_COLUMNS}, ${withHashes ? 'password_hash' : 'NULL::text AS password_hash'} FROM users
+     WHERE tenant_id = $1 AND directory_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+    // The nil UUID sorts first: one plan, a range scan from the cursor.
+    [tenantId, directoryId, afterId ?? '00000000-0000-0000-0000-000000000000', limit],
+  );
+  return rows.map((row) => ({ user: toUser(row), passwordHash: row.password_hash }));
+}

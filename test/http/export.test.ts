@@ -1,0 +1,117 @@
+/**
+ * Export (issue 16): GET /v1/directories/{directory}/export streams every
+ * user in the native shape as NDJSON or CSV, never a password or secret, and
+ * password hashes only with passwordHashes=true and the admin scope. Shape on
+ * both stores; 100,000 users on PostgreSQL (inserted in SQL, for speed).
+ * (Re-import is the import branch's test.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { cliActor } from '../../src/domain/actor.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+import { startTestService, type TestService } from '../helpers/service.ts';
+
+const lines = (text: string) => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+for (const kind of STORE_KINDS) {
+  describe(`export: ${kind}`, () => {
+    let svc: TestService;
+    let key: string;
+    let tenantId: string;
+    before(async () => {
+      svc = await startTestService(kind, {}, { transport: 'socket' });
+      ({ adminKey: key, tenantId } = await svc.newTenant());
+      await svc.call('POST', '/v1/directories', { key, body: { name: 'people' } });
+      const created = await svc.call('POST', '/v1/directories/people/users/batch', {
+        key,
+        body: {
+          users: [
+            { username: 'ada', email: 'ada@example.com', password: 'ada has a long password', displayName: 'Lovelace, Ada "the first"' },
+            { username: 'bot', generateSecret: true, attributes: { team: 'ci' } },
+            { username: 'plain' },
+          ],
+        },
+      });
+      assert.equal(created.status, 200, created.text);
+    });
+    after(() => svc.close());
+
+    it('NDJSON: every user in the native shape, no credential, in id order', async () => {
+      const response = await svc.call('GET', '/v1/directories/people/export', { key });
+      assert.equal(response.status, 200, response.text);
+      assert.match(String(response.headers['content-type']), /^application\/x-ndjson/);
+      const users = lines(response.text);
+      assert.deepEqual(users.map((u) => u.username).sort(), ['ada', 'bot', 'plain']);
+      assert.deepEqual(users.map((u) => String(u.id)), users.map((u) => String(u.id)).sort(), 'id order');
+      for (const user of users) {
+        const one = await svc.call('GET', `/v1/directories/people/users/${String(user.id)}`, { key });
+        assert.deepEqual(user, one.body, 'the same shape as GET .../users/{id}');
+      }
+      for (const user of users) for (const field of ['password', 'secret', 'passwordHash', 'secretHash']) assert.ok(!(field in user), field);
+      assert.doesNotMatch(response.text, /argon2/);
+      assert.equal(users.find((u) => u.username === 'bot')!.hasSecret, true);
+    });
+
+    it('password hashes only with passwordHashes=true and the admin scope', async () => {
+      const withHashes = new Map(lines((await svc.call('GET', '/v1/directories/people/export?passwordHashes=true', { key })).text).map((u) => [u.username, u]));
+      assert.match(String(withHashes.get('ada')!.passwordHash), /^\$argon2id\$/);
+      assert.equal(withHashes.get('bot')!.passwordHash, null, 'a generated secret is never exported');
+      assert.equal(withHashes.get('plain')!.passwordHash, null);
+      const { key: reader } = await svc.engine.tenants.createKey(cliActor(tenantId), { name: 'reader', scopes: ['users:read'] });
+      const refused = await svc.call('GET', '/v1/directories/people/export?passwordHashes=true', { key: reader });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.code, 'auth.insufficient_scope');
+      assert.equal((await svc.call('GET', '/v1/directories/people/export', { key: reader })).status, 200);
+    });
+
+    it('CSV: a header, one quoted row per user, attributes as JSON', async () => {
+      const response = await svc.call('GET', '/v1/directories/people/export?format=csv&passwordHashes=true', { key });
+      assert.equal(response.status, 200);
+      assert.match(String(response.headers['content-type']), /^text\/csv/);
+      const rows = response.text.trimEnd().split('\n');
+      assert.equal(rows.length, 4);
+      assert.equal(rows[0], 'id,directoryId,username,email,displayName,givenName,familyName,phone,locale,externalId,status,expiresAt,attributes,hasPassword,hasSecret,createdAt,updatedAt,version,passwordHash');
+      const ada = rows.find((r) => r.includes(',ada,'))!;
+      assert.match(ada, /,ada,ada@example\.com,"Lovelace, Ada ""the first""",/);
+      assert.match(ada, /,"?\$argon2id\$/);
+      assert.match(rows.find((r) => r.includes(',bot,'))!, /,"\{""team"":""ci""\}",false,true,.*,$/);
+    });
+
+    it('an unknown directory or format is a 4xx before any byte', async () => {
+      assert.equal((await svc.call('GET', '/v1/directories/nope/export', { key })).status, 404);
+      assert.equal((await svc.call('GET', '/v1/directories/people/export?format=xml', { key })).status, 400);
+    });
+  });
+}
+
+describe('export of 100,000 users: postgres', () => {
+  let svc: TestService;
+  let key: string;
+  const COUNT = 100_000;
+  before(async () => {
+    svc = await startTestService('postgres', {}, { transport: 'socket' });
+    let tenantId: string;
+    ({ adminKey: key, tenantId } = await svc.newTenant());
+    const { id: directoryId } = await svc.engine.directories.createDirectory(cliActor(tenantId), 'many');
+    await svc.db.query(
+      `INSERT INTO users (tenant_id, directory_id, id, username, username_key, email, email_key, status)
+       SELECT $1, $2, gen_random_uuid(), 'user' || n, 'user' || n, 'user' || n || '@example.com', 'user' || n || '@example.com', 'active'
+       FROM generate_series(1, $3) AS n`,
+      [tenantId, directoryId, COUNT],
+    );
+  });
+  after(() => svc.close());
+
+  it('streams every user once, in id order, chunked', async () => {
+    const response = await svc.call('GET', '/v1/directories/many/export', { key });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers['content-length'], undefined);
+    assert.equal(response.headers['transfer-encoding'], 'chunked');
+    const users = lines(response.text);
+    assert.equal(users.length, COUNT);
+    const ids = users.map((u) => String(u.id));
+    assert.equal(new Set(ids).size, COUNT);
+    assert.ok(ids.every((id, i) => i === 0 || ids[i - 1]! < id), 'id order');
+    assert.equal(new Set(users.map((u) => u.username)).size, COUNT);
+  });
+});
