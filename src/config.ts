@@ -53,6 +53,15 @@ export interface Config {
   readonly invitationTtlHours: number;
   readonly outbox: OutboxConfig;
   readonly jwt: JwtConfig;
+  readonly console: ConsoleConfig;
+}
+
+/** The admin console's sessions (src/http/console). */
+export interface ConsoleConfig {
+  /** CONSOLE_SESSION_IDLE_SECONDS (default 1800): a session ends this long after its last request. */
+  readonly sessionIdleSeconds: number;
+  /** CONSOLE_SESSION_MAX_SECONDS (default 43200, 12 h): a session ends this long after sign-in, however busy. */
+  readonly sessionMaxSeconds: number;
 }
 
 export interface JwtConfig {
@@ -205,6 +214,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
       retryBaseMs: integer(env, 'OUTBOX_RETRY_BASE_MS', 5000, 1, 3_600_000),
       leaseMs: integer(env, 'OUTBOX_LEASE_MS', 60_000, 100, 3_600_000),
+    },
+    console: {
+      sessionIdleSeconds: integer(env, 'CONSOLE_SESSION_IDLE_SECONDS', 1800, 1, 86_400 * 30),
+      sessionMaxSeconds: integer(env, 'CONSOLE_SESSION_MAX_SECONDS', 43_200, 1, 86_400 * 365),
     },
   };
 }

@@ -76,6 +76,7 @@ export async function composeEngine(
       outboxRetryBaseMs: config.outbox.retryBaseMs,
       outboxLeaseMs: config.outbox.leaseMs,
       auditRetentionDays: config.auditRetentionDays,
+      consoleSessions: { idleSeconds: config.console.sessionIdleSeconds, maxSeconds: config.console.sessionMaxSeconds },
     },
   });
   return { engine, release: () => passwords.close(), serverKey, serverKeyOrigin: origin };

@@ -117,6 +117,11 @@ export const ERROR_CODES = {
   'credentials.user_pending': { status: 401, category: 'credentials', message: 'The user has not been activated.', description: 'The credentials are right but the user is still `pending`.' },
   'credentials.user_disabled': { status: 401, category: 'credentials', message: 'The user is disabled.', description: 'The credentials are right but the user is `disabled`.' },
   'credentials.user_expired': { status: 401, category: 'credentials', message: 'The user has expired.', description: 'The credentials are right but the user\'s `expiresAt` has passed.' },
+
+  // Console sessions (src/http/console): an API key exchanged for a cookie
+  'auth.session_invalid': { status: 401, category: 'auth', message: 'The console session is not valid; sign in again.', description: 'The session cookie names no session: malformed, signed out, or never issued.' },
+  'auth.session_expired': { status: 401, category: 'auth', message: 'The console session has expired; sign in again.', description: 'The session was idle for CONSOLE_SESSION_IDLE_SECONDS or is older than CONSOLE_SESSION_MAX_SECONDS.' },
+  'auth.csrf_invalid': { status: 403, category: 'forbidden', message: 'This write needs the session\'s CSRF token in X-CSRF-Token.', description: 'A write authenticated by the console\'s session cookie came without the session\'s CSRF token (header `X-CSRF-Token`), or with another one.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

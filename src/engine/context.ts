@@ -3,6 +3,7 @@ import type { PasswordHasher } from '../crypto/passwords.ts';
 import type { Sealer } from '../crypto/sealing.ts';
 import type { SecretHasher } from '../crypto/secrets.ts';
 import type { Database } from '../store/ports.ts';
+import type { ConsoleSessionLimits } from './consoleSessions.ts';
 
 export interface EngineContext {
   readonly db: Database;
@@ -40,4 +41,6 @@ export interface EngineLimits {
   readonly outboxLeaseMs: number;
   /** How long domain events (the audit trail) are kept. */
   readonly auditRetentionDays: number;
+  /** Console sessions' idle and absolute lifetimes. */
+  readonly consoleSessions: ConsoleSessionLimits;
 }

@@ -10,12 +10,14 @@ import { queueService } from './queue.ts';
 import { registryService } from './registries.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
+import { consoleSessionService } from './consoleSessions.ts';
 import { userService } from './users.ts';
 
 export function createEngine(ctx: EngineContext) {
   const invitations = invitationService(ctx);
   const idempotency = idempotencyService(ctx);
   const provisioning = provisioningService(ctx, invitations, idempotency);
+  const tenants = tenantService(ctx);
   return {
     provisioning,
     invitations,
@@ -25,9 +27,10 @@ export function createEngine(ctx: EngineContext) {
     accessKeys: accessKeyService(ctx),
     groups: groupService(ctx),
     idempotency,
-    tenants: tenantService(ctx),
+    tenants,
     directories: directoryService(ctx),
     users: userService(ctx, provisioning),
+    consoleSessions: consoleSessionService(ctx, tenants),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {
