@@ -11,7 +11,7 @@
  * - A session acts with the scopes of the key that signed in, read on every
  *   request: revoking the key or disabling the tenant ends it at once.
  * - Expiry: idle (`idleSeconds` after the last request, renewed at most once a
- *   minute) and absolute (`maxSeconds` after sign-in), whichever comes first.
+ *   minute or a quarter of the idle time) and absolute (`maxSeconds` after sign-in), whichever comes first.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Principal, RouteScope } from '../domain/apiKey.ts';
@@ -48,7 +48,7 @@ export interface SessionPresentation {
   readonly csrfToken: string | undefined;
 }
 
-/** Renew the idle expiry only when it would move by more than this. */
+/** Renew the idle expiry only when it would move by more than this (or a quarter of the idle time, if shorter). */
 const RENEW_GRANULARITY_MS = 60_000;
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
@@ -147,7 +147,7 @@ export function consoleSessionService(ctx: EngineContext, tenants: TenantService
         throw new MusterError('auth.insufficient_scope', `This operation needs the ${required} scope.`, { requiredScope: required });
       }
       const renewed = expiryFrom(ctx.now(), record.createdAt);
-      if (renewed.getTime() - record.expiresAt.getTime() > RENEW_GRANULARITY_MS) await repo.extendSession(ctx.db, record.tenantId, record.id, renewed);
+      if (renewed.getTime() - record.expiresAt.getTime() > Math.min(RENEW_GRANULARITY_MS, (limits.idleSeconds * 1000) / 4)) await repo.extendSession(ctx.db, record.tenantId, record.id, renewed);
       return principal;
     },
 
