@@ -78,10 +78,8 @@ export function consoleSessionService(ctx: EngineContext, tenants: TenantService
     if (!record || record.secretHash.length !== presented.length || !timingSafeEqual(record.secretHash, presented)) {
       throw new MusterError('auth.session_invalid');
     }
-    if (record.expiresAt.getTime() <= ctx.now().getTime()) {
-      await repo.deleteSession(ctx.db, tenantId, id);
-      throw new MusterError('auth.session_expired');
-    }
+    // An expired row stays (and keeps answering `auth.session_expired`) until the tenant's next sign-in sweeps it.
+    if (record.expiresAt.getTime() <= ctx.now().getTime()) throw new MusterError('auth.session_expired');
     if (record.keyRevoked) throw new MusterError('auth.key_revoked');
     if (record.tenantDisabled) throw new MusterError('auth.tenant_disabled');
     return { record, secret };

@@ -38,8 +38,7 @@ function CreateDirectory({ onCreated }) {
     }
   };
   return html`<form class="inline-form" onSubmit=${submit} aria-label="Create a directory">
-    <${Field} label="New directory name" name="name" value=${name} onInput=${setName} error=${error} required
-      pattern="[a-z0-9][a-z0-9_\\-]{0,62}" hint="Lower-case letters, digits, - and _." />
+    <${Field} label="New directory name" name="name" value=${name} onInput=${setName} error=${error} required hint="Lower-case letters, digits, - and _." />
     <button type="submit" class="primary" disabled=${busy}>Create directory</button>
   </form>`;
 }

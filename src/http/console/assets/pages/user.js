@@ -144,7 +144,7 @@ export function UserPage({ params, can }) {
         <dt>Created</dt><dd>${when(current.createdAt)}</dd><dt>Updated</dt><dd>${when(current.updatedAt)}</dd><dt>Version</dt><dd>${current.version}</dd>
       </dl>`}
       <${Invitation} base=${base} user=${current} can=${can} />
-      ${can.admin && html`<${AuditEvents} userId=${current.id} />`}
+      ${can.admin && html`<${AuditEvents} key=${current.version} userId=${current.id} />`}
       ${confirming && html`<${Confirm} title=${`Delete ${current.username}?`} confirmLabel="Delete user" onConfirm=${remove} onCancel=${() => setConfirming(false)} busy=${busy} error=${error}>
         <p>The user and their credentials are deleted. Their audit events stay.</p>
       </${Confirm}>`}

@@ -3,7 +3,6 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
-import { navigate } from '../lib/router.js';
 import { ErrorNote, Field, Loaded, Pager, ShownOnce, useCursorPages, when } from '../lib/ui.js';
 
 const PAGE_SIZE = 50;
@@ -14,6 +13,7 @@ function CreateUser({ directory, onCreated }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [secret, setSecret] = useState(null);
+  const [created, setCreated] = useState(null);
   const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
   const submit = async (event) => {
     event.preventDefault();
@@ -29,7 +29,8 @@ function CreateUser({ directory, onCreated }) {
     try {
       const created = await api('POST', `/v1/directories/${seg(directory)}/users`, { body });
       setForm(blank);
-      if (created.secret) setSecret({ username: created.username, value: created.secret });
+      setCreated(created);
+      setSecret(created.secret ? { username: created.username, value: created.secret } : null);
       onCreated(created);
     } catch (e) {
       setError(e);
@@ -58,6 +59,7 @@ function CreateUser({ directory, onCreated }) {
       ${error && !error.field && html`<${ErrorNote} error=${error} />`}
       <button type="submit" class="primary" disabled=${busy}>Create user</button>
     </form>
+    ${created && html`<p role="status">Created <a href=${`/console/directories/${seg(directory)}/users/${seg(created.id)}`}>${created.username}</a>.</p>`}
     ${secret && html`<${ShownOnce} label=${`Secret of ${secret.username}`} value=${secret.value} />`}
   </details>`;
 }
@@ -83,7 +85,7 @@ export function UsersPage({ params, can }) {
     <div class="toolbar">
       ${can.write && html`<a class="button" href=${`/console/directories/${seg(directory)}/import`}>Import users from a file</a>`}
     </div>
-    ${can.write && html`<${CreateUser} directory=${directory} onCreated=${(u) => navigate(`/console/directories/${seg(directory)}/users/${u.id}`)} />`}
+    ${can.write && html`<${CreateUser} directory=${directory} onCreated=${pages.reload} />`}
     <form class="filters" role="search" onSubmit=${search} aria-label="Search users">
       <${Field} label="Search by" name="by">
         ${(a) => html`<select ...${a} value=${filters.by} onChange=${(e) => setFilters({ ...filters, by: e.currentTarget.value })}>
