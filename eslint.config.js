@@ -70,7 +70,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: false },
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'URL', 'URLSearchParams', 'Blob', 'EventSource', 'crypto', 'addEventListener', 'removeEventListener', 'console'].map((name) => [name, 'readonly']),
+        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'URL', 'URLSearchParams', 'Blob', 'EventSource', 'crypto', 'addEventListener', 'removeEventListener', 'setTimeout', 'clearTimeout', 'console'].map((name) => [name, 'readonly']),
       ),
     },
   },

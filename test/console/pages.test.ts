@@ -270,6 +270,31 @@ describe('console pages', () => {
     await context.close();
   });
 
+  it('the import wizard previews the first kilobyte in the browser: delimiter, header, automatic matches', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `u${i};u${i}@example.com;Given ${i};Family ${i};x`);
+    const file = ['Username;E-mail;First Name;Surname;Shoe size', ...rows].join('\n');
+    const { context, page } = await h.newPage();
+    const errors = watchErrors(page);
+    await h.signIn(page, admin.adminKey);
+    await page.goto(`${h.baseUrl}/console/directories/default/import`);
+    await page.locator('#import-file').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.locator('[data-delimiter=";"]').waitFor();
+    await page.getByText('Header row: found (5 columns)').waitFor();
+    assert.equal(await page.locator('table.preview tbody tr').count(), 10, 'ten rows of the first kilobyte');
+    const matched = async (column: string) => page.locator(`select[data-column="${column}"]`).inputValue();
+    assert.deepEqual(
+      [await matched('Username'), await matched('E-mail'), await matched('First Name'), await matched('Surname'), await matched('Shoe size')],
+      ['username', 'email', 'givenName', 'familyName', ''],
+    );
+    await page.getByLabel('Column “Username”').selectOption('');
+    await page.getByText('No column is mapped to Username').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Start import' }).isDisabled());
+    await page.getByLabel('Delimiter').selectOption(',');
+    await page.getByText('Header row: found (1 column)').waitFor();
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   it('fits a phone\'s width', async () => {
     const { context, page } = await h.newPage({ width: 375, height: 740 });
     await h.signIn(page, admin.adminKey);

@@ -187,7 +187,7 @@ export function ImportWizard({ params, can }) {
     ${preview && html`<section aria-labelledby="step-preview"><h2 id="step-preview">2. Preview</h2>
       <p id="preview-about" data-detected>
         ${preview.delimiter !== null && html`Delimiter: <strong data-delimiter=${preview.delimiter}>${DELIMITERS[preview.delimiter] || JSON.stringify(preview.delimiter)}</strong>. `}
-        ${FORMATS[format].reader === 'csv' && (preview.hasHeader ? html`Header row: <strong>found</strong> (${preview.columns.length} columns). ` : html`<span class="error">The first row does not look like a header; the import reads the first row as column names.</span> `)}
+        ${FORMATS[format].reader === 'csv' && (preview.hasHeader ? html`Header row: <strong>found</strong> (${preview.columns.length} column${preview.columns.length === 1 ? "" : "s"}). ` : html`<span class="error">The first row does not look like a header; the import reads the first row as column names.</span> `)}
         First ${preview.rows.length} rows of the first ${PREVIEW_BYTES.toLocaleString()} bytes.
       </p>
       ${preview.problems.map((p) => html`<p class="error">${p}</p>`)}

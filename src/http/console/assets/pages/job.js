@@ -1,7 +1,7 @@
 // One import job: live progress from its SSE stream (rate, ETA, running counts),
 // then the result: counts, the error table filterable by code, report and
 // rejected-rows downloads, undo. Leaving and coming back shows it as it is.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
 import { duration, FINISHED, reportRows, reportUrl, useLiveJob } from '../lib/imports.js';
@@ -56,6 +56,13 @@ export function JobView({ id, can, initial }) {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState(null);
   const [confirmUndo, setConfirmUndo] = useState(false);
+  // An undo runs after the job's stream ended: its progress is read until it completes.
+  const undoing = Boolean(job && job.undo && job.undo.status !== 'completed');
+  useEffect(() => {
+    if (!undoing) return;
+    const timer = setTimeout(() => api('GET', `/v1/imports/${seg(id)}`).then(setJob, setActionError), 1000);
+    return () => clearTimeout(timer);
+  }, [undoing, job]);
   if (error && error.status === 404) return html`<${NotFound} what="import job" />`;
   if (error) return html`<${ErrorNote} error=${error} />`;
   if (!job) return html`<p role="status" class="muted">Loading the job…</p>`;
