@@ -5,6 +5,7 @@
  * a fresh temporary profile (its own --user-data-dir) and removes it on close;
  * each test's browser context has its own cookies.
  */
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { StoreKind } from '../../src/store/ports.ts';
@@ -34,6 +35,7 @@ export interface ConsoleHarness {
 }
 
 export async function startConsole(kind: StoreKind = 'postgres', env: Record<string, string> = {}): Promise<ConsoleHarness> {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
   const service = await startTestService(kind, env, { transport: 'socket' });
   const { port } = service.app.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
