@@ -132,6 +132,12 @@ describe('console pages', () => {
     await page.getByRole('link', { name: 'user10' }).waitFor();
     assert.equal(await rows.count(), 6);
     await page.getByLabel('Status').selectOption('');
+    await page.getByLabel('Search text').fill('user5');
+    await page.getByLabel('Order').selectOption('newest');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'user50' }).waitFor();
+    await waitFor('user59 to user50, newest first', async () => (await rows.allInnerTexts()).map((r) => r.split('\t')[0]).join() === 'user59,user58,user57,user56,user55,user54,user53,user52,user51,user50');
+    await page.getByLabel('Order').selectOption('oldest');
     await page.getByLabel('Search by').selectOption('email');
     await page.getByLabel('Search text').fill('USER42@example.com');
     await page.getByRole('button', { name: 'Search' }).click();

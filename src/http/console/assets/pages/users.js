@@ -1,9 +1,9 @@
-// Users of a directory: search (exact username or email, as the API matches them),
-// status filter, cursor paging; create a user (admin or users:write).
+// Users of a directory: search (username prefix, exact username or email), status and
+// group filters, creation order either way, cursor paging; create a user (users:write).
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
-import { ErrorNote, Field, Loaded, Pager, ShownOnce, useCursorPages, when } from '../lib/ui.js';
+import { ErrorNote, Field, Loaded, Pager, ShownOnce, useCursorPages, useLoad, when } from '../lib/ui.js';
 
 const PAGE_SIZE = 50;
 
@@ -66,12 +66,13 @@ function CreateUser({ directory, onCreated }) {
 
 export function UsersPage({ params, can }) {
   const { directory } = params;
-  const [filters, setFilters] = useState({ by: 'username', text: '', status: '' });
+  const [filters, setFilters] = useState({ by: 'usernamePrefix', text: '', status: '', group: '', order: 'oldest' });
+  const groups = useLoad(() => api('GET', `/v1/directories/${seg(directory)}/groups`).catch(() => ({ groups: [] })), [directory]);
   const [applied, setApplied] = useState(filters);
   const pages = useCursorPages(
     (cursor) =>
       api('GET', `/v1/directories/${seg(directory)}/users`, {
-        query: { limit: PAGE_SIZE, cursor, status: applied.status, [applied.by]: applied.text.trim() || undefined },
+        query: { limit: PAGE_SIZE, cursor, status: applied.status, group: applied.group, order: applied.order, [applied.by]: applied.text.trim() || undefined },
       }),
     [directory, applied],
   );
@@ -89,7 +90,7 @@ export function UsersPage({ params, can }) {
     <form class="filters" role="search" onSubmit=${search} aria-label="Search users">
       <${Field} label="Search by" name="by">
         ${(a) => html`<select ...${a} value=${filters.by} onChange=${(e) => setFilters({ ...filters, by: e.currentTarget.value })}>
-          <option value="username">Username (exact)</option><option value="email">Email (exact)</option>
+          <option value="usernamePrefix">Username starts with</option><option value="username">Username (exact)</option><option value="email">Email (exact)</option>
         </select>`}
       </${Field}>
       <${Field} label="Search text" name="text" type="search" value=${filters.text} onInput=${(text) => setFilters({ ...filters, text })} />
@@ -98,13 +99,23 @@ export function UsersPage({ params, can }) {
           <option value="">Any</option><option value="pending">Pending</option><option value="active">Active</option><option value="disabled">Disabled</option>
         </select>`}
       </${Field}>
+      ${groups.data && groups.data.groups.length > 0 && html`<${Field} label="Group" name="group">
+        ${(a) => html`<select ...${a} value=${filters.group} onChange=${(e) => setFilters({ ...filters, group: e.currentTarget.value })}>
+          <option value="">Any</option>${groups.data.groups.map((g) => html`<option value=${g.name}>${g.name}</option>`)}
+        </select>`}
+      </${Field}>`}
+      <${Field} label="Order" name="order">
+        ${(a) => html`<select ...${a} value=${filters.order} onChange=${(e) => setFilters({ ...filters, order: e.currentTarget.value })}>
+          <option value="oldest">Oldest first</option><option value="newest">Newest first</option>
+        </select>`}
+      </${Field}>
       <button type="submit">Search</button>
     </form>
     <${Loaded} state=${pages} what="directory">
       ${(data) => html`
         <div class="table-wrap"><table>
-          <caption class="sr-only">Users, in creation order</caption>
-          <thead><tr><th scope="col">Username</th><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
+          <caption class="sr-only">Users, ${applied.order === 'newest' ? 'newest' : 'oldest'} first</caption>
+          <thead><tr><th scope="col">Username</th><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col" aria-sort=${applied.order === 'newest' ? 'descending' : 'ascending'}>Created</th></tr></thead>
           <tbody>
             ${data.users.length === 0 && html`<tr><td colspan="5" class="muted">No users match.</td></tr>`}
             ${data.users.map(
