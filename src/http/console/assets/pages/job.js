@@ -83,7 +83,7 @@ export function JobView({ id, can, initial }) {
   return html`<section aria-labelledby="job-h" data-job-status=${job.status}>
     <p class="crumbs"><a href="/console/imports">Imports</a> / ${job.directory}</p>
     <h1 id="job-h">Import into ${job.directory}${dryRun ? ' (dry run)' : ''}</h1>
-    <p>Status: <span class=${`badge ${job.status}`} data-status>${job.status}</span> · ${job.format}, ${job.bytes.toLocaleString()} bytes · created ${when(job.createdAt)}${job.finishedAt ? ` · finished ${when(job.finishedAt)}` : ''}</p>
+    <p>Status: <span class=${`badge ${job.status}`} data-status>${job.status}</span> · ${job.format}, ${(job.bytes || 0).toLocaleString()} bytes · created ${when(job.createdAt)}${job.finishedAt ? ` · finished ${when(job.finishedAt)}` : ''}</p>
     ${!finished && html`<${Progress} job=${job} />`}
     <${Counts} totals=${job.totals} />
     ${job.error && html`<p class="error" role="alert">The job failed: ${job.error.message} <code>${job.error.code}</code></p>`}
