@@ -26,6 +26,8 @@ import { randomToken } from '../crypto/secrets.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import type { Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/users.ts';
+import { groupsOfUsers } from '../store/repositories/groups.ts';
+import type { Group } from '../domain/group.ts';
 import type { EngineContext } from './context.ts';
 import { decodeCursor, encodeCursor } from './cursors.ts';
 import { resolveDirectory } from './directories.ts';
@@ -164,6 +166,13 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
     async getUser(actor: Actor, directoryRef: string, ref: UserRef): Promise<User> {
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
       return find(ctx.db, actor.tenantId, directory, ref);
+    },
+
+    /** The groups the user belongs to, by name. Throws `directory.not_found`, `user.not_found`. */
+    async groupsOfUser(actor: Actor, directoryRef: string, ref: UserRef): Promise<Group[]> {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      const user = await find(ctx.db, actor.tenantId, directory, ref);
+      return (await groupsOfUsers(ctx.db, actor.tenantId, [user.id])).get(user.id) ?? [];
     },
 
     /** A page of users in creation order, optionally filtered (username and email match case-insensitively). */

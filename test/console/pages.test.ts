@@ -173,6 +173,7 @@ describe('console pages', () => {
     assert.equal((await api('POST', '/v1/directories/staff/authenticate', { username: 'robot', secret })).status, 401, 'the old secret stopped working');
     await page.getByRole('heading', { name: 'Audit events' }).waitFor();
     await page.getByText('user.secret_rotated').waitFor();
+    await page.getByText('In no group.').waitFor();
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete user' }).click();
     await page.getByRole('heading', { name: 'Users of staff' }).waitFor();

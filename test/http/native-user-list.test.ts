@@ -1,7 +1,8 @@
 /**
  * GET /v1/directories/{directory}/users filters and orders the console's user
  * table needs: a username prefix, a group, and newest-first creation order
- * with cursors that continue in the order they were made in. Both stores.
+ * with cursors that continue in the order they were made in; and a user's
+ * groups (GET .../users/{id}/groups) for the console's user page. Both stores.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -34,9 +35,14 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(names(await list('usernamePrefix=%25')), [], 'no pattern characters');
     });
 
-    it('group selects the members of the group of that name', async () => {
+    it('group selects the members of the group of that name; a user\'s groups are listed', async () => {
       assert.deepEqual(names(await list('group=ops')), ['Alice', 'bob', 'carol']);
       assert.deepEqual(names(await list('group=nobody')), []);
+      const [bob, alfred] = [(await list('username=bob')).users[0] as unknown as { id: string }, (await list('username=alfred')).users[0] as unknown as { id: string }];
+      const groupsOf = async (id: string) => (await svc.call('GET', `/v1/directories/default/users/${id}/groups`, { key })).body.groups.map((g: { name: string }) => g.name);
+      assert.deepEqual(await groupsOf(bob.id), ['ops']);
+      assert.deepEqual(await groupsOf(alfred.id), []);
+      assert.equal((await svc.call('GET', '/v1/directories/default/users/00000000-0000-7000-8000-000000000000/groups', { key })).status, 404);
     });
 
     it('order=newest pages newest first, and its cursor continues that way', async () => {

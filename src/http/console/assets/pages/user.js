@@ -1,4 +1,4 @@
-// One user: fields, invitation and mail delivery, audit events (admin); edit,
+// One user: fields, groups, invitation and mail delivery, audit events (admin); edit,
 // disable/enable, delete, resend/revoke the invitation, rotate the secret (shown once).
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
@@ -75,6 +75,15 @@ function Invitation({ base, user, can }) {
   </section>`;
 }
 
+function Groups({ base }) {
+  const state = useLoad(() => api('GET', `${base}/groups`), [base]);
+  return html`<section aria-labelledby="groups"><h2 id="groups">Groups</h2>
+    <${Loaded} state=${state} what="user">
+      ${(data) => (data.groups.length === 0 ? html`<p class="muted">In no group.</p>` : html`<ul class="tags">${data.groups.map((g) => html`<li>${g.name}</li>`)}</ul>`)}
+    </${Loaded}>
+  </section>`;
+}
+
 function AuditEvents({ userId }) {
   const pages = useCursorPages((cursor) => api('GET', '/v1/audit-events', { query: { user: userId, limit: 20, cursor } }), [userId]);
   return html`<section aria-labelledby="audit"><h2 id="audit">Audit events</h2>
@@ -143,6 +152,7 @@ export function UserPage({ params, can }) {
         <dt>Attributes</dt><dd>${Object.keys(current.attributes || {}).length ? html`<code>${JSON.stringify(current.attributes)}</code>` : '—'}</dd>
         <dt>Created</dt><dd>${when(current.createdAt)}</dd><dt>Updated</dt><dd>${when(current.updatedAt)}</dd><dt>Version</dt><dd>${current.version}</dd>
       </dl>`}
+      <${Groups} base=${base} />
       <${Invitation} base=${base} user=${current} can=${can} />
       ${can.admin && html`<${AuditEvents} key=${current.version} userId=${current.id} />`}
       ${confirming && html`<${Confirm} title=${`Delete ${current.username}?`} confirmLabel="Delete user" onConfirm=${remove} onCancel=${() => setConfirming(false)} busy=${busy} error=${error}>
