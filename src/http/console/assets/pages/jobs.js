@@ -4,11 +4,14 @@ import { api, seg } from '../lib/api.js';
 import { Loaded, Pager, useCursorPages, when } from '../lib/ui.js';
 
 export function JobsPage() {
-  const pages = useCursorPages((cursor) => api('GET', '/v1/imports', { query: { limit: 25, cursor } }), []);
+  const pages = useCursorPages(
+    (cursor) => api('GET', '/v1/imports', { query: { limit: 25, cursor } }).catch((e) => (e.code === 'route.not_found' ? null : Promise.reject(e))),
+    [],
+  );
   return html`<section aria-labelledby="jobs"><h1 id="jobs">Import jobs</h1>
     <p class="muted">To start one, open a directory and choose Import.</p>
     <${Loaded} state=${pages} what="job list">
-      ${(data) => html`<div class="table-wrap"><table>
+      ${(data) => data === null ? html`<p>This service has no import-job API.</p>` : html`<div class="table-wrap"><table>
         <thead><tr><th scope="col">Started</th><th scope="col">Directory</th><th scope="col">Format</th><th scope="col">Status</th><th scope="col">Rows</th><th scope="col">Created</th><th scope="col">Failed</th></tr></thead>
         <tbody>
           ${data.imports.length === 0 && html`<tr><td colspan="7" class="muted">No import jobs yet.</td></tr>`}
