@@ -52,6 +52,15 @@ for (const kind of STORE_KINDS) {
       assert.equal(described.body.csrfToken, session.csrf, 'a reloaded page gets the same CSRF token');
     });
 
+    it('sign-in from another site\'s page is refused (no login CSRF)', async () => {
+      const response = await svc.call('POST', '/console/session', { body: { key: tenant.adminKey }, headers: { origin: 'https://evil.example' } });
+      assert.equal(response.status, 403);
+      assert.equal(response.body.error.code, 'auth.csrf_invalid');
+      assert.equal(response.headers['set-cookie'], undefined);
+      const form = await svc.call('POST', '/console/session', { rawBody: `key=${tenant.adminKey}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(form.status, 415, 'a form post is not a sign-in');
+    });
+
     it('a wrong key is refused in the native error shape, and sets no cookie', async () => {
       const response = await svc.call('POST', '/console/session', { body: { key: 'mst_not-a-key-at-all-000000000000000000000' } });
       assert.equal(response.status, 401);

@@ -30,6 +30,14 @@ const SignInBody = Type.Object({ key: Type.String({ minLength: 1, maxLength: 512
 
 const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: true }) });
 
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 const renderSession = (session: ConsoleSessionView) => ({ ...session, scopes: [...session.scopes], expiresAt: session.expiresAt.toISOString() });
 
 export interface ConsoleOptions {
@@ -56,6 +64,10 @@ export function consolePlugin(engine: Engine, options: ConsoleOptions) {
         },
       },
       async (request, reply) => {
+        // Sign-in takes JSON only, which a cross-site form cannot send; a browser's
+        // Origin of another host is refused as well (no login CSRF).
+        const origin = request.headers.origin;
+        if (origin !== undefined && hostOf(origin) !== request.headers.host) throw new MusterError('auth.csrf_invalid', 'Sign in from the console\'s own page.');
         const { token, session } = await engine.consoleSessions.signIn(request.body.key);
         reply.header('set-cookie', sessionCookie(token, options.secureCookie)).header('cache-control', 'no-store');
         return reply.code(201).send(renderSession(session));
