@@ -63,4 +63,15 @@ export default tseslint.config(
       [[...others.map((other) => `**/http/${other}/**`), ...others.map((other) => `../${other}/**`)], `A dialect translates to the engine and never imports another dialect (src/http/${dialect}).`],
     );
   }),
+  // The console's browser modules (src/http/console/assets): plain ES modules, no build, no type information.
+  {
+    files: ['src/http/console/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'URL', 'URLSearchParams', 'Blob', 'EventSource', 'crypto', 'addEventListener', 'removeEventListener', 'setTimeout', 'clearTimeout', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

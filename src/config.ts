@@ -59,6 +59,7 @@ export interface Config {
   readonly rateLimit: RateLimitConfig;
   readonly lockout: LockoutConfig;
   readonly metrics: MetricsConfig;
+  readonly console: ConsoleConfig;
 }
 
 /** Import jobs (engine/imports/): limits and retention. */
@@ -169,6 +170,14 @@ export interface RateLimitConfig {
   readonly addressRequests: number;
   /** RATE_LIMIT_KEY_USERS (default 3000000): users sent through batch endpoints per key per window. */
   readonly keyUsers: number;
+}
+
+/** The admin console's sessions (src/http/console). */
+export interface ConsoleConfig {
+  /** CONSOLE_SESSION_IDLE_SECONDS (default 1800): a session ends this long after its last request. */
+  readonly sessionIdleSeconds: number;
+  /** CONSOLE_SESSION_MAX_SECONDS (default 43200, 12 h): a session ends this long after sign-in, however busy. */
+  readonly sessionMaxSeconds: number;
 }
 
 export interface JwtConfig {
@@ -365,6 +374,10 @@ export function loadConfig(env: Env = process.env): Config {
       addressFailures: integer(env, 'LOCKOUT_ADDRESS_FAILURES', 100, 0, 1_000_000),
       userSlowAfter: integer(env, 'LOCKOUT_USER_SLOW_AFTER', 3, 0, 1_000_000),
       addressSlowAfter: integer(env, 'LOCKOUT_ADDRESS_SLOW_AFTER', 30, 0, 1_000_000),
+    },
+    console: {
+      sessionIdleSeconds: integer(env, 'CONSOLE_SESSION_IDLE_SECONDS', 1800, 1, 86_400 * 30),
+      sessionMaxSeconds: integer(env, 'CONSOLE_SESSION_MAX_SECONDS', 43_200, 1, 86_400 * 365),
     },
   };
 }

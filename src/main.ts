@@ -91,6 +91,7 @@ export async function composeEngine(
       imports: config.imports,
       rateLimit: config.rateLimit,
       lockout: config.lockout,
+      consoleSessions: { idleSeconds: config.console.sessionIdleSeconds, maxSeconds: config.console.sessionMaxSeconds },
     },
   });
   return { engine, release: () => passwords.close(), serverKey, serverKeyOrigin: origin };

@@ -149,6 +149,10 @@ export const ERROR_CODES = {
   'webhook.unresolvable': { status: 400, category: 'validation', message: 'The webhook URL\'s host name does not resolve.', description: 'The host name has no address in DNS when the endpoint is saved.' },
   'webhook.disabled': { status: 409, category: 'conflict', message: 'The webhook endpoint is disabled.', description: 'Enable it (PATCH `enabled: true`) before sending a test message or redelivering.' },
   'credentials.locked': { status: 429, category: 'limit', message: 'Too many failed attempts; retry after the time in Retry-After.', description: 'Too many failed sign-ins for this username or from this client address in the window (LOCKOUT_*); answered alike whether or not the username exists, and before any credential is checked. `Retry-After` (and `details.retryAfterSeconds`) says when the window ends; an admin can lift a user\'s lockout (POST .../users/{userId}/unlock).' },
+  // Console sessions (src/http/console): an API key exchanged for a cookie
+  'auth.session_invalid': { status: 401, category: 'auth', message: 'The console session is not valid; sign in again.', description: 'The session cookie names no session: malformed, signed out, or never issued.' },
+  'auth.session_expired': { status: 401, category: 'auth', message: 'The console session has expired; sign in again.', description: 'The session was idle for CONSOLE_SESSION_IDLE_SECONDS or is older than CONSOLE_SESSION_MAX_SECONDS.' },
+  'auth.csrf_invalid': { status: 403, category: 'forbidden', message: 'This write needs the session\'s CSRF token in X-CSRF-Token.', description: 'A write authenticated by the console\'s session cookie came without the session\'s CSRF token (header `X-CSRF-Token`), or with another one.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

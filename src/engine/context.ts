@@ -5,6 +5,7 @@ import type { SecretHasher } from '../crypto/secrets.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { Database } from '../store/ports.ts';
 import type { ImportConfig } from '../config.ts';
+import type { ConsoleSessionLimits } from './consoleSessions.ts';
 
 export interface EngineContext {
   readonly db: Database;
@@ -54,6 +55,8 @@ export interface EngineLimits {
   readonly imports: ImportConfig;
   readonly rateLimit: RateLimitPolicy;
   readonly lockout: LockoutPolicy;
+  /** Console sessions' idle and absolute lifetimes. */
+  readonly consoleSessions: ConsoleSessionLimits;
 }
 
 /**

@@ -14,6 +14,7 @@ import { rateLimitService } from './rateLimits.ts';
 import { registryService } from './registries.ts';
 import { provisioningService } from './provisioning.ts';
 import { tenantService } from './tenants.ts';
+import { consoleSessionService } from './consoleSessions.ts';
 import { userService } from './users.ts';
 import { webhookService } from './webhooks.ts';
 
@@ -22,6 +23,7 @@ export function createEngine(ctx: EngineContext) {
   const invitations = invitationService(ctx, lockouts);
   const idempotency = idempotencyService(ctx);
   const provisioning = provisioningService(ctx, invitations, idempotency);
+  const tenants = tenantService(ctx);
   return {
     provisioning,
     invitations,
@@ -31,13 +33,14 @@ export function createEngine(ctx: EngineContext) {
     accessKeys: accessKeyService(ctx),
     groups: groupService(ctx),
     idempotency,
-    tenants: tenantService(ctx),
+    tenants,
     directories: directoryService(ctx),
     users: userService(ctx, provisioning, lockouts),
     imports: importService(ctx, provisioning),
     webhooks: webhookService(ctx),
     rateLimits: rateLimitService(ctx),
     observability: observabilityService(ctx),
+    consoleSessions: consoleSessionService(ctx, tenants),
     /** True when the store answers a trivial query. */
     async isReady(): Promise<boolean> {
       try {

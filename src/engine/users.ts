@@ -27,6 +27,8 @@ import { randomToken } from '../crypto/secrets.ts';
 import { mappingConstraints } from '../store/constraints.ts';
 import type { Queryable } from '../store/ports.ts';
 import * as repo from '../store/repositories/users.ts';
+import { groupsOfUsers } from '../store/repositories/groups.ts';
+import type { Group } from '../domain/group.ts';
 import type { EngineContext } from './context.ts';
 import { decodeCursor, encodeCursor } from './cursors.ts';
 import { resolveDirectory } from './directories.ts';
@@ -46,6 +48,12 @@ export interface UserListRequest {
   readonly username?: string;
   readonly email?: string;
   readonly status?: UserStatus;
+  /** Usernames starting with this (compared as the directory compares usernames). */
+  readonly usernamePrefix?: string;
+  /** Members of the directory's group of this name. */
+  readonly group?: string;
+  /** Creation order; `newest` pages with `before` cursors. */
+  readonly order?: 'oldest' | 'newest';
   readonly cursor?: string;
   readonly limit: number;
 }
@@ -183,20 +191,31 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       return find(ctx.db, actor.tenantId, directory, ref);
     },
 
+    /** The groups the user belongs to, by name. Throws `directory.not_found`, `user.not_found`. */
+    async groupsOfUser(actor: Actor, directoryRef: string, ref: UserRef): Promise<Group[]> {
+      const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
+      const user = await find(ctx.db, actor.tenantId, directory, ref);
+      return (await groupsOfUsers(ctx.db, actor.tenantId, [user.id])).get(user.id) ?? [];
+    },
+
     /** A page of users in creation order, optionally filtered (username and email match case-insensitively). */
     async listUsers(actor: Actor, directoryRef: string, request: UserListRequest): Promise<UserPage> {
-      const afterId = request.cursor === undefined ? undefined : decodeCursor('after', request.cursor);
+      const direction = request.order === 'newest' ? 'before' : 'after';
+      const fromId = request.cursor === undefined ? undefined : decodeCursor(direction, request.cursor);
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
       const rows = await repo.listUsers(ctx.db, actor.tenantId, directory.id, {
         ...(request.username !== undefined && { usernameKey: comparisonKey(request.username, directory.confusables) }),
         ...(request.email !== undefined && { emailKey: comparisonKey(request.email, directory.confusables) }),
         ...(request.status !== undefined && { status: request.status }),
-        ...(afterId !== undefined && { afterId }),
+        ...(request.usernamePrefix !== undefined && { usernameKeyPrefix: comparisonKey(request.usernamePrefix, directory.confusables) }),
+        ...(request.group !== undefined && { groupName: request.group }),
+        ...(fromId !== undefined && (direction === 'after' ? { afterId: fromId } : { beforeId: fromId })),
+        newestFirst: direction === 'before',
         limit: request.limit,
       });
       const users = rows.slice(0, request.limit);
       const more = rows.length > request.limit;
-      return { users, nextCursor: more ? encodeCursor('after', users[users.length - 1]!.id) : null };
+      return { users, nextCursor: more ? encodeCursor(direction, users[users.length - 1]!.id) : null };
     },
 
     /**

@@ -27,6 +27,7 @@ import { renderScimError, scimPlugins } from './scim/index.ts';
 import { useInputGuard } from './inputGuard.ts';
 import { addExamples } from './openapiExamples.ts';
 import { invitePagePlugin } from './invite/index.ts';
+import { consolePlugin } from './console/index.ts';
 import { nativePlugin } from './native/index.ts';
 import { useRateLimits } from './rateLimit.ts';
 import { useMetrics } from './metrics.ts';
@@ -216,6 +217,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.metrics) useMetrics(app, options.engine, options.metrics.metrics, options.metrics.token);
   await app.register(nativePlugin(options.engine, options.jwt, options.mailFolder), { prefix: '/v1' });
   await app.register(invitePagePlugin(options.engine));
+  await app.register(consolePlugin(options.engine, { secureCookie: options.publicUrl.startsWith('https://') }));
   await app.register(gcorePlugin(options.engine, new URL(options.publicUrl).host), { prefix: '/cloud/v1/registries' });
   await app.register(huaweiPlugin(options.engine), { prefix: '/v2' });
   await app.register(alloyPlugin(options.engine), { prefix: '/users' });

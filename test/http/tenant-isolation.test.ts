@@ -22,6 +22,8 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'GET /v1/directories/{directory}/users/{userId}': { expect: 'not_found' },
   'PATCH /v1/directories/{directory}/users/{userId}': { body: { displayName: 'hacked' }, expect: 'not_found' },
   'DELETE /v1/directories/{directory}/users/{userId}': { expect: 'not_found' },
+  'POST /v1/directories/{directory}/users/{userId}/secret': { expect: 'not_found' },
+  'GET /v1/directories/{directory}/users/{userId}/groups': { expect: 'not_found' },
   'POST /v1/directories/{directory}/authenticate': { body: { username: 'victim', password: 'victim password' }, expect: 'not_found' },
   'POST /v1/api-keys': { body: { name: 'intruder', scopes: ['admin'] }, expect: 'own_data_only' },
   'GET /v1/api-keys': { expect: 'own_data_only' },

@@ -10,6 +10,7 @@ import type { Actor, Dialect } from '../../domain/actor.ts';
 import { OPERATOR_SCOPE, type Principal, type RouteScope } from '../../domain/apiKey.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { credentialFromHeader } from './bearer.ts';
+import { sessionOf } from './consoleSession.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,12 +46,24 @@ export function decorateAuthentication(app: FastifyInstance): void {
  * Adds API-key authentication to every route registered on `app` (an
  * encapsulated plugin): `Authorization: <scheme> <key>`, the scheme matched in
  * any letter case (`Bearer` natively, `APIKey` for Gcore clients).
+ *
+ * With `consoleSessions` (the native API), a request without an Authorization
+ * header may present the console's session cookie instead (consoleSession.ts):
+ * it acts with the scopes of the key that signed in, as dialect `console`, and
+ * a write needs the session's CSRF token. An Authorization header, when
+ * present, always decides.
  */
-export function useApiKeyAuth(app: FastifyInstance, engine: Engine, dialect: Dialect, scheme = 'Bearer'): void {
+export function useApiKeyAuth(app: FastifyInstance, engine: Engine, dialect: Dialect, scheme = 'Bearer', options: { consoleSessions?: boolean } = {}): void {
   decorateAuthentication(app);
   app.addHook('onRequest', async (request) => {
-    const key = credentialFromHeader(request.headers.authorization, scheme);
     const required = request.routeOptions.config.scope;
+    const session = options.consoleSessions && request.headers.authorization === undefined ? sessionOf(request) : undefined;
+    if (session && required !== OPERATOR_SCOPE) {
+      request.principal = await engine.consoleSessions.authenticate(session, required);
+      request.dialect = 'console';
+      return;
+    }
+    const key = credentialFromHeader(request.headers.authorization, scheme);
     // Operator routes act on tenants, not within one: no principal, and no tenant key admitted.
     if (required === OPERATOR_SCOPE) await engine.tenants.authenticateOperator(key);
     else request.principal = await engine.tenants.authenticateKey(key, required);

@@ -6,7 +6,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { Group } from '../../domain/group.ts';
 import { actorOf } from '../auth/apiKeyAuth.ts';
 import { errorResponses } from './openapi.ts';
-import { DirectoryParams, GroupBody, GroupCreateBody, GroupListBody, GroupParams } from './schemas.ts';
+import { DirectoryParams, GroupBody, GroupCreateBody, GroupListBody, GroupParams, UserParams } from './schemas.ts';
 
 const renderGroup = (g: Group) => ({ id: g.id, name: g.name, description: g.description, createdAt: g.createdAt.toISOString() });
 
@@ -43,5 +43,14 @@ export function groupRoutes(app: FastifyInstance, engine: Engine): void {
       await engine.groups.delete(actorOf(request), request.params.directory, request.params.groupId);
       return reply.code(204).send(null);
     },
+  );
+
+  r.get(
+    '/directories/:directory/users/:userId/groups',
+    {
+      config: { scope: 'users:read' },
+      schema: { tags, summary: 'The groups a user belongs to', params: UserParams, response: { 200: GroupListBody, ...errorResponses(401, 403, 404) } },
+    },
+    async (request) => ({ groups: (await engine.users.groupsOfUser(actorOf(request), request.params.directory, request.params.userId)).map(renderGroup) }),
   );
 }

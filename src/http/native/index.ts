@@ -23,7 +23,7 @@ import { exportRoutes } from './export.ts';
 
 export function nativePlugin(engine: Engine, jwt: JwtAuthority, mailFolder: MailFolder | undefined) {
   return async function native(app: FastifyInstance): Promise<void> {
-    useApiKeyAuth(app, engine, 'native');
+    useApiKeyAuth(app, engine, 'native', 'Bearer', { consoleSessions: true });
     directoryRoutes(app, engine);
     userRoutes(app, engine);
     batchRoutes(app, engine);

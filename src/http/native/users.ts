@@ -146,6 +146,24 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
   );
 
   r.post(
+    '/directories/:directory/users/:userId/secret',
+    {
+      config: { scope: 'users:write' },
+      schema: {
+        tags,
+        summary: "Rotate a user's generated secret",
+        description: 'Gives the user a new generated secret, returned only in this response; the previous password or secret stops working.',
+        params: UserParams,
+        response: { 200: CreatedUserBody, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const rotated = await engine.users.rotateSecret(actorOf(request), request.params.directory, request.params.userId);
+      return { ...renderUser(rotated.user), secret: rotated.secret };
+    },
+  );
+
+  r.post(
     '/directories/:directory/authenticate',
     {
       config: { scope: 'users:read' },

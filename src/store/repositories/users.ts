@@ -450,8 +450,16 @@ export interface UserListQuery {
   readonly usernameKey?: string;
   readonly emailKey?: string;
   readonly status?: UserStatus;
-  /** Return users with ids greater than this (the cursor). */
+  /** Return users with ids greater than this (the cursor, oldest first). */
   readonly afterId?: string;
+  /** Return users with ids less than this (the cursor, newest first). */
+  readonly beforeId?: string;
+  /** Username keys starting with this. */
+  readonly usernameKeyPrefix?: string;
+  /** Members of the directory's group of exactly this name. */
+  readonly groupName?: string;
+  /** Newest first (descending id) instead of oldest first. */
+  readonly newestFirst?: boolean;
   readonly limit: number;
 }
 
@@ -467,9 +475,15 @@ export async function listUsers(q: Queryable, tenantId: string, directoryId: str
   if (query.emailKey !== undefined) add('email_key = ?', query.emailKey);
   if (query.status !== undefined) add('status = ?', query.status);
   if (query.afterId !== undefined) add('id > ?', query.afterId);
+  if (query.beforeId !== undefined) add('id < ?', query.beforeId);
+  if (query.usernameKeyPrefix !== undefined) add('starts_with(username_key, ?)', query.usernameKeyPrefix);
+  if (query.groupName !== undefined) {
+    add(`EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+      WHERE m.tenant_id = users.tenant_id AND m.user_id = users.id AND g.directory_id = users.directory_id AND g.name = ?)`, query.groupName);
+  }
   params.push(query.limit + 1);
   const { rows } = await q.query<UserRow>(
-    `SELECT ${USER_COLUMNS} FROM users WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
+    `SELECT ${USER_COLUMNS} FROM users WHERE ${where.join(' AND ')} ORDER BY id ${query.newestFirst ? 'DESC' : ''} LIMIT $${params.length}`,
     params,
   );
   return rows.map(toUser);

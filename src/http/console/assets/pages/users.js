@@ -1,0 +1,133 @@
+// Users of a directory: search (username prefix, exact username or email), status and
+// group filters, creation order either way, cursor paging; create a user (users:write).
+import { useState } from 'preact/hooks';
+import { html } from '../lib/html.js';
+import { api, seg } from '../lib/api.js';
+import { ErrorNote, Field, Loaded, Pager, ShownOnce, useCursorPages, useLoad, when } from '../lib/ui.js';
+
+const PAGE_SIZE = 50;
+
+function CreateUser({ directory, onCreated }) {
+  const blank = { username: '', email: '', displayName: '', password: '', credential: 'invite', redirectUrl: '' };
+  const [form, setForm] = useState(blank);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [secret, setSecret] = useState(null);
+  const [created, setCreated] = useState(null);
+  const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSecret(null);
+    const body = { username: form.username };
+    if (form.email) body.email = form.email;
+    if (form.displayName) body.displayName = form.displayName;
+    if (form.credential === 'password') body.password = form.password;
+    if (form.credential === 'secret') body.generateSecret = true;
+    if (form.credential === 'invite') body.invite = form.redirectUrl ? { redirectUrl: form.redirectUrl } : {};
+    try {
+      const created = await api('POST', `/v1/directories/${seg(directory)}/users`, { body });
+      setForm(blank);
+      setCreated(created);
+      setSecret(created.secret ? { username: created.username, value: created.secret } : null);
+      onCreated(created);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<details class="panel">
+    <summary>Create a user</summary>
+    <form onSubmit=${submit} aria-label="Create a user">
+      <div class="grid">
+        <${Field} label="Username" name="username" value=${form.username} onInput=${set('username')} error=${error} required />
+        <${Field} label="Email" name="email" type="email" value=${form.email} onInput=${set('email')} error=${error} required=${form.credential === 'invite'} />
+        <${Field} label="Display name" name="displayName" value=${form.displayName} onInput=${set('displayName')} error=${error} />
+        <${Field} label="Sign-in" name="credential" error=${error}>
+          ${(a) => html`<select ...${a} value=${form.credential} onChange=${(e) => set('credential')(e.currentTarget.value)}>
+            <option value="invite">Send an invitation</option>
+            <option value="password">Set a password</option>
+            <option value="secret">Generate a secret</option>
+            <option value="none">None for now</option>
+          </select>`}
+        </${Field}>
+        ${form.credential === 'password' && html`<${Field} label="Password" name="password" type="password" autocomplete="new-password" value=${form.password} onInput=${set('password')} error=${error} required />`}
+        ${form.credential === 'invite' && html`<${Field} label="Redirect URL after accepting (optional)" name="redirectUrl" type="url" value=${form.redirectUrl} onInput=${set('redirectUrl')} error=${error} />`}
+      </div>
+      ${error && !error.field && html`<${ErrorNote} error=${error} />`}
+      <button type="submit" class="primary" disabled=${busy}>Create user</button>
+    </form>
+    ${created && html`<p role="status">Created <a href=${`/console/directories/${seg(directory)}/users/${seg(created.id)}`}>${created.username}</a>.</p>`}
+    ${secret && html`<${ShownOnce} label=${`Secret of ${secret.username}`} value=${secret.value} />`}
+  </details>`;
+}
+
+export function UsersPage({ params, can }) {
+  const { directory } = params;
+  const [filters, setFilters] = useState({ by: 'usernamePrefix', text: '', status: '', group: '', order: 'oldest' });
+  const groups = useLoad(() => api('GET', `/v1/directories/${seg(directory)}/groups`).catch(() => ({ groups: [] })), [directory]);
+  const [applied, setApplied] = useState(filters);
+  const pages = useCursorPages(
+    (cursor) =>
+      api('GET', `/v1/directories/${seg(directory)}/users`, {
+        query: { limit: PAGE_SIZE, cursor, status: applied.status, group: applied.group, order: applied.order, [applied.by]: applied.text.trim() || undefined },
+      }),
+    [directory, applied],
+  );
+  const search = (event) => {
+    event.preventDefault();
+    setApplied(filters);
+  };
+  return html`<section aria-labelledby="users">
+    <p class="crumbs"><a href="/console/directories">Directories</a> / ${directory}</p>
+    <h1 id="users">Users of ${directory}</h1>
+    <div class="toolbar">
+      ${can.write && html`<a class="button" href=${`/console/directories/${seg(directory)}/import`}>Import users from a file</a>`}
+    </div>
+    ${can.write && html`<${CreateUser} directory=${directory} onCreated=${pages.reload} />`}
+    <form class="filters" role="search" onSubmit=${search} aria-label="Search users">
+      <${Field} label="Search by" name="by">
+        ${(a) => html`<select ...${a} value=${filters.by} onChange=${(e) => setFilters({ ...filters, by: e.currentTarget.value })}>
+          <option value="usernamePrefix">Username starts with</option><option value="username">Username (exact)</option><option value="email">Email (exact)</option>
+        </select>`}
+      </${Field}>
+      <${Field} label="Search text" name="text" type="search" value=${filters.text} onInput=${(text) => setFilters({ ...filters, text })} />
+      <${Field} label="Status" name="status">
+        ${(a) => html`<select ...${a} value=${filters.status} onChange=${(e) => setFilters({ ...filters, status: e.currentTarget.value })}>
+          <option value="">Any</option><option value="pending">Pending</option><option value="active">Active</option><option value="disabled">Disabled</option>
+        </select>`}
+      </${Field}>
+      ${groups.data && groups.data.groups.length > 0 && html`<${Field} label="Group" name="group">
+        ${(a) => html`<select ...${a} value=${filters.group} onChange=${(e) => setFilters({ ...filters, group: e.currentTarget.value })}>
+          <option value="">Any</option>${groups.data.groups.map((g) => html`<option value=${g.name}>${g.name}</option>`)}
+        </select>`}
+      </${Field}>`}
+      <${Field} label="Order" name="order">
+        ${(a) => html`<select ...${a} value=${filters.order} onChange=${(e) => setFilters({ ...filters, order: e.currentTarget.value })}>
+          <option value="oldest">Oldest first</option><option value="newest">Newest first</option>
+        </select>`}
+      </${Field}>
+      <button type="submit">Search</button>
+    </form>
+    <${Loaded} state=${pages} what="directory">
+      ${(data) => html`
+        <div class="table-wrap"><table>
+          <caption class="sr-only">Users, ${applied.order === 'newest' ? 'newest' : 'oldest'} first</caption>
+          <thead><tr><th scope="col">Username</th><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col" aria-sort=${applied.order === 'newest' ? 'descending' : 'ascending'}>Created</th></tr></thead>
+          <tbody>
+            ${data.users.length === 0 && html`<tr><td colspan="5" class="muted">No users match.</td></tr>`}
+            ${data.users.map(
+              (u) => html`<tr>
+                <th scope="row"><a href=${`/console/directories/${seg(directory)}/users/${u.id}`}>${u.username}</a></th>
+                <td>${u.email || '—'}</td><td>${u.displayName || [u.givenName, u.familyName].filter(Boolean).join(' ') || '—'}</td>
+                <td><span class=${`badge ${u.status}`}>${u.status}</span></td><td>${when(u.createdAt)}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table></div>
+        <${Pager} pageNumber=${pages.pageNumber} hasPrevious=${pages.pageNumber > 1} nextCursor=${data.nextCursor} onNext=${pages.next} onPrevious=${pages.previous} label="User pages" />`}
+    </${Loaded}>
+  </section>`;
+}
