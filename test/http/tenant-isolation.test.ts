@@ -11,7 +11,7 @@ import { startTestService, type TestService } from '../helpers/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** For each route: a body to send, and what the other tenant must get. */
-const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_only' | 'operator_only' }> = {
+const ROUTES: Record<string, { body?: object | unknown[]; expect: 'not_found' | 'own_data_only' | 'operator_only' }> = {
   'POST /v1/directories': { body: { name: 'intruder' }, expect: 'own_data_only' },
   'GET /v1/directories': { expect: 'own_data_only' },
   'GET /v1/directories/{directory}': { expect: 'not_found' },
@@ -44,6 +44,26 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
   'GET /v1/mail': { expect: 'own_data_only' },
   'GET /v1/mail/{file}': { expect: 'not_found' },
   'GET /v1/audit-events': { expect: 'own_data_only' },
+  'POST /v1/directories/{directory}/users/{userId}/unlock': { expect: 'not_found' },
+  'GET /v1/directories/{directory}/export': { expect: 'not_found' },
+  'POST /v1/directories/{directory}/imports': { body: [{ username: 'intruder' }], expect: 'not_found' },
+  'GET /v1/directories/{directory}/imports': { expect: 'not_found' },
+  'GET /v1/imports': { expect: 'own_data_only' },
+  'GET /v1/imports/{id}': { expect: 'not_found' },
+  'GET /v1/imports/{id}/events': { expect: 'not_found' },
+  'GET /v1/imports/{id}/report': { expect: 'not_found' },
+  'POST /v1/imports/{id}/cancel': { expect: 'not_found' },
+  'POST /v1/imports/{id}/undo': { expect: 'not_found' },
+  'DELETE /v1/imports/{id}': { expect: 'not_found' },
+  'POST /v1/webhooks': { body: { url: 'https://1.1.1.1/intruder', eventTypes: ['user.*'] }, expect: 'own_data_only' },
+  'GET /v1/webhooks': { expect: 'own_data_only' },
+  'GET /v1/webhooks/{webhookId}': { expect: 'not_found' },
+  'PATCH /v1/webhooks/{webhookId}': { body: { description: 'hacked' }, expect: 'not_found' },
+  'DELETE /v1/webhooks/{webhookId}': { expect: 'not_found' },
+  'POST /v1/webhooks/{webhookId}/rotate-secret': { expect: 'not_found' },
+  'POST /v1/webhooks/{webhookId}/test': { expect: 'not_found' },
+  'GET /v1/webhooks/{webhookId}/deliveries': { expect: 'not_found' },
+  'POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver': { expect: 'not_found' },
   // Operator routes: a tenant's admin key is refused outright (403), whatever tenant it names.
   'POST /v1/tenants': { body: { name: 'intruder-tenant' }, expect: 'operator_only' },
   'GET /v1/tenants': { expect: 'operator_only' },
@@ -56,7 +76,21 @@ const ROUTES: Record<string, { body?: object; expect: 'not_found' | 'own_data_on
 for (const kind of STORE_KINDS) {
   describe(`tenant isolation: ${kind}`, () => {
     let svc: TestService;
-    let victim: { key: string; tenantId: string; directoryId: string; userId: string; invitedId: string; keyId: string; keyPrefix: string; mailFile: string; accessKeyId: string; groupId: string };
+    let victim: {
+      key: string;
+      tenantId: string;
+      directoryId: string;
+      userId: string;
+      invitedId: string;
+      keyId: string;
+      keyPrefix: string;
+      mailFile: string;
+      accessKeyId: string;
+      groupId: string;
+      importId: string;
+      webhookId: string;
+      deliveryId: string;
+    };
     let intruderKey: string;
 
     before(async () => {
@@ -81,7 +115,24 @@ for (const kind of STORE_KINDS) {
       const own = await svc.call('GET', `/v1/mail/${mailFile}`, { key: a.adminKey });
       assert.equal(own.status, 200, 'the victim reads its own mail file');
       assert.match(own.text, /invitee@victim\.example/);
+      const imported = await svc.request({
+        method: 'POST',
+        url: '/v1/directories/alpha/imports',
+        headers: { authorization: `Bearer ${a.adminKey}`, 'content-type': 'text/csv' },
+        payload: 'username\nimported-victim\n',
+      });
+      assert.equal(imported.status, 202, imported.text);
+      // An IP literal needs no DNS; deliveries to it simply fail in the background.
+      const webhook = await svc.call('POST', '/v1/webhooks', { key: a.adminKey, body: { url: 'https://1.1.1.1/victim-hook', eventTypes: ['user.*'] } });
+      assert.equal(webhook.status, 201, webhook.text);
+      assert.equal((await svc.call('POST', `/v1/webhooks/${webhook.body.id}/test`, { key: a.adminKey })).status < 300, true);
+      const deliveryId = await waitFor('the victim\'s test delivery', async () =>
+        (await svc.call('GET', `/v1/webhooks/${webhook.body.id}/deliveries`, { key: a.adminKey })).body.deliveries[0]?.id as string | undefined,
+      );
       victim = {
+        importId: imported.body.id,
+        webhookId: webhook.body.id,
+        deliveryId,
         key: a.adminKey,
         tenantId: a.tenantId,
         directoryId: directory.body.id,
@@ -121,7 +172,10 @@ for (const kind of STORE_KINDS) {
             .replace('{file}', victim.mailFile)
             .replace('{accessKeyId}', victim.accessKeyId)
             .replace('{groupId}', victim.groupId)
-            .replace('{tenant}', victim.tenantId);
+            .replace('{tenant}', victim.tenantId)
+            .replace('{id}', victim.importId)
+            .replace('{webhookId}', victim.webhookId)
+            .replace('{deliveryId}', victim.deliveryId);
           const response = await svc.call(method, url, { key: intruderKey, ...(body && { body }) });
           if (expect === 'not_found') {
             assert.equal(response.status, 404, `${method} ${url}: ${response.text}`);
@@ -133,7 +187,7 @@ for (const kind of STORE_KINDS) {
           }
           // Nothing of the victim's may come back, beyond what the caller itself sent.
           const sent = url + JSON.stringify(body ?? {});
-          for (const ofVictim of [victim.tenantId, victim.directoryId, victim.userId, victim.invitedId, victim.keyId, victim.keyPrefix, victim.mailFile, victim.accessKeyId, victim.groupId, 'victim.example']) {
+          for (const ofVictim of [victim.tenantId, victim.directoryId, victim.userId, victim.invitedId, victim.keyId, victim.keyPrefix, victim.mailFile, victim.accessKeyId, victim.groupId, victim.importId, victim.webhookId, victim.deliveryId, 'victim.example']) {
             if (!sent.includes(ofVictim)) assert.ok(!response.text.includes(ofVictim), `${method} ${url} leaked ${ofVictim}`);
           }
         }
@@ -146,7 +200,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(user.body.version, 1);
       assert.equal(user.body.displayName, null);
       const users = await svc.call('GET', '/v1/directories/alpha/users', { key: victim.key });
-      assert.deepEqual(users.body.users.map((u: { username: string }) => u.username), ['victim', 'invitee']);
+      assert.deepEqual(users.body.users.map((u: { username: string }) => u.username), ['victim', 'invitee', 'imported-victim']);
+      const job = await svc.call('GET', `/v1/imports/${victim.importId}`, { key: victim.key });
+      assert.deepEqual([job.body.status, job.body.undo], ['completed', null], 'the import was neither cancelled, undone nor deleted');
+      const webhook = await svc.call('GET', `/v1/webhooks/${victim.webhookId}`, { key: victim.key });
+      assert.deepEqual([webhook.status, webhook.body.description], [200, ''], 'the webhook is there, unchanged');
       const invitation = await svc.call('GET', `/v1/directories/alpha/users/${victim.invitedId}/invitation`, { key: victim.key });
       assert.equal(invitation.body.status, 'pending');
       const allowlist = await svc.call('GET', '/v1/settings/redirect-allowlist', { key: victim.key });

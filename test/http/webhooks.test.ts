@@ -114,6 +114,30 @@ for (const kind of STORE_KINDS) {
       await Promise.all([perUser, batched, other].map((e) => svc.call('DELETE', `/v1/webhooks/${e.id}`, { key })));
     });
 
+    it('an import job: import.started and import.completed with the summary and the most frequent failures; its chunk as one users.batch_created', async () => {
+      const imports = await createEndpoint('/imports', { eventTypes: ['import.*'] });
+      const batched = await createEndpoint('/import-users', { eventTypes: ['users.batch_created'] });
+      const rows = ['username,email', ...Array.from({ length: 30 }, (_, i) => (i % 10 === 9 ? `imp${i},not-an-email` : `imp${i},imp${i}@example.com`))];
+      const started = await svc.request({
+        method: 'POST',
+        url: '/v1/directories/default/imports',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+        payload: rows.join('\n'),
+      });
+      assert.equal(started.status, 202, started.text);
+      await waitFor('import.completed', () => hooksTo('/imports').some((h) => h.body.includes('"import.completed"')), 60_000);
+      const messages = verified(hooksTo('/imports'), imports.secret);
+      assert.deepEqual(messages.map((m) => m.type), ['import.started', 'import.completed']);
+      const completed = messages[1]!.data;
+      assert.equal(completed.subject.id, started.body.id);
+      assert.deepEqual(completed.totals, { rows: 30, processed: 30, created: 27, updated: 0, skipped: 0, failed: 3 });
+      assert.deepEqual(completed.failures, [{ code: 'user.invalid_email', count: 3 }]);
+      await waitFor('the chunk\'s users.batch_created', () => hooksTo('/import-users').length >= 1, 60_000);
+      const [batch] = verified(hooksTo('/import-users'), batched.secret);
+      assert.equal(batch!.data.count, 27);
+      await Promise.all([imports, batched].map((e) => svc.call('DELETE', `/v1/webhooks/${e.id}`, { key })));
+    });
+
     it('a receiver failing for a while then recovering gets every event exactly once by id, in commit order', async () => {
       const endpoint = await createEndpoint('/flaky', { eventTypes: ['user.created'], perUserEvents: true });
       let failuresLeft = 7;
