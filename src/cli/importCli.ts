@@ -16,6 +16,7 @@ import { EXIT } from './importJob.ts';
 import { parseImportArgs, UsageError, type ConnectionArgs, type ImportCommand } from './importOptions.ts';
 import { jsonView, plainView, ttyView, type ProgressView } from './importProgress.ts';
 import { JOBS_USAGE, runJobs } from './jobs.ts';
+import { checkExport, checkReport } from './migrateCheck.ts';
 import { MIGRATE_USAGE, providerOf } from './migrateFrom.ts';
 
 export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['import', 'migrate-from', 'jobs']);
@@ -92,7 +93,17 @@ async function dispatch(argv: readonly string[], usage: { command: string }): Pr
   if (command === 'migrate-from') {
     usage.command = 'migrate-from';
     if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) return (print(MIGRATE_USAGE), rest.length === 0 ? EXIT.usage : EXIT.ok);
-    parsed = parseImportArgs(rest.slice(1), providerOf(rest[0]), process.env);
+    const provider = providerOf(rest[0]);
+    if (rest.includes('--check')) {
+      // Local only: no service, so no directory or key is needed.
+      const args = rest.slice(1).filter((arg) => arg !== '--check');
+      const checked = parseImportArgs(args.includes('--directory') || args.includes('-d') ? args : [...args, '--directory', 'check'], provider, process.env);
+      if (checked.kind !== 'upload') return (print(MIGRATE_USAGE), EXIT.ok);
+      const { text, exit } = checkReport(checked.upload.file, await checkExport(checked.upload));
+      print(text);
+      return exit;
+    }
+    parsed = parseImportArgs(rest.slice(1), provider, process.env);
   } else {
     parsed = parseImportArgs(rest);
   }

@@ -95,7 +95,7 @@ const FORMAT_CONTENT_TYPES: Record<string, string> = {
   cognito: 'text/csv',
   entra: 'text/csv',
   ndjson: 'application/x-ndjson',
-  auth0: 'application/x-ndjson',
+  auth0: 'application/json',
   json: 'application/json',
   firebase: 'application/json',
   keycloak: 'application/json',

@@ -7,7 +7,8 @@ import { PROVIDERS, UsageError, type Provider } from './importOptions.ts';
 
 /** What each provider's export is, for --help. */
 export const PROVIDER_EXPORTS: Record<Provider, string> = {
-  auth0: 'a user export job\'s file (NDJSON, or CSV); password hashes come from a support-ticket export in the same shape',
+  auth0: 'a JSON array of users in the shape of Auth0\'s bulk user import (password_hash, custom_password_hash);\n' +
+    '           Auth0 hands out password hashes only through a support request, in that shape',
   firebase: 'the file of `firebase auth:export users.json` (JSON or CSV); give the project\'s hash parameters from the console\n' +
     '           (Authentication > Users > Password hash parameters): --signer-key --salt-separator --rounds --mem-cost',
   keycloak: 'a realm export (realm-export.json) or one of the users files of a directory export (realm-users-0.json);\n' +
@@ -23,6 +24,9 @@ export const MIGRATE_USAGE = `Usage:
   Firebase: --signer-key <base64> --salt-separator <base64> --rounds <n> --mem-cost <n>
             (the signer key is a secret: better in MUSTER_FIREBASE_SIGNER_KEY than on the command line)
   Other provider options: --option NAME=VALUE
+  --check     read the whole FILE here and print what would be imported and what cannot be (unsupported hash
+              algorithms, missing usernames, malformed records), without contacting the service: exit 0 when every
+              record can be imported, 2 when some cannot
 Files:
 ${PROVIDERS.map((p) => `  ${p.padEnd(8)} ${PROVIDER_EXPORTS[p]}`).join('\n')}
 See muster import --help for the import options, the output and the exit codes.

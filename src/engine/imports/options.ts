@@ -9,7 +9,7 @@
 import { BATCH_MODES, CONFLICT_POLICIES, type BatchMode, type ConflictPolicy } from '../../domain/batch.ts';
 import { MusterError } from '../../domain/errors.ts';
 import type { ImportOptions } from '../../domain/importJob.ts';
-import { findFormat, IMPORT_FORMAT_NAMES } from '../../formats/index.ts';
+import { findFormat, formatNameFor, IMPORT_FORMAT_NAMES } from '../../formats/index.ts';
 import { CSV_DELIMITERS } from '../../formats/readers/index.ts';
 import type { ImportFormat } from '../../formats/types.ts';
 
@@ -46,16 +46,9 @@ function flag(raw: Readonly<Record<string, string>>, option: string): boolean {
   throw invalid(option, `${option} must be true or false.`);
 }
 
-/**
- * Formats whose export comes as JSON or as CSV under one provider name: the
- * CSV variant is chosen by a text/csv body (`format=firebase` with Firebase's
- * headerless CSV is `firebase-csv`, which may also be named directly).
- */
-const CSV_VARIANT: Readonly<Record<string, string>> = { firebase: 'firebase-csv' };
-
 export function parseImportRequest(raw: Readonly<Record<string, string>>, mediaType: string | undefined): ImportRequest {
   const named = raw.format ?? (mediaType && FORMAT_BY_MEDIA_TYPE[mediaType]) ?? 'csv';
-  const formatName = mediaType === 'text/csv' ? (CSV_VARIANT[named] ?? named) : named;
+  const formatName = formatNameFor(named, mediaType);
   const format = findFormat(formatName);
   if (!format) throw invalid('format', `format must be one of ${IMPORT_FORMAT_NAMES.join(', ')}.`);
   const mode: BatchMode = oneOf(raw, 'mode', BATCH_MODES, 'partial');
