@@ -67,7 +67,7 @@ describe('muster import arguments', () => {
   it('take the content type from the extension, else from the format', () => {
     assert.equal(uploadOf(parseImportArgs(['u.ndjson', '-d', 'x'])).contentType, 'application/x-ndjson');
     assert.equal(uploadOf(parseImportArgs(['u.JSON', '-d', 'x'])).contentType, 'application/json');
-    assert.equal(uploadOf(parseImportArgs(['export.txt', '-d', 'x', '--format', 'auth0'])).contentType, 'application/x-ndjson');
+    assert.equal(uploadOf(parseImportArgs(['export.txt', '-d', 'x', '--format', 'auth0'])).contentType, 'application/json');
     assert.throws(() => parseImportArgs(['export.txt', '-d', 'x']), /give --format/);
   });
 
