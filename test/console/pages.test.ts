@@ -223,6 +223,25 @@ describe('console pages', () => {
     await context.close();
   });
 
+  it('webhooks: the tenant\'s endpoints with their event types and state, and an endpoint\'s deliveries', async () => {
+    // An IP literal needs no DNS: the endpoint is accepted, its deliveries fail in the background (no network here).
+    const hook = await api('POST', '/v1/webhooks', { url: 'https://1.1.1.1/console-hook', eventTypes: ['user.*', 'import.completed'] });
+    assert.equal(hook.status, 201, hook.text);
+    assert.equal((await api('POST', `/v1/webhooks/${hook.body.id}/test`)).status < 300, true);
+    const { context, page } = await h.newPage();
+    const errors = watchErrors(page);
+    await h.signIn(page, admin.adminKey);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    const row = page.getByRole('row', { name: /https:\/\/1\.1\.1\.1\/console-hook/ });
+    await row.getByText('user.*, import.completed').waitFor();
+    await row.getByText('enabled').waitFor();
+    await page.getByRole('button', { name: 'Show deliveries to https://1.1.1.1/console-hook' }).click();
+    const deliveries = page.getByRole('region', { name: 'Deliveries to https://1.1.1.1/console-hook' });
+    await deliveries.getByText('webhook.ping').waitFor();
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   it('a read-only key sees no write controls anywhere', async () => {
     const reader = await api('POST', '/v1/api-keys', { name: 'viewer', scopes: ['users:read'] });
     const user = await api('POST', '/v1/directories/default/users', { username: 'visible' });
