@@ -29,7 +29,8 @@ import type { ScimOptions } from './index.ts';
 import { resourceType } from './registry.ts';
 import { isObject, readResource, type Json } from './resource.ts';
 import { scimErrors, ScimMessage, ScimResource, ScopeParams } from './schemas.ts';
-import { directoryOf, expectedVersion, userWrites } from './users.ts';
+import { directoryOf, expectedVersion } from './resourceRoutes.ts';
+import { userWrites } from './users.ts';
 import { draftOf, etagOf } from './userTranslate.ts';
 
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
