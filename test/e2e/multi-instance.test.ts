@@ -19,6 +19,7 @@ import pg from 'pg';
 import { TEST_DATABASE_URL } from '../helpers/stores.ts';
 import { http, startProcess, type RunningService } from '../helpers/process.ts';
 import { startTestSmtp } from '../helpers/smtp.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { SMTP_CONNECTIONS } from '../../src/mail/transport.ts';
 
 const USERS = 500;
@@ -72,8 +73,13 @@ describe('three instances on one PostgreSQL', () => {
       process.stdout.write(`# ${beforeDrain} mails before the drain; ${duplicates} delivered twice (same Message-ID) after the SIGKILL\n`);
       // The mail a worker has in flight at once (its SMTP connections) is the most a kill can duplicate.
       assert.ok(duplicates <= SMTP_CONNECTIONS, `only mail in flight at the kill was sent again (${duplicates})`);
-      const queue = await admin.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM ${schema}.queue GROUP BY status`);
-      assert.deepEqual(queue.rows, [{ status: 'done', n: USERS }], 'every item done, none dead or pending');
+      // The last mails are recorded done just after the SMTP server has them: wait for the queue to settle.
+      const settled = async () => (await admin.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM ${schema}.queue GROUP BY status ORDER BY status`)).rows;
+      const queue = await waitFor('every queue item done', async () => {
+        const rows = await settled();
+        return rows.length === 1 && rows[0]!.status === 'done' ? rows : undefined;
+      }, 30_000).catch(async () => settled());
+      assert.deepEqual(queue, [{ status: 'done', n: USERS }], 'every item done, none dead or pending');
       assert.equal(await third.stop(), 0);
     } finally {
       for (const service of services) if (service.process.exitCode === null && service.process.signalCode === null) service.process.kill('SIGKILL');
