@@ -52,8 +52,11 @@ export function parsePrometheus(text: string): Map<string, PromFamily> {
     const match = SAMPLE.exec(line);
     if (!match) throw new Error(`not a sample line: ${line}`);
     const [, name, labelText, valueText] = match as unknown as [string, string, string | undefined, string];
-    const value = Number(valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`bad value in: ${line}`);
+    // Values are Go floats as Prometheus parses them (strconv.ParseFloat): NaN and Inf in any case
+    // (prom-client writes `Nan` for a gauge with no samples yet).
+    const special = /^([+-]?)(inf|nan)$/i.exec(valueText);
+    const value = special ? (special[2]!.toLowerCase() === 'nan' ? Number.NaN : special[1] === '-' ? -Infinity : Infinity) : Number(valueText);
+    if (Number.isNaN(value) && !special) throw new Error(`bad value in: ${line}`);
     const family = families.get(name) ?? families.get(name.replace(/_(bucket|sum|count)$/, ''));
     if (!family) throw new Error(`sample before its TYPE: ${line}`);
     const series = `${name}{${labelText ?? ''}}`;
