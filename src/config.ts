@@ -21,6 +21,15 @@ export interface Config {
   /** PostgreSQL server; undefined selects the embedded store under dataDir. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /**
+   * DATABASE_IDLE_TRANSACTION_TIMEOUT_MS (default 30000): PostgreSQL ends a
+   * session of this service that sits idle inside a transaction this long
+   * (`idle_in_transaction_session_timeout`), so a frozen or partitioned
+   * instance cannot hold row locks (an import job's, a queue item's) that
+   * the other instances need to take its work over. muster's own
+   * transactions never wait on anything but the database.
+   */
+  readonly databaseIdleTransactionTimeoutMs: number;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   /** Admin key to create on first start instead of generating one. */
@@ -309,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: optional(env, 'HOST') ?? '0.0.0.0',
     databaseUrl,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseIdleTransactionTimeoutMs: integer(env, 'DATABASE_IDLE_TRANSACTION_TIMEOUT_MS', 30_000, 100, 3_600_000),
     dataDir: resolve(optional(env, 'DATA_DIR') ?? './data'),
     logLevel: logLevel as LogLevel,
     adminKey,

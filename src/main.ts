@@ -36,7 +36,7 @@ export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json
 /** The PostgreSQL server named by DATABASE_URL, or else the embedded store under DATA_DIR. */
 export function openStore(config: Config): Promise<Database> {
   return config.databaseUrl
-    ? openPostgres({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize })
+    ? openPostgres({ connectionString: config.databaseUrl, poolSize: config.databasePoolSize, idleTransactionTimeoutMs: config.databaseIdleTransactionTimeoutMs })
     : openEmbedded({ dataDir: config.dataDir });
 }
 

@@ -7,6 +7,8 @@ export interface PostgresOptions {
   readonly poolSize: number;
   /** Sets `search_path` on every connection (tests isolate themselves by schema). */
   readonly schema?: string;
+  /** `idle_in_transaction_session_timeout` of every connection (config.ts DATABASE_IDLE_TRANSACTION_TIMEOUT_MS); the server's own when absent. */
+  readonly idleTransactionTimeoutMs?: number;
 }
 
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
@@ -27,6 +29,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     connectionString: options.connectionString,
     max: options.poolSize,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    ...(options.idleTransactionTimeoutMs !== undefined && { idle_in_transaction_session_timeout: options.idleTransactionTimeoutMs }),
   });
   // An idle client that loses its connection emits here; without a listener the
   // process would crash. The next query simply gets a fresh connection.

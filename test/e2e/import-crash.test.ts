@@ -36,6 +36,10 @@ async function upload(service: RunningService, key: string, csv: string): Promis
   return ((await response.json()) as { id: string }).id;
 }
 
+/** The queue lease of these services, and how long the two-instance case watches for a chunk (see there). */
+const LEASE_MS = 6000;
+const OBSERVE_MS = 4000;
+
 describe('import jobs across crashes and instances: postgres', () => {
   let admin: pg.Client;
   let schema: string;
@@ -55,7 +59,9 @@ describe('import jobs across crashes and instances: postgres', () => {
       MUSTER_ADMIN_KEY: key,
       MUSTER_SERVER_KEY: randomBytes(32).toString('base64'),
       OUTBOX_POLL_MS: '100',
-      OUTBOX_LEASE_MS: '2000',
+      OUTBOX_LEASE_MS: String(LEASE_MS),
+      // A frozen holder may be inside a chunk's transaction, holding the job's row lock: the server ends that session.
+      DATABASE_IDLE_TRANSACTION_TIMEOUT_MS: '3000',
       OUTBOX_RETRY_BASE_MS: '100',
     };
   });
@@ -112,12 +118,13 @@ describe('import jobs across crashes and instances: postgres', () => {
     try {
       const id = await upload(a, key, csvOf(ROWS));
       await waitFor('the job to start', async () => ((await job(b, id)).totals.processed as number) >= 2_000, 60_000);
-      // Freeze a. If the job still moves within a second (less than the 2 s lease), b holds it: freeze b instead.
+      // Freeze a. If the job still moves within OBSERVE_MS (shorter than the lease, so no takeover can
+      // happen yet, and longer than a chunk takes even on a loaded machine), b holds it: freeze b instead.
       const processed = async (via: RunningService) => (await job(via, id)).totals.processed as number;
       a.process.kill('SIGSTOP');
       const before = await processed(b);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const [holder, other] = (await processed(b)) > before ? [b, a] : [a, b];
+      const moved = await waitFor('a chunk committed by b', async () => (await processed(b)) > before, OBSERVE_MS).catch(() => false);
+      const [holder, other] = moved ? [b, a] : [a, b];
       if (holder === b) {
         a.process.kill('SIGCONT');
         b.process.kill('SIGSTOP');
