@@ -45,6 +45,13 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       const client = await pool.connect();
       const handle = transactionHandle(queryable(client));
       let connectionBroken = false;
+      // A checked-out client whose connection the server ends (idle_in_transaction_session_timeout,
+      // a restart, a failover) emits 'error'; unheard, that would crash the process. The pending
+      // query rejects on its own; the client is discarded on release.
+      const onError = () => {
+        connectionBroken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(handle.tx);
@@ -57,6 +64,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         throw error;
       } finally {
         handle.end();
+        client.off('error', onError);
         client.release(connectionBroken);
       }
     },
