@@ -16,8 +16,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { TEST_DATABASE_URL } from '../helpers/stores.ts';
+import type pg from 'pg';
+import { processSchema } from '../helpers/stores.ts';
 import { http, startProcess, waitFor, type RunningService } from '../helpers/process.ts';
 
 function csvOf(rows: number): string {
@@ -43,19 +43,16 @@ const OBSERVE_MS = 4000;
 describe('import jobs across crashes and instances: postgres', () => {
   let admin: pg.Client;
   let schema: string;
+  let drop: () => Promise<void>;
   let env: Record<string, string>;
   const key = `import-${randomBytes(24).toString('hex')}`;
 
   before(async () => {
-    schema = `muster_import_${randomBytes(6).toString('hex')}`;
-    admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const url = new URL(TEST_DATABASE_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    const store = await processSchema('import');
+    ({ schema, admin, drop } = store);
     env = {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-import-')),
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: store.databaseUrl,
       MUSTER_ADMIN_KEY: key,
       MUSTER_SERVER_KEY: randomBytes(32).toString('base64'),
       OUTBOX_POLL_MS: '100',
@@ -65,10 +62,7 @@ describe('import jobs across crashes and instances: postgres', () => {
       OUTBOX_RETRY_BASE_MS: '100',
     };
   });
-  after(async () => {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
-  });
+  after(() => drop());
 
   /** What the database holds for the job: users of the directory, report rows, distinct rows, and the job's totals. */
   async function accounted(jobId: string) {

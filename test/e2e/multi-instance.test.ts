@@ -15,8 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import pg from 'pg';
-import { TEST_DATABASE_URL } from '../helpers/stores.ts';
+import { processSchema } from '../helpers/stores.ts';
 import { http, startProcess, type RunningService } from '../helpers/process.ts';
 import { startTestSmtp } from '../helpers/smtp.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -27,16 +26,11 @@ const USERS = 500;
 describe('three instances on one PostgreSQL', () => {
   it('deliver 500 invitations exactly once per recipient when one is killed and one stopped midway', async () => {
     const smtp = await startTestSmtp();
-    const schema = `muster_multi_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const url = new URL(TEST_DATABASE_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    const { databaseUrl, schema, admin, drop } = await processSchema('multi');
     const adminKey = `multi-${randomBytes(24).toString('hex')}`;
     const serverKey = randomBytes(32).toString('base64');
     const env = (i: number) => ({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: databaseUrl,
       DATA_DIR: mkdtempSync(join(tmpdir(), `muster-multi-${i}-`)),
       // Every instance must share the server key (queued payloads are sealed under it) and the operator key.
       MUSTER_SERVER_KEY: serverKey,
@@ -84,8 +78,7 @@ describe('three instances on one PostgreSQL', () => {
     } finally {
       for (const service of services) if (service.process.exitCode === null && service.process.signalCode === null) service.process.kill('SIGKILL');
       await smtp.close();
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
+      await drop();
     }
   });
 });

@@ -13,8 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import pg from 'pg';
-import { TEST_DATABASE_URL } from '../helpers/stores.ts';
+import { processSchema } from '../helpers/stores.ts';
 import { freePort, http, runToEnd, startProcess } from '../helpers/process.ts';
 
 const tempDataDir = () => mkdtempSync(join(tmpdir(), 'muster-e2e-'));
@@ -123,14 +122,9 @@ describe('newcomer flow on the embedded store', () => {
 
 describe('restart on a PostgreSQL server (DATABASE_URL)', () => {
   it('migrates, bootstraps once, and keeps the data across a restart', async () => {
-    const schema = `muster_e2e_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    const { databaseUrl, schema, admin, drop } = await processSchema('e2e');
     try {
-      const url = new URL(TEST_DATABASE_URL);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      const env = { DATABASE_URL: url.toString(), DATA_DIR: tempDataDir() };
+      const env = { DATABASE_URL: databaseUrl, DATA_DIR: tempDataDir() };
       const first = await startProcess(env);
       const key = printedKey(first.stderr());
       assert.ok(key);
@@ -145,8 +139,7 @@ describe('restart on a PostgreSQL server (DATABASE_URL)', () => {
       const tables = await admin.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
       assert.ok(tables.rows[0].n >= 5, 'the schema was created by migrations at start');
     } finally {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
+      await drop();
     }
   });
 });

@@ -7,40 +7,18 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import pg from 'pg';
-import { TEST_DATABASE_URL } from '../helpers/stores.ts';
+import { processStoreEnv } from '../helpers/stores.ts';
 import { http, startProcess } from '../helpers/process.ts';
 import { startTestSmtp } from '../helpers/smtp.ts';
 
 const USERS = 150;
 
-async function storeEnv(kind: 'postgres' | 'embedded'): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
-  const DATA_DIR = mkdtempSync(join(tmpdir(), 'muster-crash-'));
-  if (kind === 'embedded') return { env: { DATA_DIR }, cleanup: async () => {} };
-  const schema = `muster_crash_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    env: { DATA_DIR, DATABASE_URL: url.toString() },
-    cleanup: async () => {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
-  };
-}
-
 for (const kind of ['postgres', 'embedded'] as const) {
   describe(`outbox after a crash: ${kind}`, () => {
     it('delivers every invitation after the process is killed during dispatch', async () => {
       const smtp = await startTestSmtp();
-      const { env: storeVars, cleanup } = await storeEnv(kind);
+      const { env: storeVars, cleanup } = await processStoreEnv(kind, 'crash');
       const adminKey = `crash-${randomBytes(24).toString('hex')}`;
       const env = { ...storeVars, SMTP_URL: smtp.url, MUSTER_ADMIN_KEY: adminKey, OUTBOX_POLL_MS: '50', OUTBOX_LEASE_MS: '1500' };
       try {

@@ -6,6 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, connect, type Socket } from 'node:net';
 import pg from 'pg';
 import { migrate } from '../../src/store/migrate.ts';
@@ -99,4 +102,31 @@ export async function openSeverableStore(kind: StoreKind): Promise<{ db: Databas
       await closed;
     },
   };
+}
+
+/** A fresh schema at TEST_DATABASE_URL for services run as processes: `databaseUrl` selects it by search_path; `admin` is a client for the test's own checks; `drop` removes both. */
+export async function processSchema(label: string): Promise<{ databaseUrl: string; schema: string; admin: pg.Client; drop(): Promise<void> }> {
+  const schema = `muster_${label}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    databaseUrl: url.toString(),
+    schema,
+    admin,
+    async drop() {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+/** The store variables of a service run as a process: a fresh DATA_DIR, and for `postgres` a fresh schema (`processSchema`); `cleanup` drops the schema. */
+export async function processStoreEnv(kind: StoreKind, label: string): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  const DATA_DIR = mkdtempSync(join(tmpdir(), `muster-${label}-`));
+  if (kind === 'embedded') return { env: { DATA_DIR }, cleanup: async () => {} };
+  const store = await processSchema(label);
+  return { env: { DATA_DIR, DATABASE_URL: store.databaseUrl }, cleanup: store.drop };
 }
