@@ -4,25 +4,17 @@
  * exit code of a finished job. The shape is the import-job HTTP contract.
  */
 
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+import type { ImportProgress, ImportStatus, ImportTotals } from '../domain/importJob.ts';
 
 export interface ImportJob {
   readonly id: string;
   readonly directory: string;
-  readonly status: JobStatus;
+  readonly status: ImportStatus;
   readonly format: string;
   readonly options: Readonly<Record<string, unknown>>;
   readonly bytes: number;
-  readonly totals: {
-    /** null until the whole file has been read. */
-    readonly rows: number | null;
-    readonly processed: number;
-    readonly created: number;
-    readonly updated: number;
-    readonly skipped: number;
-    readonly failed: number;
-  };
-  readonly progress: { readonly percent: number; readonly rowsPerSecond: number; readonly etaSeconds: number | null };
+  readonly totals: ImportTotals;
+  readonly progress: ImportProgress;
   /** Most frequent first, at most 10. */
   readonly failures: readonly { readonly code: string; readonly count: number }[];
   readonly error: { readonly code: string; readonly message: string } | null;
