@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from './lib/html.js';
 import { api, setCsrfToken, whenSignedOut } from './lib/api.js';
 import { interceptLinks, match, navigate, useLocation } from './lib/router.js';
-import { ErrorNote, Loading, NotFound } from './lib/ui.js';
+import { ErrorNote, Loading, NotFound, useAction } from './lib/ui.js';
 import { DirectoriesPage } from './pages/directories.js';
 import { UsersPage } from './pages/users.js';
 import { UserPage } from './pages/user.js';
@@ -25,22 +25,12 @@ function permissionsOf(scopes) {
 
 function SignIn({ onSignedIn, notice }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const session = await api('POST', '/console/session', { body: { key: key.trim() }, quiet: true });
-      setKey('');
-      onSignedIn(session);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useAction();
+  const submit = onSubmit(async () => {
+    const session = await api('POST', '/console/session', { body: { key: key.trim() }, quiet: true });
+    setKey('');
+    onSignedIn(session);
+  });
   return html`<main id="main" class="sign-in">
     <h1>muster console</h1>
     ${notice && html`<p class="notice" role="status">${notice}</p>`}

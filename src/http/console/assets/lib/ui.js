@@ -19,6 +19,32 @@ export function useLoad(load, deps) {
   return { ...state, reload };
 }
 
+/**
+ * An action's busy and error state. `run(work)` clears the error, is busy
+ * while the async `work` runs and keeps what it threw (`rewrite` may reword
+ * it); `onSubmit(work)` is a form's submit handler that runs `work`.
+ */
+export function useAction({ rewrite = (error) => error } = {}) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (work) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(rewrite(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const onSubmit = (work) => (event) => {
+    event.preventDefault();
+    return run(work);
+  };
+  return { busy, error, setError, run, onSubmit };
+}
+
 export function Loading({ what = 'Loading' }) {
   return html`<p class="muted" role="status">${what}…</p>`;
 }

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
-import { Confirm, Field, Loaded, useLoad, when } from '../lib/ui.js';
+import { Confirm, Field, Loaded, useAction, useLoad, when } from '../lib/ui.js';
 
 /** Counting pages through the list API stops here; beyond it the count is "more than". */
 const COUNT_LIMIT = 10_000;
@@ -21,22 +21,13 @@ async function countUsers(directory) {
 
 function CreateDirectory({ onCreated }) {
   const [name, setName] = useState('');
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api('POST', '/v1/directories', { body: { name } });
-      setName('');
-      onCreated();
-    } catch (e) {
-      setError(e.field ? e : Object.assign(e, { details: { ...e.details, field: 'name' } }));
-    } finally {
-      setBusy(false);
-    }
-  };
+  // An error naming no field is about the name, the form's one field.
+  const { busy, error, onSubmit } = useAction({ rewrite: (e) => (e.field ? e : Object.assign(e, { details: { ...e.details, field: 'name' } })) });
+  const submit = onSubmit(async () => {
+    await api('POST', '/v1/directories', { body: { name } });
+    setName('');
+    onCreated();
+  });
   return html`<form class="inline-form" onSubmit=${submit} aria-label="Create a directory">
     <${Field} label="New directory name" name="name" value=${name} onInput=${setName} error=${error} required hint="Lower-case letters, digits, - and _." />
     <button type="submit" class="primary" disabled=${busy}>Create directory</button>
@@ -45,18 +36,11 @@ function CreateDirectory({ onCreated }) {
 
 function DeleteDirectory({ directory, onDone, onCancel }) {
   const count = useLoad(() => countUsers(directory.id), [directory.id]);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const confirm = async () => {
-    setBusy(true);
-    try {
-      await api('DELETE', `/v1/directories/${seg(directory.id)}`, { query: { force: true } });
-      onDone();
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const confirm = () => run(async () => {
+    await api('DELETE', `/v1/directories/${seg(directory.id)}`, { query: { force: true } });
+    onDone();
+  });
   const users = count.data ? `${count.data.more ? 'more than ' : ''}${count.data.count.toLocaleString()} user${count.data.count === 1 ? '' : 's'}` : null;
   return html`<${Confirm} title=${`Delete directory ${directory.name}?`} confirmLabel="Delete directory and its users" onConfirm=${confirm} onCancel=${onCancel} busy=${busy || count.loading} error=${error || count.error}>
     <p>${users === null ? 'Counting its users…' : html`This deletes the directory and its <strong>${users}</strong>. It cannot be undone.`}</p>

@@ -10,7 +10,7 @@ import { api, seg } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
 import { FINISHED, reportRows } from '../lib/imports.js';
 import { autoMapping, CONTENT_TYPES, DELIMITERS, FIELDS, FORMATS, guessFormat, PREVIEW_BYTES, previewFile } from '../lib/preview.js';
-import { ErrorNote, Field } from '../lib/ui.js';
+import { ErrorNote, Field, useAction } from '../lib/ui.js';
 import { Counts, FailureTable, Progress } from './job.js';
 
 /** Resolves with the finished job, calling `onUpdate` with each progress event of its SSE stream. */
@@ -83,8 +83,7 @@ export function ImportWizard({ params, can }) {
   const [options, setOptions] = useState({ mode: 'partial', onConflict: 'fail', invite: false, redirectUrl: '', message: '' });
   const [dryRun, setDryRun] = useState(null); // { job, verdicts }
   const [running, setRunning] = useState(null); // the dry-run job while it runs
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
 
   useEffect(() => {
@@ -132,9 +131,7 @@ export function ImportWizard({ params, can }) {
       headers: dry ? {} : { 'idempotency-key': idempotencyKey },
     });
   };
-  const runDry = async () => {
-    setBusy(true);
-    setError(null);
+  const runDry = () => run(async () => {
     setDryRun(null);
     try {
       const started = await upload(true);
@@ -142,24 +139,14 @@ export function ImportWizard({ params, can }) {
       const job = await finishedJob(started.id, setRunning);
       const rows = job.status === 'completed' ? await reportRows(job.id, 'all') : [];
       setDryRun({ job, verdicts: new Map(rows.map((r) => [r.row, r])) });
-    } catch (e) {
-      setError(e);
     } finally {
       setRunning(null);
-      setBusy(false);
     }
-  };
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const job = await upload(false);
-      navigate(`/console/imports/${seg(job.id)}`);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
+  });
+  const start = () => run(async () => {
+    const job = await upload(false);
+    navigate(`/console/imports/${seg(job.id)}`);
+  });
 
   if (!can.write) return html`<h1>Import users</h1><p>Importing needs the <code>users:write</code> scope.</p>`;
   const mapped = new Set(Object.values(mapping).filter(Boolean));

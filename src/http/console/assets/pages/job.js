@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
 import { duration, FINISHED, reportRows, reportUrl, useLiveJob } from '../lib/imports.js';
-import { Confirm, ErrorNote, Loaded, NotFound, useLoad, useLocalPages, when } from '../lib/ui.js';
+import { Confirm, ErrorNote, Loaded, NotFound, useAction, useLoad, useLocalPages, when } from '../lib/ui.js';
 
 const COUNTS = ['processed', 'created', 'updated', 'skipped', 'failed'];
 
@@ -53,8 +53,7 @@ export function FailureTable({ jobId, caption = 'Rows that failed' }) {
 
 export function JobView({ id, can, initial }) {
   const [{ job, error }, setJob] = useLiveJob(id, initial);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState(null);
+  const { busy, error: actionError, setError: setActionError, run } = useAction();
   const [confirmUndo, setConfirmUndo] = useState(false);
   // An undo runs after the job's stream ended: its progress is read until it completes.
   const undoing = Boolean(job && job.undo && job.undo.status !== 'completed');
@@ -66,18 +65,10 @@ export function JobView({ id, can, initial }) {
   if (error && error.status === 404) return html`<${NotFound} what="import job" />`;
   if (error) return html`<${ErrorNote} error=${error} />`;
   if (!job) return html`<p role="status" class="muted">Loading the job…</p>`;
-  const act = (what) => async () => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      setJob(await api('POST', `/v1/imports/${seg(id)}/${what}`));
-      setConfirmUndo(false);
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (what) => () => run(async () => {
+    setJob(await api('POST', `/v1/imports/${seg(id)}/${what}`));
+    setConfirmUndo(false);
+  });
   const finished = FINISHED.has(job.status);
   const dryRun = job.options && job.options.dryRun;
   return html`<section aria-labelledby="job-h" data-job-status=${job.status}>

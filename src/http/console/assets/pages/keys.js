@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
-import { Confirm, ErrorNote, Field, Loaded, ShownOnce, useLoad, useLocalPages, when } from '../lib/ui.js';
+import { Confirm, ErrorNote, Field, Loaded, ShownOnce, useAction, useLoad, useLocalPages, when } from '../lib/ui.js';
 
 const SCOPES = [
   ['users:read', 'Read users'],
@@ -13,24 +13,14 @@ const SCOPES = [
 function CreateKey({ onCreated }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState(['users:read']);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, onSubmit } = useAction();
   const [issued, setIssued] = useState(null);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const created = await api('POST', '/v1/api-keys', { body: { name, scopes } });
-      setIssued(created);
-      setName('');
-      onCreated();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = onSubmit(async () => {
+    const created = await api('POST', '/v1/api-keys', { body: { name, scopes } });
+    setIssued(created);
+    setName('');
+    onCreated();
+  });
   const toggle = (scope) => setScopes((s) => (s.includes(scope) ? s.filter((x) => x !== scope) : [...s, scope]));
   return html`<form class="panel" onSubmit=${submit} aria-label="Create an API key">
     <h2>Create a key</h2>
@@ -47,19 +37,15 @@ function CreateKey({ onCreated }) {
 export function KeysPage({ can }) {
   const list = useLoad(() => api('GET', '/v1/api-keys'), []);
   const [revoking, setRevoking] = useState(null);
-  const [error, setError] = useState(null);
+  const { busy, error, setError, run } = useAction();
   const keys = list.data ? list.data.keys : [];
   const { rows, pager } = useLocalPages(keys, 25);
   if (!can.admin) return html`<h1>API keys</h1><p>Managing keys needs the <code>admin</code> scope.</p>`;
-  const revoke = async () => {
-    try {
-      await api('POST', `/v1/api-keys/${seg(revoking.id)}/revoke`);
-      setRevoking(null);
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+  const revoke = () => run(async () => {
+    await api('POST', `/v1/api-keys/${seg(revoking.id)}/revoke`);
+    setRevoking(null);
+    list.reload();
+  });
   return html`<section aria-labelledby="keys"><h1 id="keys">API keys</h1>
     <${CreateKey} onCreated=${list.reload} />
     <${Loaded} state=${list} what="key">
@@ -71,7 +57,7 @@ export function KeysPage({ can }) {
         </tr>`)}</tbody>
       </table></div>${pager}`}
     </${Loaded}>
-    ${revoking && html`<${Confirm} title=${`Revoke key ${revoking.name}?`} confirmLabel="Revoke key" onConfirm=${revoke} onCancel=${() => { setRevoking(null); setError(null); }} error=${error}>
+    ${revoking && html`<${Confirm} title=${`Revoke key ${revoking.name}?`} confirmLabel="Revoke key" onConfirm=${revoke} onCancel=${() => { setRevoking(null); setError(null); }} busy=${busy} error=${error}>
       <p>Every client using <code>${revoking.prefix}…</code> loses access at once, including console sessions it signed in.</p>
     </${Confirm}>`}
   </section>`;

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
-import { Confirm, ErrorNote, Field, Loaded, Pager, ShownOnce, useCursorPages, useLoad, when } from '../lib/ui.js';
+import { Confirm, ErrorNote, Field, Loaded, Pager, ShownOnce, useAction, useCursorPages, useLoad, when } from '../lib/ui.js';
 
 const EDITABLE = [
   ['email', 'Email', 'email'],
@@ -18,21 +18,12 @@ const EDITABLE = [
 
 function EditUser({ user, base, onSaved, onCancel }) {
   const [form, setForm] = useState(Object.fromEntries(EDITABLE.map(([name]) => [name, user[name] || ''])));
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { busy, error, onSubmit } = useAction();
+  const submit = onSubmit(async () => {
     const patch = {};
     for (const [name] of EDITABLE) if ((user[name] || '') !== form[name]) patch[name] = form[name] === '' ? null : form[name];
-    try {
-      onSaved(await api('PATCH', base, { body: patch, headers: { 'if-match': `"${user.version}"` } }));
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
+    onSaved(await api('PATCH', base, { body: patch, headers: { 'if-match': `"${user.version}"` } }));
+  });
   return html`<form onSubmit=${submit} aria-label="Edit user" class="panel">
     <div class="grid">
       ${EDITABLE.map(([name, label, type]) => html`<${Field} label=${label} name=${name} type=${type} value=${form[name]} onInput=${(v) => setForm({ ...form, [name]: v })} error=${error} />`)}
@@ -44,20 +35,11 @@ function EditUser({ user, base, onSaved, onCancel }) {
 
 function Invitation({ base, user, can }) {
   const state = useLoad(() => api('GET', `${base}/invitation`).catch((e) => (e.code === 'invitation.not_found' ? null : Promise.reject(e))), [base, user.version]);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const act = (what) => async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api('POST', `${base}/invitation/${what}`, what === 'resend' ? { body: {} } : {});
-      state.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
+  const act = (what) => () => run(async () => {
+    await api('POST', `${base}/invitation/${what}`, what === 'resend' ? { body: {} } : {});
+    state.reload();
+  });
   return html`<section aria-labelledby="inv"><h2 id="inv">Invitation</h2>
     <${Loaded} state=${state} what="invitation">
       ${(inv) => html`
@@ -107,20 +89,8 @@ export function UserPage({ params, can }) {
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [secret, setSecret] = useState(null);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const current = user || state.data;
-  const run = async (work) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   const setStatus = (status) => run(async () => setUser(await api('PATCH', base, { body: { status }, headers: { 'if-match': `"${current.version}"` } })));
   const rotate = () => run(async () => {
     const rotated = await api('POST', `${base}/secret`);

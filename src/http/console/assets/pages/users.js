@@ -3,22 +3,18 @@
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
-import { ErrorNote, Field, Loaded, Pager, ShownOnce, useCursorPages, useLoad, when } from '../lib/ui.js';
+import { ErrorNote, Field, Loaded, Pager, ShownOnce, useAction, useCursorPages, useLoad, when } from '../lib/ui.js';
 
 const PAGE_SIZE = 50;
 
 function CreateUser({ directory, onCreated }) {
   const blank = { username: '', email: '', displayName: '', password: '', credential: 'invite', redirectUrl: '' };
   const [form, setForm] = useState(blank);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, onSubmit } = useAction();
   const [secret, setSecret] = useState(null);
   const [created, setCreated] = useState(null);
   const set = (name) => (value) => setForm((f) => ({ ...f, [name]: value }));
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const submit = onSubmit(async () => {
     setSecret(null);
     const body = { username: form.username };
     if (form.email) body.email = form.email;
@@ -26,18 +22,12 @@ function CreateUser({ directory, onCreated }) {
     if (form.credential === 'password') body.password = form.password;
     if (form.credential === 'secret') body.generateSecret = true;
     if (form.credential === 'invite') body.invite = form.redirectUrl ? { redirectUrl: form.redirectUrl } : {};
-    try {
-      const created = await api('POST', `/v1/directories/${seg(directory)}/users`, { body });
-      setForm(blank);
-      setCreated(created);
-      setSecret(created.secret ? { username: created.username, value: created.secret } : null);
-      onCreated(created);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const created = await api('POST', `/v1/directories/${seg(directory)}/users`, { body });
+    setForm(blank);
+    setCreated(created);
+    setSecret(created.secret ? { username: created.username, value: created.secret } : null);
+    onCreated(created);
+  });
   return html`<details class="panel">
     <summary>Create a user</summary>
     <form onSubmit=${submit} aria-label="Create a user">
