@@ -116,16 +116,18 @@ export function queueService(ctx: EngineContext) {
     defer: (item: repo.ClaimedItem, delayMs: number): Promise<void> => repo.deferItem(ctx.db, item, delayMs),
 
     /**
-     * Records a failed attempt; returns whether the item is now dead. A kind
+     * Records a failed attempt; returns whether the item is now dead, waits
+     * for a retry, or had been claimed again meanwhile (then the item is its
+     * new claimant's, untouched). A kind
      * with its own `schedule` (delays before attempts 2, 3, ...: entry k
      * follows attempt k, entry 0 is the first attempt's and unused) is dead
      * when the schedule runs out; otherwise OUTBOX_MAX_ATTEMPTS and backoff apply.
      */
-    async failed(item: repo.ClaimedItem, error: string, permanent: boolean, schedule?: readonly number[]): Promise<boolean> {
+    async failed(item: repo.ClaimedItem, error: string, permanent: boolean, schedule?: readonly number[]): Promise<'dead' | 'retrying' | 'claimed_again'> {
       const delay = schedule ? schedule[item.attempt] : item.attempt >= ctx.limits.outboxMaxAttempts ? undefined : retryDelayMs(item.attempt, ctx.limits.outboxRetryBaseMs);
       const dead = permanent || delay === undefined;
-      await ctx.db.transaction((tx) => repo.markFailed(tx, item, error.slice(0, 1000), dead ? null : delay));
-      return dead;
+      const applied = await ctx.db.transaction((tx) => repo.markFailed(tx, item, error.slice(0, 1000), dead ? null : delay));
+      return !applied ? 'claimed_again' : dead ? 'dead' : 'retrying';
     },
 
     /** Counts of a kind for one tenant, or for all when `tenantId` is null. */

@@ -171,23 +171,29 @@ export async function releaseClaims(q: Queryable, items: readonly ClaimedItem[])
   return rowCount;
 }
 
-/** Failed: records the attempt; schedules the next one after `retryInMs`, or marks it dead when that is null. */
-export async function markFailed(q: Queryable, item: ClaimedItem, error: string, retryInMs: number | null): Promise<void> {
+/**
+ * Failed: records the attempt; schedules the next one after `retryInMs`, or
+ * marks it dead when that is null. Returns false when the item had been
+ * claimed again (the attempt is recorded, the item left to its claimant).
+ */
+export async function markFailed(q: Queryable, item: ClaimedItem, error: string, retryInMs: number | null): Promise<boolean> {
   await recordAttempt(q, item, 'failed', error);
-  if (retryInMs === null) {
-    await q.query(
-      `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3,
-                        payload = CASE WHEN kind = ANY($4::text[]) THEN payload ELSE '\\x'::bytea END
-       WHERE tenant_id = $1 AND id = $2`,
-      [item.tenantId, item.id, error, KEPT_PAYLOAD_KINDS],
-    );
-  } else {
-    await q.query(
-      `UPDATE queue SET locked_until = NULL, last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
-       WHERE tenant_id = $1 AND id = $2`,
-      [item.tenantId, item.id, error, retryInMs],
-    );
-  }
+  // Only this claim's attempt changes the item: a worker whose lease ran out and
+  // was claimed again must neither end the new claimant's lease nor kill the item.
+  const { rowCount } =
+    retryInMs === null
+      ? await q.query(
+          `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3,
+                            payload = CASE WHEN kind = ANY($4::text[]) THEN payload ELSE '\\x'::bytea END
+           WHERE tenant_id = $1 AND id = $2 AND attempts = $5 AND status = 'pending'`,
+          [item.tenantId, item.id, error, KEPT_PAYLOAD_KINDS, item.attempt],
+        )
+      : await q.query(
+          `UPDATE queue SET locked_until = NULL, last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
+           WHERE tenant_id = $1 AND id = $2 AND attempts = $5 AND status = 'pending'`,
+          [item.tenantId, item.id, error, retryInMs, item.attempt],
+        );
+  return rowCount > 0;
 }
 
 /**
