@@ -13,9 +13,12 @@
  * rows before the checkpoint (records are not seekable in CSV: quoted fields
  * hold newlines).
  *
- * Overlap: the next chunks are read, parsed and mapped (PREFETCH_CHUNKS ahead)
- * while createUsers hashes and inserts the current one; memory holds those
- * chunks and one stored file chunk, whatever the file's size.
+ * Overlap: the next chunks are read, parsed and mapped (PREFETCH_CHUNKS ahead),
+ * and the next one is validated, planned and hashed by createUsers, while the
+ * current one is written; its transaction begins when the one before has
+ * committed (createUsers' `writeAfter`), so chunks commit in row order and no
+ * transaction waits on another. Memory holds those chunks and one stored file
+ * chunk, whatever the file's size.
  *
  * Atomic jobs run two passes: `validate` (a dry run of every chunk, which
  * writes the report of failed rows), then, only if no row failed, `write`.
@@ -45,6 +48,9 @@ import { deleteCreatedUsers } from './undo.ts';
 const START_RETRY_MS = 2000;
 /** Chunks read and mapped ahead of the one being written. */
 const PREFETCH_CHUNKS = 2;
+/** Thrown by a chunk's commit that comes after a cancel another chunk saw: it rolls back, and the pass ends cancelled. */
+class ChunkWithdrawn extends Error {}
+
 /** Source columns whose cells never reach the report. */
 const CREDENTIAL_COLUMN = /password|hash|secret|salt/i;
 
@@ -210,13 +216,18 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
         }),
       };
   let nextRow = job.nextRow;
+  /** Where the chunk whose commit saw the cancel ends: that chunk is the last, later ones are withdrawn. */
+  let cancelledAt: number | undefined;
+  /** The chunk before's whole write, its commit included. */
+  let previous: Promise<void> = Promise.resolve();
   try {
     for await (const chunk of chunks) {
       const expected = { nextRow, phase: job.phase };
-      let cancel = false;
+      nextRow = chunk.at(-1)!.row + 1;
       let committed = false;
       const commit = async (tx: Queryable, outcome: BatchOutcome) => {
         const locked = await lockOwned(ctx, tx, item, job.id, expected);
+        if (cancelledAt !== undefined && expected.nextRow >= cancelledAt) throw new ChunkWithdrawn();
         const rows = chunk.map((pending, i) => reportRow(pending, outcome.results[i]!, validating));
         await repo.insertReportRows(tx, job.tenantId, job.id, rows, job.options.mode === 'atomic' && !validating);
         const failures: Record<string, number> = {};
@@ -233,19 +244,36 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
           failureCounts: addCounts(locked.job.failureCounts, failures),
           sourceColumns: source.columns() ?? null,
         });
-        cancel = locked.job.cancelRequested;
+        if (locked.job.cancelRequested) cancelledAt = chunk.at(-1)!.row + 1;
         committed = true;
       };
-      const outcome = await provisioning.createUsers(actor, job.directoryId, chunk.map((p) => p.item), policy, { commitWith: commit });
-      // A dry run (or a chunk nothing of which was written in a transaction) commits its report on its own.
-      if (!committed) await ctx.db.transaction((tx) => commit(tx, outcome));
-      nextRow = chunk.at(-1)!.row + 1;
-      if (cancel) return { kind: 'cancelled' };
+      const after = previous;
+      const written = (async () => {
+        const outcome = await provisioning.createUsers(actor, job.directoryId, chunk.map((p) => p.item), policy, { commitWith: commit, writeAfter: after });
+        // A dry run (or a chunk nothing of which was written in a transaction) commits its report on its own, after the chunk before.
+        if (!committed) {
+          await after;
+          await ctx.db.transaction((tx) => commit(tx, outcome));
+        }
+      })();
+      written.catch(() => {}); // awaited as `previous` on the next turn, or below
+      // At most this chunk and the one before are in flight: the one before ends before more is read.
+      await after;
+      previous = written;
+      if (cancelledAt !== undefined) break;
       // The embedded store runs queries on this thread and may settle them without a macrotask:
       // let requests waiting for I/O in between chunks, or a job would starve the API while it runs.
       await setImmediate();
     }
+    try {
+      await previous;
+    } catch (error) {
+      if (!(error instanceof ChunkWithdrawn)) throw error;
+    }
+    if (cancelledAt !== undefined) return { kind: 'cancelled' };
   } catch (error) {
+    // The chunk in flight ends (commits or not) before the pass does, so the job read next is final.
+    await previous.catch(() => {});
     if (isMusterError(error) && (error.code === 'import.unreadable_file' || error.code === 'import.too_many_rows' || error.code === 'directory.not_found')) {
       return { kind: 'failed', error };
     }
