@@ -28,7 +28,7 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Actor } from '../../domain/actor.ts';
-import type { BatchItem, BatchOutcome, BatchPolicy, ItemResult } from '../../domain/batch.ts';
+import { summarise, type BatchItem, type BatchOutcome, type BatchPolicy, type ItemResult } from '../../domain/batch.ts';
 import { isMusterError, MusterError } from '../../domain/errors.ts';
 import { addCounts, isFinished, topFailures, type ImportJob, type ReportStatus } from '../../domain/importJob.ts';
 import { findFormat } from '../../formats/index.ts';
@@ -53,11 +53,15 @@ class ChunkWithdrawn extends Error {}
 
 /** Source columns whose cells never reach the report. */
 const CREDENTIAL_COLUMN = /password|hash|secret|salt/i;
+/** The outcome of a chunk every row of which the format skipped: nothing went to createUsers. */
+const NOTHING_WRITTEN: BatchOutcome = { results: [], summary: summarise([], false, false) };
 
 interface PendingRow {
   readonly row: number;
   readonly line: number | null;
-  readonly item: BatchItem;
+  /** What goes to createUsers; null for a row the format says is not a user (`skip`). */
+  readonly item: BatchItem | null;
+  readonly skip?: MusterError;
   readonly username: string | null;
   readonly source: Readonly<Record<string, unknown>> | null;
 }
@@ -118,17 +122,21 @@ async function* pendingChunks(
     const line = record.line ?? null;
     if (isUnreadable(record)) chunk.push({ row: record.row, line, item: { rejected: record.error }, username: null, source: null });
     else {
-      let item: BatchItem;
+      let item: BatchItem | null;
+      let skip: MusterError | undefined;
       try {
         const mapped = format.map(record, formatOptions);
-        item = 'draft' in mapped ? { draft: mapped.draft } : { rejected: mapped.error };
+        if ('skip' in mapped) {
+          item = null;
+          skip = mapped.skip;
+        } else item = 'draft' in mapped ? { draft: mapped.draft } : { rejected: mapped.error };
       } catch (error) {
         if (!isMusterError(error)) throw error;
         item = { rejected: error };
       }
-      const username = 'draft' in item && typeof item.draft.username === 'string' ? item.draft.username : null;
+      const username = item && 'draft' in item && typeof item.draft.username === 'string' ? item.draft.username : null;
       const source = keepSource() ? credentialFree(record.fields) : null;
-      chunk.push({ row: record.row, line, item, username, source });
+      chunk.push({ row: record.row, line, item, ...(skip && { skip }), username, source });
     }
     if (chunk.length >= size) {
       yield chunk;
@@ -138,8 +146,14 @@ async function* pendingChunks(
   if (chunk.length > 0) yield chunk;
 }
 
-function reportRow(pending: PendingRow, result: ItemResult, validating: boolean): repo.ReportRow {
+/** The row's line of the report; `result` is createUsers' answer for it, undefined for a row the format skipped. */
+function reportRow(pending: PendingRow, result: ItemResult | undefined, validating: boolean): repo.ReportRow {
   const base = { row: pending.row, line: pending.line, source: null };
+  if (result === undefined) {
+    const reason = pending.skip!;
+    const field = reason.details?.field;
+    return { ...base, status: 'skipped', userId: null, username: null, code: reason.code, message: reason.message, field: typeof field === 'string' ? field : null };
+  }
   if (result.status === 'failed') {
     const field = result.error.details?.field;
     return {
@@ -225,10 +239,14 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
       const expected = { nextRow, phase: job.phase };
       nextRow = chunk.at(-1)!.row + 1;
       let committed = false;
+      const items = chunk.flatMap((pending) => (pending.item ? [pending.item] : []));
+      const skipped = chunk.length - items.length;
       const commit = async (tx: Queryable, outcome: BatchOutcome) => {
         const locked = await lockOwned(ctx, tx, item, job.id, expected);
         if (cancelledAt !== undefined && expected.nextRow >= cancelledAt) throw new ChunkWithdrawn();
-        const rows = chunk.map((pending, i) => reportRow(pending, outcome.results[i]!, validating));
+        // createUsers answered for the rows with an item, in order.
+        let next = 0;
+        const rows = chunk.map((pending) => reportRow(pending, pending.item ? outcome.results[next++] : undefined, validating));
         await repo.insertReportRows(tx, job.tenantId, job.id, rows, job.options.mode === 'atomic' && !validating);
         const failures: Record<string, number> = {};
         for (const row of outcome.results) if (row.status === 'failed') failures[row.error.code] = (failures[row.error.code] ?? 0) + 1;
@@ -239,7 +257,7 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
           processed: chunk.length,
           created: count('created'),
           updated: count('updated'),
-          skipped: count('skipped'),
+          skipped: validating ? 0 : count('skipped') + skipped,
           failed: outcome.results.filter((r) => r.status === 'failed').length,
           failureCounts: addCounts(locked.job.failureCounts, failures),
           sourceColumns: source.columns() ?? null,
@@ -249,7 +267,7 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
       };
       const after = previous;
       const written = (async () => {
-        const outcome = await provisioning.createUsers(actor, job.directoryId, chunk.map((p) => p.item), policy, { commitWith: commit, writeAfter: after });
+        const outcome = items.length > 0 ? await provisioning.createUsers(actor, job.directoryId, items, policy, { commitWith: commit, writeAfter: after }) : NOTHING_WRITTEN;
         // A dry run (or a chunk nothing of which was written in a transaction) commits its report on its own, after the chunk before.
         if (!committed) {
           await after;
