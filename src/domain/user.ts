@@ -9,6 +9,15 @@ import { isAcceptedForImport, SUPPORTED_HASH_FORMATS } from './passwordHash.ts';
 export const USER_STATUSES = ['pending', 'active', 'disabled'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
+/**
+ * Orders a directory's users can be listed in (native list, console). Each is
+ * a key and the id as tie-breaker; `createdAt` is id order (UUIDv7). Users
+ * without an email or a display name come after every user with one, in
+ * either direction.
+ */
+export const USER_SORTS = ['createdAt', 'username', 'email', 'displayName', 'updatedAt', 'status'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
 /** Limits, in code points (see codePointLength). */
 export const USERNAME_MAX_LENGTH = 256;
 export const EMAIL_MAX_LENGTH = 320;

@@ -18,6 +18,7 @@ import {
   type User,
   type UserDraft,
   type UserPatch,
+  type UserSort,
   type UserStatus,
 } from '../domain/user.ts';
 import type { BatchOutcome, BatchPolicy } from '../domain/batch.ts';
@@ -30,7 +31,7 @@ import * as repo from '../store/repositories/users.ts';
 import { groupsOfUsers } from '../store/repositories/groups.ts';
 import type { Group } from '../domain/group.ts';
 import type { EngineContext } from './context.ts';
-import { decodeCursor, encodeCursor } from './cursors.ts';
+import { decodeSortCursor, encodeSortCursor } from './cursors.ts';
 import { resolveDirectory } from './directories.ts';
 import type { CreateUsersOptions, ProvisioningService } from './provisioning.ts';
 import { usernameBucket, type LockoutService } from './lockouts.ts';
@@ -52,8 +53,10 @@ export interface UserListRequest {
   readonly usernamePrefix?: string;
   /** Members of the directory's group of this name. */
   readonly group?: string;
-  /** Creation order; `newest` pages with `before` cursors. */
-  readonly order?: 'oldest' | 'newest';
+  /** The order (default `createdAt`: creation order, by id). */
+  readonly sort?: UserSort;
+  /** Ascending (default) or descending; `oldest` and `newest` are the earlier names of `asc` and `desc`. */
+  readonly order?: 'asc' | 'desc' | 'oldest' | 'newest';
   readonly cursor?: string;
   readonly limit: number;
 }
@@ -180,10 +183,18 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       return (await groupsOfUsers(ctx.db, actor.tenantId, [user.id])).get(user.id) ?? [];
     },
 
-    /** A page of users in creation order, optionally filtered (username and email match case-insensitively). */
+    /**
+     * A page of users in `sort` order (then by id), optionally filtered
+     * (username and email match case-insensitively); keyset paging, so a page
+     * costs an index range whatever its depth. Users without the sort's key
+     * (email, display name) come after all others, in either direction. Throws
+     * `directory.not_found`, and `request.invalid_cursor` for a cursor not made
+     * for this sort and direction.
+     */
     async listUsers(actor: Actor, directoryRef: string, request: UserListRequest): Promise<UserPage> {
-      const direction = request.order === 'newest' ? 'before' : 'after';
-      const fromId = request.cursor === undefined ? undefined : decodeCursor(direction, request.cursor);
+      const sort = request.sort ?? 'createdAt';
+      const descending = request.order === 'desc' || request.order === 'newest';
+      const after = request.cursor === undefined ? undefined : decodeSortCursor(request.cursor, sort, descending, (key) => repo.isSortKey(sort, key));
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
       const rows = await repo.listUsers(ctx.db, actor.tenantId, directory.id, {
         ...(request.username !== undefined && { usernameKey: comparisonKey(request.username, directory.confusables) }),
@@ -191,13 +202,15 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
         ...(request.status !== undefined && { status: request.status }),
         ...(request.usernamePrefix !== undefined && { usernameKeyPrefix: comparisonKey(request.usernamePrefix, directory.confusables) }),
         ...(request.group !== undefined && { groupName: request.group }),
-        ...(fromId !== undefined && (direction === 'after' ? { afterId: fromId } : { beforeId: fromId })),
-        newestFirst: direction === 'before',
+        ...(after !== undefined && { after }),
+        sort,
+        descending,
         limit: request.limit,
       });
-      const users = rows.slice(0, request.limit);
-      const more = rows.length > request.limit;
-      return { users, nextCursor: more ? encodeCursor(direction, users[users.length - 1]!.id) : null };
+      const shown = rows.slice(0, request.limit);
+      const last = shown[shown.length - 1];
+      const more = rows.length > request.limit && last !== undefined;
+      return { users: shown.map((row) => row.user), nextCursor: more ? encodeSortCursor({ sort, descending, key: last.key, id: last.user.id }) : null };
     },
 
     /**

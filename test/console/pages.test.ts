@@ -110,6 +110,48 @@ describe('console pages', () => {
     await context.close();
   });
 
+  it('users: a column heading sorts by it, again the other way; the sort survives paging and a reload (it is in the URL)', async () => {
+    await api('POST', '/v1/directories', { name: 'sorting' });
+    const users = Array.from({ length: 60 }, (_, i) => ({ username: `s${String(i).padStart(2, '0')}`, email: `m${i}@example.com` }));
+    assert.equal((await api('POST', '/v1/directories/sorting/users/batch', { mode: 'atomic', users })).status, 200);
+    const byEmail = [...users].sort((a, b) => (a.email < b.email ? -1 : 1)).map((u) => u.username);
+    const { context, page } = await h.newPage();
+    const errors = watchErrors(page);
+    await h.signIn(page, admin.adminKey);
+    await page.goto(`${h.baseUrl}/console/directories/sorting/users`);
+    const rows = page.locator('table tbody tr');
+    const shown = async () => (await rows.allInnerTexts()).map((r) => r.split('\t')[0]).join();
+    const sortedHeading = page.locator('thead th[aria-sort]');
+    await page.getByRole('link', { name: 's00' }).waitFor();
+    assert.deepEqual(await sortedHeading.allInnerTexts(), ['Created ▲'], 'creation order, ascending, by default');
+
+    await page.getByRole('button', { name: 'Email' }).click();
+    await waitFor('email order', async () => (await shown()) === byEmail.slice(0, 50).join());
+    assert.equal(await page.getByRole('columnheader', { name: 'Email' }).getAttribute('aria-sort'), 'ascending');
+    assert.equal(await sortedHeading.count(), 1, 'one column is the sort');
+    assert.match(page.url(), /\?sort=email&order=asc$/);
+
+    await page.getByRole('button', { name: 'Email' }).click();
+    const descending = [...byEmail].reverse();
+    await waitFor('email order, descending', async () => (await shown()) === descending.slice(0, 50).join());
+    assert.equal(await page.getByRole('columnheader', { name: 'Email' }).getAttribute('aria-sort'), 'descending');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await waitFor('the second page, still by email descending', async () => (await shown()) === descending.slice(50).join());
+    assert.match(page.url(), /\?sort=email&order=desc$/);
+
+    await page.reload();
+    await page.getByRole('link', { name: descending[0]! }).waitFor();
+    assert.equal(await shown(), descending.slice(0, 50).join(), 'a reload keeps the sort (from its first page)');
+    assert.equal(await page.getByRole('columnheader', { name: 'Email' }).getAttribute('aria-sort'), 'descending');
+
+    await page.getByRole('button', { name: 'Username' }).focus();
+    await page.keyboard.press('Enter');
+    await waitFor('username order', async () => (await shown()) === users.slice(0, 50).map((u) => u.username).join());
+    assert.equal(await page.getByRole('columnheader', { name: 'Username' }).getAttribute('aria-sort'), 'ascending');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   it('users: paged table, search, filter; create with a secret shown once; edit, disable, enable, rotate, delete', async () => {
     await api('POST', '/v1/directories', { name: 'staff' });
     const users = Array.from({ length: 60 }, (_, i) => ({ username: `user${String(i).padStart(2, '0')}`, email: `user${i}@example.com`, status: i % 10 === 0 ? 'disabled' : 'active' }));
@@ -133,11 +175,12 @@ describe('console pages', () => {
     await waitFor('the six disabled users', async () => (await rows.allInnerTexts()).map((r) => r.split('\t')[0]).join() === 'user00,user10,user20,user30,user40,user50');
     await page.getByLabel('Status').selectOption('');
     await page.getByLabel('Search text').fill('user5');
-    await page.getByLabel('Order').selectOption('newest');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'user50' }).waitFor();
+    await page.getByRole('button', { name: 'Created' }).click();
     await waitFor('user59 to user50, newest first', async () => (await rows.allInnerTexts()).map((r) => r.split('\t')[0]).join() === 'user59,user58,user57,user56,user55,user54,user53,user52,user51,user50');
-    await page.getByLabel('Order').selectOption('oldest');
+    await page.getByRole('button', { name: 'Created' }).click();
+    await page.getByRole('columnheader', { name: 'Created' }).and(page.locator('[aria-sort="ascending"]')).waitFor();
     await page.getByLabel('Search by').selectOption('email');
     await page.getByLabel('Search text').fill('USER42@example.com');
     await page.getByRole('button', { name: 'Search' }).click();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../../src/crypto/ids.ts';
-import { comparisonKey } from '../../src/domain/user.ts';
+import { comparisonKey, USER_SORTS } from '../../src/domain/user.ts';
 import { isMusterError } from '../../src/domain/errors.ts';
 import { constraintError, mappingConstraints } from '../../src/store/constraints.ts';
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
@@ -241,7 +241,9 @@ for (const kind of STORE_KINDS) {
       const otherTenant = (await insertTenant(db, { id: newId(), name: `other-${kind}` })).id;
       assert.equal(await findDirectory(db, otherTenant, directoryId, true), undefined);
       assert.equal(await findDirectory(db, otherTenant, 'people', false), undefined);
-      assert.deepEqual(await listUsers(db, otherTenant, directoryId, { limit: 10 }), []);
+      for (const sort of USER_SORTS) {
+        assert.deepEqual(await listUsers(db, otherTenant, directoryId, { sort, descending: false, limit: 10 }), [], sort);
+      }
     });
 
     it('refuses a user in a directory of another tenant (composite foreign key)', async () => {

@@ -11,7 +11,7 @@ import { SUPPORTED_HASH_FORMATS } from '../../domain/passwordHash.ts';
 import { DIRECTORY_NAME_PATTERN } from '../../domain/directory.ts';
 import { INVITATION_MESSAGE_MAX_LENGTH, REDIRECT_URL_MAX_LENGTH } from '../../domain/invitation.ts';
 import { Defaulted } from '../validation.ts';
-import { CONFUSABLES_POLICIES, EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
+import { CONFUSABLES_POLICIES, EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TEXT_FIELD_MAX_LENGTH, USER_SORTS, USER_STATUSES, USERNAME_MAX_LENGTH } from '../../domain/user.ts';
 
 /**
  * `T | null` as `{"type": [T's type, "null"]}` rather than `anyOf`: the same
@@ -197,8 +197,19 @@ export const UserListQuery = Type.Object(
     status: Type.Optional(Status),
     usernamePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: USERNAME_MAX_LENGTH, description: 'Usernames that start with this, case-insensitively.' })),
     group: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Members of the directory\'s group of this name.' })),
-    order: Type.Optional(Type.Enum(['oldest', 'newest'] as const, { description: 'Creation order, oldest first (the default) or newest first; a cursor continues in the order it was made in.' })),
-    cursor: Type.Optional(Type.String({ description: 'From `nextCursor` of the previous page.' })),
+    sort: Type.Optional(
+      Type.Enum(USER_SORTS, {
+        description:
+          'The order: `createdAt` (the default; creation order), `username` (as the directory compares usernames: NFKC, case-folded), `email` (likewise), `displayName`, `updatedAt` or `status` (by its name: active, disabled, pending); ties by creation. ' +
+          'Users without an email or display name come after all others, in either direction. Text sorts follow the database collation (code points on the embedded store). Combines with every filter.',
+      }),
+    ),
+    order: Type.Optional(
+      Type.Enum(['asc', 'desc', 'oldest', 'newest'] as const, { description: 'Ascending (the default) or descending; `oldest` and `newest` are the earlier names of `asc` and `desc`.' }),
+    ),
+    cursor: Type.Optional(
+      Type.String({ description: 'From `nextCursor` of the previous page, with the same `sort` and `order` (another is `request.invalid_cursor`).' }),
+    ),
     limit: Defaulted(Type.Integer({ minimum: 1, maximum: LIST_MAX_LIMIT, default: LIST_DEFAULT_LIMIT })),
   },
   { additionalProperties: false },

@@ -79,7 +79,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       config: { scope: 'users:read' },
       schema: {
         tags,
-        summary: 'List users (cursor pagination, in creation order)',
+        summary: 'List users (cursor pagination, sorted by a column)',
         params: DirectoryParams,
         querystring: UserListQuery,
         response: { 200: UserPageBody, ...errorResponses(400, 401, 403, 404) },

@@ -5,7 +5,8 @@
  * Uniqueness of usernames and emails is decided by the named constraints
  * `users_username_uq` and `users_email_uq`, never by a read before a write.
  */
-import type { User, UserProfile, UserStatus } from '../../domain/user.ts';
+import { isUuid } from '../../domain/directory.ts';
+import { TEXT_FIELD_MAX_LENGTH, type User, type UserProfile, type UserSort, type UserStatus } from '../../domain/user.ts';
 import type { RecordFilter, RecordSort } from '../../domain/filter.ts';
 import type { Queryable } from '../ports.ts';
 import { filterSql, sortSql, type Bind } from './recordFilter.ts';
@@ -450,43 +451,141 @@ export interface UserListQuery {
   readonly usernameKey?: string;
   readonly emailKey?: string;
   readonly status?: UserStatus;
-  /** Return users with ids greater than this (the cursor, oldest first). */
-  readonly afterId?: string;
-  /** Return users with ids less than this (the cursor, newest first). */
-  readonly beforeId?: string;
   /** Username keys starting with this. */
   readonly usernameKeyPrefix?: string;
   /** Members of the directory's group of exactly this name. */
   readonly groupName?: string;
-  /** Newest first (descending id) instead of oldest first. */
-  readonly newestFirst?: boolean;
+  readonly sort: UserSort;
+  readonly descending: boolean;
+  /** Where the previous page ended (from its last `ListedUser`): users after it in this order. */
+  readonly after?: SortPosition | undefined;
   readonly limit: number;
 }
 
-/** One page in id order; asks for one row more than `limit` so the caller knows if more follow. */
-export async function listUsers(q: Queryable, tenantId: string, directoryId: string, query: UserListQuery): Promise<User[]> {
+/** A user's place in a sort: its key as text (null: the user has none) and its id. */
+export interface SortPosition {
+  readonly key: string | null;
+  readonly id: string;
+}
+
+export interface ListedUser {
+  readonly user: User;
+  /** The user's sort key, for a cursor; opaque text that `listUsers` takes back. */
+  readonly key: string | null;
+}
+
+/**
+ * How a sort reads its key. `read` renders it as text for a cursor and `bind`
+ * turns that text back into a comparable value (exactly: updated_at travels as
+ * integer microseconds, so no precision is lost and no DateStyle matters);
+ * `valid` guards a cursor's key before it is bound. A `unique` key needs no id
+ * tie-breaker (and its unique index then serves the order); a `nullable` one
+ * pages its NULLs as a second segment, after every value in either direction,
+ * in id order.
+ */
+interface SortKeySql {
+  readonly column: string;
+  readonly read: string;
+  readonly bind: (placeholder: string) => string;
+  readonly valid: (key: string) => boolean;
+  readonly unique: boolean;
+  readonly nullable: boolean;
+}
+
+/** Any text that can be bound (PostgreSQL text holds no NUL). */
+const anyText = (key: string) => key.length <= 4 * TEXT_FIELD_MAX_LENGTH && !key.includes('\u0000');
+const textKey = (column: string, unique: boolean, nullable: boolean): SortKeySql => ({
+  column,
+  read: column,
+  bind: (p) => `${p}::text`,
+  valid: anyText,
+  unique,
+  nullable,
+});
+
+const SORT_KEYS: Record<UserSort, SortKeySql> = {
+  createdAt: { column: 'id', read: 'id::text', bind: (p) => `${p}::uuid`, valid: isUuid, unique: true, nullable: false },
+  username: textKey('username_key', true, false),
+  email: textKey('email_key', true, true),
+  displayName: textKey('display_name', false, true),
+  updatedAt: {
+    column: 'updated_at',
+    read: '(extract(epoch FROM updated_at) * 1000000)::bigint::text',
+    bind: (p) => `('epoch'::timestamptz + ${p}::bigint * interval '1 microsecond')`,
+    valid: (key) => /^-?\d{1,17}$/.test(key),
+    unique: false,
+    nullable: false,
+  },
+  status: textKey('status', false, false),
+};
+
+/** Whether `key` can be a position's key in `sort` (a forged cursor's is refused before it reaches SQL). */
+export const isSortKey = (sort: UserSort, key: string | null): boolean => (key === null ? SORT_KEYS[sort].nullable : SORT_KEYS[sort].valid(key));
+
+/** The part of a sort a statement reads: the users with a key, or (nullable keys) those without. */
+export type SortSegment = 'values' | 'nulls';
+
+/**
+ * One segment's statement of a sorted page: the filters, the keyset condition
+ * (`(key, id)` after the position, one index range), the order, `limit` rows.
+ * Exported for the plan test.
+ */
+export function listUsersStatement(tenantId: string, directoryId: string, query: UserListQuery, segment: SortSegment, limit: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [tenantId, directoryId];
   const where = ['tenant_id = $1', 'directory_id = $2'];
-  const add = (condition: string, value: unknown) => {
+  const param = (value: unknown) => {
     params.push(value);
-    where.push(condition.replace('?', `$${params.length}`));
+    return `$${params.length}`;
   };
+  const add = (condition: string, value: unknown) => where.push(condition.replace('?', param(value)));
   if (query.usernameKey !== undefined) add('username_key = ?', query.usernameKey);
   if (query.emailKey !== undefined) add('email_key = ?', query.emailKey);
   if (query.status !== undefined) add('status = ?', query.status);
-  if (query.afterId !== undefined) add('id > ?', query.afterId);
-  if (query.beforeId !== undefined) add('id < ?', query.beforeId);
   if (query.usernameKeyPrefix !== undefined) add('starts_with(username_key, ?)', query.usernameKeyPrefix);
   if (query.groupName !== undefined) {
     add(`EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
       WHERE m.tenant_id = users.tenant_id AND m.user_id = users.id AND g.directory_id = users.directory_id AND g.name = ?)`, query.groupName);
   }
-  params.push(query.limit + 1);
-  const { rows } = await q.query<UserRow>(
-    `SELECT ${USER_COLUMNS} FROM users WHERE ${where.join(' AND ')} ORDER BY id ${query.newestFirst ? 'DESC' : ''} LIMIT $${params.length}`,
-    params,
-  );
-  return rows.map(toUser);
+  const key = SORT_KEYS[query.sort];
+  const [dir, past] = query.descending ? [' DESC', '<'] : ['', '>'];
+  let order: string;
+  if (segment === 'nulls') {
+    where.push(`${key.column} IS NULL`);
+    if (query.after !== undefined) add(`id ${past} ?::uuid`, query.after.id);
+    // A non-unique key's index holds its NULLs in (key, id) order; the partial index of a unique one in id order.
+    order = key.unique ? `id${dir}` : `${key.column}${dir}, id${dir}`;
+  } else {
+    if (key.nullable) where.push(`${key.column} IS NOT NULL`);
+    if (query.after !== undefined) {
+      const at = key.bind(param(query.after.key));
+      where.push(key.unique ? `${key.column} ${past} ${at}` : `(${key.column}, id) ${past} (${at}, ${param(query.after.id)}::uuid)`);
+    }
+    order = key.unique ? `${key.column}${dir}` : `${key.column}${dir}, id${dir}`;
+  }
+  const sql = `SELECT ${USER_COLUMNS}, ${key.read} AS sort_key FROM users WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${param(limit)}`;
+  return { sql, params };
+}
+
+/**
+ * One page in the query's sort; asks for one row more than `limit` so the
+ * caller knows if more follow. A nullable key reads the users with a value
+ * first and then, if the page is not full, those without (after every value
+ * in either direction, in id order), so paging through them loses or repeats
+ * no user.
+ */
+export async function listUsers(q: Queryable, tenantId: string, directoryId: string, query: UserListQuery): Promise<ListedUser[]> {
+  const wanted = query.limit + 1;
+  const read = async (segment: SortSegment, segmentQuery: UserListQuery, limit: number): Promise<ListedUser[]> => {
+    const { sql, params } = listUsersStatement(tenantId, directoryId, segmentQuery, segment, limit);
+    const { rows } = await q.query<UserRow & { sort_key: string | null }>(sql, params);
+    return rows.map((row) => ({ user: toUser(row), key: row.sort_key }));
+  };
+  const inNulls = query.after !== undefined && query.after.key === null;
+  const listed = inNulls ? [] : await read('values', query, wanted);
+  if (!SORT_KEYS[query.sort].nullable || listed.length >= wanted) return listed;
+  // Every user without a key comes after every user with one: a page that reaches them reads them from the first.
+  const nullsFrom: UserListQuery = inNulls ? query : { ...query, after: undefined };
+  return [...listed, ...(await read('nulls', nullsFrom, wanted - listed.length))];
 }
 
 /** Column values to change; absent keys are left alone. Keys and hashes come computed. */

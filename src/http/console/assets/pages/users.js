@@ -1,11 +1,41 @@
 // Users of a directory: search (username prefix, exact username or email), status and
-// group filters, creation order either way, cursor paging; create a user (users:write).
+// group filters, sortable columns (either way, kept in the URL's ?sort=&order= so a
+// reload or a shared link keeps them), cursor paging; create a user (users:write).
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, seg } from '../lib/api.js';
+import { navigate, searchParams, useLocation } from '../lib/router.js';
 import { ErrorNote, Field, Loaded, Pager, ShownOnce, useAction, useCursorPages, useLoad, when } from '../lib/ui.js';
 
 const PAGE_SIZE = 50;
+
+/** The table's columns: heading, the API's `sort` (the Name column sorts by display name). */
+const COLUMNS = [
+  ['Username', 'username'],
+  ['Email', 'email'],
+  ['Name', 'displayName'],
+  ['Status', 'status'],
+  ['Created', 'createdAt'],
+  ['Updated', 'updatedAt'],
+];
+
+/** The sort the URL asks for; anything unknown is the default, creation order ascending. */
+function sortOf(path) {
+  const query = searchParams(path);
+  const sort = COLUMNS.some(([, s]) => s === query.get('sort')) ? query.get('sort') : 'createdAt';
+  return { sort, order: query.get('order') === 'desc' ? 'desc' : 'asc' };
+}
+
+/** A column heading that sorts by it: a button inside the <th>, which carries aria-sort while it is the sort. */
+function SortHeading({ label, sort, current, onSort }) {
+  const active = current.sort === sort;
+  const next = active && current.order === 'asc' ? 'desc' : 'asc';
+  return html`<th scope="col" aria-sort=${active ? (current.order === 'asc' ? 'ascending' : 'descending') : undefined}>
+    <button type="button" class="sort" onClick=${() => onSort({ sort, order: next })} title=${`Sort by ${label.toLowerCase()}, ${next === 'asc' ? 'ascending' : 'descending'}`}>
+      ${label}<span aria-hidden="true" class="sort-mark">${active ? (current.order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+    </button>
+  </th>`;
+}
 
 function CreateUser({ directory, onCreated }) {
   const blank = { username: '', email: '', displayName: '', password: '', credential: 'invite', redirectUrl: '' };
@@ -56,16 +86,20 @@ function CreateUser({ directory, onCreated }) {
 
 export function UsersPage({ params, can }) {
   const { directory } = params;
-  const [filters, setFilters] = useState({ by: 'usernamePrefix', text: '', status: '', group: '', order: 'oldest' });
+  const path = useLocation();
+  const sorted = sortOf(path);
+  const [filters, setFilters] = useState({ by: 'usernamePrefix', text: '', status: '', group: '' });
   const groups = useLoad(() => api('GET', `/v1/directories/${seg(directory)}/groups`).catch(() => ({ groups: [] })), [directory]);
   const [applied, setApplied] = useState(filters);
   const pages = useCursorPages(
     (cursor) =>
       api('GET', `/v1/directories/${seg(directory)}/users`, {
-        query: { limit: PAGE_SIZE, cursor, status: applied.status, group: applied.group, order: applied.order, [applied.by]: applied.text.trim() || undefined },
+        query: { limit: PAGE_SIZE, cursor, status: applied.status, group: applied.group, sort: sorted.sort, order: sorted.order, [applied.by]: applied.text.trim() || undefined },
       }),
-    [directory, applied],
+    [directory, applied, sorted.sort, sorted.order],
   );
+  const sortBy = ({ sort, order }) => navigate(`${path.split('?')[0]}?${new URLSearchParams({ sort, order })}`);
+  const sortedLabel = COLUMNS.find(([, s]) => s === sorted.sort)[0].toLowerCase();
   const search = (event) => {
     event.preventDefault();
     setApplied(filters);
@@ -94,25 +128,20 @@ export function UsersPage({ params, can }) {
           <option value="">Any</option>${groups.data.groups.map((g) => html`<option value=${g.name}>${g.name}</option>`)}
         </select>`}
       </${Field}>`}
-      <${Field} label="Order" name="order">
-        ${(a) => html`<select ...${a} value=${filters.order} onChange=${(e) => setFilters({ ...filters, order: e.currentTarget.value })}>
-          <option value="oldest">Oldest first</option><option value="newest">Newest first</option>
-        </select>`}
-      </${Field}>
       <button type="submit">Search</button>
     </form>
     <${Loaded} state=${pages} what="directory">
       ${(data) => html`
         <div class="table-wrap"><table>
-          <caption class="sr-only">Users, ${applied.order === 'newest' ? 'newest' : 'oldest'} first</caption>
-          <thead><tr><th scope="col">Username</th><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col" aria-sort=${applied.order === 'newest' ? 'descending' : 'ascending'}>Created</th></tr></thead>
+          <caption class="sr-only">Users, sorted by ${sortedLabel}, ${sorted.order === 'asc' ? 'ascending' : 'descending'}; a column's button sorts by it</caption>
+          <thead><tr>${COLUMNS.map(([label, sort]) => html`<${SortHeading} label=${label} sort=${sort} current=${sorted} onSort=${sortBy} />`)}</tr></thead>
           <tbody>
-            ${data.users.length === 0 && html`<tr><td colspan="5" class="muted">No users match.</td></tr>`}
+            ${data.users.length === 0 && html`<tr><td colspan=${COLUMNS.length} class="muted">No users match.</td></tr>`}
             ${data.users.map(
               (u) => html`<tr>
                 <th scope="row"><a href=${`/console/directories/${seg(directory)}/users/${u.id}`}>${u.username}</a></th>
                 <td>${u.email || '—'}</td><td>${u.displayName || [u.givenName, u.familyName].filter(Boolean).join(' ') || '—'}</td>
-                <td><span class=${`badge ${u.status}`}>${u.status}</span></td><td>${when(u.createdAt)}</td>
+                <td><span class=${`badge ${u.status}`}>${u.status}</span></td><td>${when(u.createdAt)}</td><td>${when(u.updatedAt)}</td>
               </tr>`,
             )}
           </tbody>
