@@ -1,9 +1,11 @@
 /**
  * Plans of the sorted user list (GET .../users?sort=): after a bulk load, every
- * sort, both ways, on the first page and deep in the directory, and for the
- * users without a key (email, display name), reads one index range in the
- * order asked: no Sort node, no sequential scan. Both stores; asserted on
- * EXPLAIN output, not on timing.
+ * indexed sort, both ways, on the first page and deep in the directory, and
+ * for the users without a key (email, display name), reads one index range in
+ * the order asked: no Sort node, no sequential scan. Sorting by last update or
+ * status has no index (migration 0015 says why): those pages sort the
+ * directory, and only their results are tested (native-user-sort.test.ts).
+ * Both stores; asserted on EXPLAIN output, not on timing.
  */
 import { cliActor } from '../../src/domain/actor.ts';
 import assert from 'node:assert/strict';
@@ -23,13 +25,11 @@ const POLICY: BatchPolicy = { mode: 'atomic', onConflict: 'fail', dryRun: false 
  * plan it always had: with one directory in the tenant the planner may take
  * the primary key, (tenant_id, id), filtering by directory.
  */
-const INDEXES: Record<UserSort, Partial<Record<SortSegment, string>>> = {
+const INDEXES: Partial<Record<UserSort, Partial<Record<SortSegment, string>>>> = {
   createdAt: { values: 'users_directory_id_uq|users_pk' },
   username: { values: 'users_username_uq' },
   email: { values: 'users_email_uq', nulls: 'users_no_email_page_idx' },
   displayName: { values: 'users_display_name_page_idx', nulls: 'users_display_name_page_idx' },
-  updatedAt: { values: 'users_updated_page_idx' },
-  status: { values: 'users_status_page_idx' },
 };
 
 for (const kind of STORE_KINDS) {
@@ -63,13 +63,13 @@ for (const kind of STORE_KINDS) {
     });
     after(() => svc.close());
 
-    for (const sort of USER_SORTS) {
+    for (const sort of USER_SORTS.filter((s) => INDEXES[s] !== undefined)) {
       for (const descending of [false, true]) {
         it(`sort=${sort} ${descending ? 'desc' : 'asc'}: each segment, first page and deep, is one index range in order`, async () => {
           const first: UserListQuery = { sort, descending, limit: 50 };
           // A position deep in the directory: the last of a long first stretch.
           const deep = (await listUsers(svc.db, tenantId, directoryId, { ...first, limit: USERS / 2 })).at(-1)!;
-          for (const [segment, index] of Object.entries(INDEXES[sort]) as [SortSegment, string][]) {
+          for (const [segment, index] of Object.entries(INDEXES[sort]!) as [SortSegment, string][]) {
             const nullPosition = { key: null, id: deep.user.id };
             for (const query of [first, { ...first, after: segment === 'nulls' ? nullPosition : { key: deep.key, id: deep.user.id } }]) {
               const plan = await explain(query, segment);
