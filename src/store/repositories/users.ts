@@ -203,21 +203,25 @@ export interface KeyedUser {
  * The statement of findUsersByKeys ($1 tenant, $2 directory, $3 username keys,
  * $4 email keys), exported so tests can EXPLAIN it.
  *
- * Plan: with statistics, PostgreSQL probes `users_username_uq` and
- * `users_email_uq` (a BitmapOr of the two unique indexes; 0.3 ms for one key
- * in a 30,000-user directory), or reads the directory when a batch names a
- * large part of it. Without statistics (a table never analyzed, as PGlite's
- * always is: it runs no autovacuum) the planner's default selectivities make it
- * believe a directory holds about one row, and no shape of this lookup escapes
- * that (EXPLAINed on both stores, 30,000 users): a split UNION, a join with
- * unnest, LATERAL per-key probes (even index-only or ORDER BY ... LIMIT 1) all
- * pick the directory's paging index or scan the directory as the outer side,
- * and the per-key forms then scan it once per key (10 s for 1000 keys with
- * LATERAL), where this shape scans it once (20 ms). So this shape stays, and the
- * statistics are kept fresh: see analyzeUsersIfStale.
+ * Shape: one probe per key (LATERAL), of `users_username_uq` for the
+ * username keys and of `users_email_uq` for the email keys, so each probe is
+ * an equality on every column of a unique index, which the planner costs at
+ * one row whatever the statistics say. Without statistics (a table never
+ * analyzed, as PGlite's always is: it runs no autovacuum) the earlier shape,
+ * `username_key = ANY(..) OR email_key = ANY(..)` over the directory, made
+ * the planner believe the directory holds about one row and read all of it,
+ * for every single create (test/engine/lookup-plan.test.ts shows both on
+ * both stores). With statistics and a batch that names a large part of the
+ * directory, the planner may read it instead, which is then the cheaper way.
+ * A user matching on both keys comes back twice (findUsersByKeys keeps one).
  */
-export const FIND_USERS_BY_KEYS_SQL = `SELECT ${USER_COLUMNS}, username_key, email_key FROM users
-     WHERE tenant_id = $1 AND directory_id = $2 AND (username_key = ANY($3::text[]) OR email_key = ANY($4::text[]))`;
+export const FIND_USERS_BY_KEYS_SQL = `SELECT u.* FROM unnest($3::text[]) AS k(key)
+       CROSS JOIN LATERAL (SELECT ${USER_COLUMNS}, username_key, email_key FROM users
+                           WHERE tenant_id = $1 AND directory_id = $2 AND username_key = k.key) AS u
+     UNION ALL
+     SELECT u.* FROM unnest($4::text[]) AS k(key)
+       CROSS JOIN LATERAL (SELECT ${USER_COLUMNS}, username_key, email_key FROM users
+                           WHERE tenant_id = $1 AND directory_id = $2 AND email_key = k.key) AS u`;
 
 /** The directory's users whose username key or email key is among those given. */
 export async function findUsersByKeys(
@@ -233,7 +237,8 @@ export async function findUsersByKeys(
     usernameKeys,
     emailKeys,
   ]);
-  return rows.map((row) => ({ user: toUser(row), usernameKey: row.username_key, emailKey: row.email_key }));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return [...byId.values()].map((row) => ({ user: toUser(row), usernameKey: row.username_key, emailKey: row.email_key }));
 }
 
 /** Below this many heap pages (128 KiB, some hundreds of users) a stale plan costs nothing worth an ANALYZE. */
