@@ -150,7 +150,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     log: app.log,
     pollMs: config.outbox.pollMs,
   });
-  const importWorker = startQueueRunner(importHandler(engine), { engine, log: app.log, pollMs: config.outbox.pollMs });
+  const importWorker = startQueueRunner(importHandler(engine, app.log), { engine, log: app.log, pollMs: config.outbox.pollMs });
   wakeImports = importWorker.wake;
   // A delivery must end within its lease, or another worker could claim the
   // endpoint's head while it is still in flight (two at once, out of order).

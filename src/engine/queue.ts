@@ -86,6 +86,14 @@ export async function enqueueWork(ctx: EngineContext, tx: Queryable, tenantId: s
  */
 export class ClaimLost extends Error {}
 
+/**
+ * Thrown by a handler that stopped between two committed pieces of its work
+ * (an import's chunks) because its worker is stopping: the item goes back to
+ * the queue at once (lease ended, attempt not counted), so another instance
+ * resumes it from the checkpoint now rather than after OUTBOX_LEASE_MS.
+ */
+export class HandedBack extends Error {}
+
 /** Thrown by a handler whose work may not start yet (a limit of running work): the item is due again after `delayMs`, the attempt not counted. */
 export class Deferred extends Error {
   readonly delayMs: number;

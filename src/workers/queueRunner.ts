@@ -3,22 +3,28 @@
  * LOCKED, under a lease, so any number of instances can run one), hands each
  * to the kind's handler, and records the outcome. It wakes when a transaction
  * queues work, and otherwise polls every `pollMs`. Stopping lets the work in
- * flight finish and hands the claimed items not yet started back at once
- * (their leases end, the attempt is not counted); a process killed mid-work
+ * flight finish (a handler whose work comes in pieces, an import's chunks,
+ * stops after the piece in flight, sees `stopping` and hands the item back)
+ * and hands the claimed items not yet started back at once (their leases
+ * end, the attempt is not counted); a process killed mid-work
  * leaves leases that run out, and
  * those items run again after restart, under the same dedupe key.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/engine.ts';
-import { ClaimLost, Deferred, type ClaimedWork, type QueueKind } from '../engine/queue.ts';
+import { ClaimLost, Deferred, HandedBack, type ClaimedWork, type QueueKind } from '../engine/queue.ts';
 
 /** Thrown by a handler when retrying cannot help (an SMTP 5xx, a 410 Gone): the item is dead at once. */
 export class PermanentFailure extends Error {}
 
 export interface QueueHandler<Payload> {
   readonly kind: QueueKind;
-  /** Does the work; throws to fail the attempt (a PermanentFailure ends the item). */
-  handle(work: ClaimedWork<Payload>): Promise<void>;
+  /**
+   * Does the work; throws to fail the attempt (a PermanentFailure ends the
+   * item). `stopping` aborts when the worker stops: long work stops at its
+   * next committed step and throws HandedBack.
+   */
+  handle(work: ClaimedWork<Payload>, stopping: AbortSignal): Promise<void>;
   /** Items claimed at once, and run at once. */
   readonly batchSize: number;
   readonly concurrency: number;
@@ -46,6 +52,7 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
   const { engine, log } = options;
   const { kind, batchSize, concurrency } = handler;
   let running = true;
+  const stopping = new AbortController();
   let wakeUp: (() => void) | undefined;
   /** Set by a wake that came while the loop was busy, so it is not lost. */
   let woken = false;
@@ -54,11 +61,16 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
   async function run(work: ClaimedWork<Payload>): Promise<void> {
     const { item } = work;
     try {
-      await handler.handle(work);
+      await handler.handle(work, stopping.signal);
     } catch (error) {
       if (error instanceof Deferred) {
         await engine.queue.defer(item, error.delayMs);
         log.debug({ kind, key: item.dedupeKey, reason: error.message }, `${kind} deferred`);
+        return;
+      }
+      if (error instanceof HandedBack) {
+        const handedBack = await engine.queue.release([item]);
+        log.info({ kind, key: item.dedupeKey, handedBack, reason: error.message }, `stopping: handed the ${kind} in progress back`);
         return;
       }
       if (error instanceof ClaimLost) {
@@ -129,6 +141,7 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
     },
     async stop() {
       running = false;
+      stopping.abort();
       wakeUp?.();
       await done;
     },

@@ -214,11 +214,16 @@ export function importService(ctx: EngineContext, provisioning: ProvisioningServ
       }
     },
 
-    /** Runs claimed `import` work: the job (or its undo), from wherever it stopped. Throws ClaimLost when another worker took it over. */
-    async runClaimed(item: ClaimedItem, work: ImportWork): Promise<void> {
+    /**
+     * Runs claimed `import` work: the job (or its undo), from wherever it
+     * stopped. Throws ClaimLost when another worker took it over, and
+     * HandedBack when `stopping` aborted: the chunk (or undo page) in flight
+     * committed, and the rest is left at the checkpoint.
+     */
+    async runClaimed(item: ClaimedItem, work: ImportWork, stopping: AbortSignal = new AbortController().signal): Promise<void> {
       try {
-        if (work.op === 'undo') await runUndo(ctx, item, work.jobId);
-        else await runImport({ ctx, provisioning }, item, work.jobId);
+        if (work.op === 'undo') await runUndo(ctx, item, work.jobId, stopping);
+        else await runImport({ ctx, provisioning, stopping }, item, work.jobId);
       } catch (error) {
         // A job deleted while it ran: nothing is left to do.
         if (isMusterError(error) && error.code === 'import.not_found') return;

@@ -39,7 +39,7 @@ import * as repo from '../../store/repositories/imports.ts';
 import { renewClaim, type ClaimedItem } from '../../store/repositories/queue.ts';
 import type { EngineContext } from '../context.ts';
 import type { ProvisioningService } from '../provisioning.ts';
-import { ClaimLost, Deferred } from '../queue.ts';
+import { ClaimLost, Deferred, HandedBack } from '../queue.ts';
 import { inUnitOfWork } from '../unitOfWork.ts';
 import { importEvent } from './events.ts';
 import { deleteCreatedUsers } from './undo.ts';
@@ -185,6 +185,8 @@ function reportRow(pending: PendingRow, result: ItemResult | undefined, validati
 export interface RunContext {
   readonly ctx: EngineContext;
   readonly provisioning: ProvisioningService;
+  /** Aborts when the worker stops: the run ends after the chunk in flight commits (HandedBack). */
+  readonly stopping: AbortSignal;
 }
 
 /**
@@ -279,6 +281,8 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
       await after;
       previous = written;
       if (cancelledAt !== undefined) break;
+      // Stopping: read no more; the chunk in flight commits below, then the job goes back to the queue.
+      if (run.stopping.aborted) break;
       // The embedded store runs queries on this thread and may settle them without a macrotask:
       // let requests waiting for I/O in between chunks, or a job would starve the API while it runs.
       await setImmediate();
@@ -289,6 +293,7 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
       if (!(error instanceof ChunkWithdrawn)) throw error;
     }
     if (cancelledAt !== undefined) return { kind: 'cancelled' };
+    if (run.stopping.aborted) throw new HandedBack(`import ${job.id}: the worker is stopping; the job resumes at its checkpoint`);
   } catch (error) {
     // The chunk in flight ends (commits or not) before the pass does, so the job read next is final.
     await previous.catch(() => {});
@@ -380,7 +385,7 @@ export async function runImport(run: RunContext, item: ClaimedItem, jobId: strin
       return await finish(ctx, item, jobId, actor, at(), { status: 'completed', rowsTotal: end.rows, error: null });
     }
   } catch (error) {
-    if (error instanceof ClaimLost) throw error;
+    if (error instanceof ClaimLost || error instanceof HandedBack) throw error;
     // The queue retries from the checkpoint; on the last attempt the job fails rather than staying `running`.
     if (item.attempt >= ctx.limits.outboxMaxAttempts || (isMusterError(error) && error.code === 'import.invalid_options')) {
       const code = isMusterError(error) ? error.code : 'internal';

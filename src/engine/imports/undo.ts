@@ -14,7 +14,7 @@ import type { Queryable } from '../../store/ports.ts';
 import * as repo from '../../store/repositories/imports.ts';
 import { renewClaim, type ClaimedItem } from '../../store/repositories/queue.ts';
 import type { EngineContext } from '../context.ts';
-import { ClaimLost } from '../queue.ts';
+import { ClaimLost, HandedBack } from '../queue.ts';
 import { inUnitOfWork } from '../unitOfWork.ts';
 import { importEvent } from './events.ts';
 
@@ -39,9 +39,17 @@ async function deletePage(ctx: EngineContext, tx: Queryable, job: ImportJob, use
 /**
  * Deletes the job's unchanged created users, resuming from the stored
  * progress. Unless `asUndo`, their report rows become `batch.aborted` (an
- * atomic job keeps nothing) and no undo is recorded. Returns the final progress.
+ * atomic job keeps nothing) and no undo is recorded. Returns the final
+ * progress. Throws HandedBack after a page once `stopping` aborted.
  */
-export async function deleteCreatedUsers(ctx: EngineContext, item: ClaimedItem, job: ImportJob, actor: Actor, asUndo = false): Promise<ImportUndo> {
+export async function deleteCreatedUsers(
+  ctx: EngineContext,
+  item: ClaimedItem,
+  job: ImportJob,
+  actor: Actor,
+  asUndo = false,
+  stopping?: AbortSignal,
+): Promise<ImportUndo> {
   let progress: UndoProgress = { status: 'running', deleted: 0, kept: 0, keptChanged: 0, keptGone: 0, at: null, afterRow: 0, ...(job.undo as UndoProgress | null) };
   for (;;) {
     const page = await repo.reportPage(ctx.db, job.tenantId, job.id, 'created', progress.afterRow, UNDO_PAGE_ROWS);
@@ -81,16 +89,17 @@ export async function deleteCreatedUsers(ctx: EngineContext, item: ClaimedItem, 
       await repo.saveUndo(uow.tx, job.tenantId, job.id, next);
       return next;
     });
+    if (stopping?.aborted) throw new HandedBack(`undo of ${job.id}: the worker is stopping; the undo resumes after row ${progress.afterRow}`);
   }
   if (!asUndo) await ctx.db.query('UPDATE import_jobs SET undo = NULL WHERE tenant_id = $1 AND id = $2', [job.tenantId, job.id]);
   return progress;
 }
 
 /** Runs (or resumes) the undo of a finished job; records its end and emits `import.undone`. */
-export async function runUndo(ctx: EngineContext, item: ClaimedItem, jobId: string): Promise<void> {
+export async function runUndo(ctx: EngineContext, item: ClaimedItem, jobId: string, stopping?: AbortSignal): Promise<void> {
   const locked = await ctx.db.transaction((tx) => repo.lockJob(tx, item.tenantId, jobId));
   if (!locked || locked.job.undo?.status !== 'running') return;
-  const progress = await deleteCreatedUsers(ctx, item, locked.job, locked.actor, true);
+  const progress = await deleteCreatedUsers(ctx, item, locked.job, locked.actor, true, stopping);
   await inUnitOfWork(ctx, locked.actor, async (uow) => {
     const current = await repo.lockJob(uow.tx, item.tenantId, jobId);
     if (!current || current.job.undo?.status !== 'running') return;
