@@ -7,9 +7,12 @@
  * column's own name, matched to a field ignoring case and punctuation
  * (`E-Mail`, `email`, `E_MAIL` are all `email`), with a few common synonyms
  * (`first name` -> givenName). `attributes.<name>` columns fill attributes;
- * other columns are ignored. In a CSV an empty cell is an absent field.
- * `groups`: group ids, separated by `|`, `;` or `,` in a cell, or an array.
- * Pure: no I/O.
+ * other columns are ignored; an `attributes` column holds an object (in a
+ * CSV, as JSON text). In a CSV an empty cell is an absent field.
+ * `groups`: group ids or names (a UUID is an id, anything else a name of a
+ * group of the job's directory, which the import resolves), as an array, a
+ * JSON array in a cell (what the CSV export writes), or separated by `|`,
+ * `;` or `,` in a cell. Pure: no I/O.
  */
 import { MusterError } from '../domain/errors.ts';
 import { USER_STATUSES, type UserDraft, type UserStatus } from '../domain/user.ts';
@@ -104,11 +107,26 @@ function text(field: NativeField, value: unknown): string | undefined {
   throw invalid(field, 'must be a string');
 }
 
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((id) => typeof id === 'string');
+
+/** A cell holding JSON text that opens with `opener` (the CSV export writes `attributes` and `groups` so), parsed; otherwise undefined. */
+function jsonCell(cell: string, opener: '[' | '{'): unknown {
+  if (!cell.trimStart().startsWith(opener)) return undefined;
+  try {
+    return JSON.parse(cell) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function groupsOf(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (Array.isArray(value) && value.every((id) => typeof id === 'string')) return value as string[];
-  if (typeof value === 'string') return value.split(/[|;,]/).map((id) => id.trim()).filter((id) => id !== '');
-  throw invalid('groups', 'must be group ids');
+  if (isStringArray(value)) return value;
+  if (typeof value === 'string') {
+    const array = jsonCell(value, '[');
+    return isStringArray(array) ? array : value.split(/[|;,]/).map((id) => id.trim()).filter((id) => id !== '');
+  }
+  throw invalid('groups', 'must be group ids or names');
 }
 
 function setField(draft: Record<string, unknown>, field: NativeField, value: unknown): void {
@@ -141,8 +159,11 @@ export function mapNativeRow(row: SourceRow, options: NativeOptions): MappedRow 
       if ('field' in target) setField(draft, target.field, value);
       else if ('attribute' in target) {
         if (value !== undefined && value !== '') attributes[target.attribute] = value;
-      } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) Object.assign(attributes, value);
-      else if (value !== undefined && value !== null && value !== '') throw invalid('attributes', 'must be an object');
+      } else {
+        const object = typeof value === 'string' ? jsonCell(value, '{') : value;
+        if (typeof object === 'object' && object !== null && !Array.isArray(object)) Object.assign(attributes, object);
+        else if (value !== undefined && value !== null && value !== '') throw invalid('attributes', 'must be an object');
+      }
     }
   } catch (error) {
     if (error instanceof MusterError) return { error };

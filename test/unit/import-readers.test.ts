@@ -95,4 +95,16 @@ describe('native mapper', () => {
     assert.throws(() => parseNativeOptions({ mapping: '{"a":"shoeSize"}' }), { code: 'import.invalid_options' });
     assert.throws(() => parseNativeOptions({ signerKey: 'k' }), (error: { details: { option: string } }) => error.details.option === 'signerKey');
   });
+
+  it('reads the CSV export\'s JSON cells: attributes as an object, groups as an array of names', () => {
+    const options = parseNativeOptions({});
+    const cells = { username: 'ada', attributes: '{"team":"ci","n":3}', groups: '["R&D | EU, \\"west\\"","ops"]' };
+    assert.deepEqual(mapNativeRow({ row: 1, fields: cells }, options), {
+      draft: { username: 'ada', groupIds: ['R&D | EU, "west"', 'ops'], attributes: { team: 'ci', n: 3 } },
+    });
+    // Not JSON of the right kind: groups split on separators as before; attributes must be an object.
+    assert.deepEqual(mapNativeRow({ row: 2, fields: { username: 'b', groups: '[x]|y' } }, options), { draft: { username: 'b', groupIds: ['[x]', 'y'] } });
+    assert.equal((mapNativeRow({ row: 3, fields: { username: 'c', attributes: '[1]' } }, options) as { error: { code: string } }).error.code, 'user.invalid_field');
+    assert.deepEqual(mapNativeRow({ row: 4, fields: { username: 'd', attributes: '{}', groups: '[]' } }, options), { draft: { username: 'd', groupIds: [] } });
+  });
 });

@@ -30,11 +30,13 @@ import { setImmediate } from 'node:timers/promises';
 import type { Actor } from '../../domain/actor.ts';
 import { summarise, type BatchItem, type BatchOutcome, type BatchPolicy, type ItemResult } from '../../domain/batch.ts';
 import { isMusterError, MusterError } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/directory.ts';
 import { addCounts, isFinished, topFailures, type ImportJob, type ReportStatus } from '../../domain/importJob.ts';
 import { findFormat } from '../../formats/index.ts';
 import { isUnreadable, readRecords, type CsvDelimiter } from '../../formats/readers/index.ts';
 import type { ImportFormat, SourceRow, UnreadableRow } from '../../formats/types.ts';
 import type { Queryable } from '../../store/ports.ts';
+import { groupIdsByName } from '../../store/repositories/groups.ts';
 import * as repo from '../../store/repositories/imports.ts';
 import { renewClaim, type ClaimedItem } from '../../store/repositories/queue.ts';
 import type { EngineContext } from '../context.ts';
@@ -182,6 +184,22 @@ function reportRow(pending: PendingRow, result: ItemResult | undefined, validati
   };
 }
 
+/**
+ * The `groups` a row names that are not UUIDs are group names (an export's
+ * `groups`): they become the ids of the job's directory's groups of those
+ * names, one query per chunk. A name of no group stays as it is, so
+ * createUsers fails its row with `group.not_found`.
+ */
+async function resolveGroupNames(ctx: EngineContext, job: ImportJob, items: readonly BatchItem[]): Promise<BatchItem[]> {
+  const named = (item: BatchItem) => ('draft' in item ? (item.draft.groupIds ?? []).filter((group) => !isUuid(group)) : []);
+  const names = [...new Set(items.flatMap(named))];
+  if (names.length === 0) return [...items];
+  const ids = await groupIdsByName(ctx.db, job.tenantId, job.directoryId, names);
+  return items.map((item) =>
+    'draft' in item && named(item).length > 0 ? { ...item, draft: { ...item.draft, groupIds: item.draft.groupIds!.map((group) => ids.get(group) ?? group) } } : item,
+  );
+}
+
 export interface RunContext {
   readonly ctx: EngineContext;
   readonly provisioning: ProvisioningService;
@@ -269,7 +287,8 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
       };
       const after = previous;
       const written = (async () => {
-        const outcome = items.length > 0 ? await provisioning.createUsers(actor, job.directoryId, items, policy, { commitWith: commit, writeAfter: after }) : NOTHING_WRITTEN;
+        const resolved = await resolveGroupNames(ctx, job, items);
+        const outcome = resolved.length > 0 ? await provisioning.createUsers(actor, job.directoryId, resolved, policy, { commitWith: commit, writeAfter: after }) : NOTHING_WRITTEN;
         // A dry run (or a chunk nothing of which was written in a transaction) commits its report on its own, after the chunk before.
         if (!committed) {
           await after;

@@ -4,10 +4,12 @@
  * the key, a page at a time), so memory stays flat for a million users.
  *
  * Each user is in the native wire shape (`renderUser`, as GET .../users/{id}
- * answers), so an export re-imports into another muster. Never a password or a
+ * answers) plus `groups`, the names of its groups (in code-point order), which
+ * the native import reads back by name: an export re-imports into another
+ * muster whose directory has groups of the same names. Never a password or a
  * generated secret; `passwordHashes=true` adds each user's stored password
  * hash (`passwordHash`, PHC or MCF form, accepted by create as is) and needs
- * the admin scope. CSV: one column per field, `attributes` as JSON text;
+ * the admin scope. CSV: one column per field, `attributes` and `groups` as JSON text;
  * written by csv-stringify (quoting and escaping per RFC 4180).
  *
  * A failure after the first bytes cannot change the status: the stream is cut
@@ -34,13 +36,16 @@ const ExportQuery = Type.Object({
   passwordHashes: Defaulted(Type.Boolean({ default: false, description: 'Add each user\'s password hash (`passwordHash`) so passwords keep working after re-import. Needs the admin scope.' })),
 });
 
-/** CSV columns, in order: the native user's fields. */
-const CSV_COLUMNS = ['id', 'directoryId', 'username', 'email', 'displayName', 'givenName', 'familyName', 'phone', 'locale', 'externalId', 'status', 'expiresAt', 'attributes', 'hasPassword', 'hasSecret', 'createdAt', 'updatedAt', 'version'] as const;
+/** CSV columns, in order: the native user's fields, then its groups. */
+const CSV_COLUMNS = ['id', 'directoryId', 'username', 'email', 'displayName', 'givenName', 'familyName', 'phone', 'locale', 'externalId', 'status', 'expiresAt', 'attributes', 'groups', 'hasPassword', 'hasSecret', 'createdAt', 'updatedAt', 'version'] as const;
 
-type ExportedWire = UserWire & { passwordHash?: string | null };
+type ExportedWire = UserWire & { groups: readonly string[]; passwordHash?: string | null };
+
+/** Cells that hold structure are JSON text (a group name may contain any separator). */
+const JSON_CELLS: ReadonlySet<string> = new Set(['attributes', 'groups']);
 
 function csvRecord(user: ExportedWire, withHashes: boolean): unknown[] {
-  const cells: unknown[] = CSV_COLUMNS.map((column) => (column === 'attributes' ? JSON.stringify(user.attributes) : user[column]));
+  const cells: unknown[] = CSV_COLUMNS.map((column) => (JSON_CELLS.has(column) ? JSON.stringify(user[column]) : user[column]));
   if (withHashes) cells.push(user.passwordHash ?? null);
   return cells;
 }
@@ -54,7 +59,8 @@ export function exportRoutes(app: FastifyInstance, engine: Engine): void {
         tags: ['users'],
         summary: 'Export every user of a directory (NDJSON or CSV), streamed',
         description:
-          'Streams every user in the native shape (as GET .../users/{userId}), in id order, never a password or secret. ' +
+          'Streams every user in the native shape (as GET .../users/{userId}) plus `groups` (the names of its groups), in id order, never a password or secret. ' +
+          'The native import reads `groups` back by name, so the export re-imports into a directory that has groups of the same names. ' +
           '`passwordHashes=true` (admin scope) adds `passwordHash`, the stored hash, so that the export re-imports with working passwords. ' +
           'Content-Type `application/x-ndjson` or `text/csv`.',
         params: DirectoryParams,
@@ -69,7 +75,7 @@ export function exportRoutes(app: FastifyInstance, engine: Engine): void {
       }
       const pages = await engine.users.exportUsers(actorOf(request), request.params.directory, { passwordHashes });
       const wire = async function* (): AsyncGenerator<ExportedWire[]> {
-        for await (const page of pages) yield page.map(({ user, passwordHash }) => (passwordHashes ? { ...renderUser(user), passwordHash } : renderUser(user)));
+        for await (const page of pages) yield page.map(({ user, passwordHash, groups }) => ({ ...renderUser(user), groups, ...(passwordHashes && { passwordHash }) }));
       };
       reply.header('cache-control', 'no-store');
       if (format === 'csv') {

@@ -152,6 +152,16 @@ export async function existingGroupIds(q: Queryable, tenantId: string, directory
   return new Set(rows.map((r) => r.id));
 }
 
+/** The ids of the directory's groups named `names` (exact names, down `groups_name_uq`), by name; names of no group are absent. */
+export async function groupIdsByName(q: Queryable, tenantId: string, directoryId: string, names: readonly string[]): Promise<Map<string, string>> {
+  const { rows } = await q.query<{ id: string; name: string }>('SELECT id, name FROM groups WHERE tenant_id = $1 AND directory_id = $2 AND name = ANY($3::text[])', [
+    tenantId,
+    directoryId,
+    names,
+  ]);
+  return new Map(rows.map((r) => [r.name, r.id]));
+}
+
 /** Deletes the group (its memberships go with it); the deleted group, or undefined. */
 export async function deleteGroup(q: Queryable, tenantId: string, directoryId: string, id: string): Promise<Group | undefined> {
   const { rows } = await q.query<Row>('DELETE FROM groups WHERE tenant_id = $1 AND directory_id = $2 AND id = $3 RETURNING id, name, description, created_at', [

@@ -726,18 +726,25 @@ export async function listUsersMatching(q: Queryable, tenantId: string, director
 export interface ExportedUser {
   readonly user: User;
   readonly passwordHash: string | null;
+  /** The names of the user's groups, in code-point order (the same on both stores). */
+  readonly groups: readonly string[];
 }
 
 /**
  * One page of a directory's users in id order after `afterId` (the export's
- * cursor, down `users_directory_id_uq`), with password hashes when `withHashes`.
+ * cursor, down `users_directory_id_uq`), with password hashes when
+ * `withHashes`, and each user's group names aggregated in the same statement
+ * (down `group_members_user_idx`; no query per user).
  */
 export async function exportPage(q: Queryable, tenantId: string, directoryId: string, afterId: string | null, limit: number, withHashes: boolean): Promise<ExportedUser[]> {
-  const { rows } = await q.query<UserRow & { password_hash: string | null }>(
-    `SELECT ${USER_COLUMNS}, ${withHashes ? 'password_hash' : 'NULL::text AS password_hash'} FROM users
+  const { rows } = await q.query<UserRow & { password_hash: string | null; group_names: string[] }>(
+    `SELECT ${USER_COLUMNS}, ${withHashes ? 'password_hash' : 'NULL::text AS password_hash'},
+            ARRAY(SELECT g.name FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+                  WHERE m.tenant_id = users.tenant_id AND m.user_id = users.id ORDER BY g.name COLLATE "C") AS group_names
+     FROM users
      WHERE tenant_id = $1 AND directory_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
     // The nil UUID sorts first: one plan, a range scan from the cursor.
     [tenantId, directoryId, afterId ?? '00000000-0000-0000-0000-000000000000', limit],
   );
-  return rows.map((row) => ({ user: toUser(row), passwordHash: row.password_hash }));
+  return rows.map((row) => ({ user: toUser(row), passwordHash: row.password_hash, groups: row.group_names }));
 }
