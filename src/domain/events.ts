@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'user.deleted',
   'user.secret_rotated',
   'user.unlocked',
+  'address.unlocked',
   'invitation.sent',
   'invitation.accepted',
   'invitation.revoked',
@@ -40,7 +41,7 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const SUBJECT_TYPES = ['user', 'directory', 'group', 'api_key', 'access_key', 'tenant', 'import', 'webhook'] as const;
+export const SUBJECT_TYPES = ['user', 'directory', 'group', 'api_key', 'access_key', 'tenant', 'import', 'webhook', 'address'] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 /** An event as a use case emits it; the unit of work adds the actor, the time and an id. */

@@ -67,9 +67,9 @@ function tokenState(found: invitationsRepo.TokenInvitation | undefined): TokenSt
 export function invitationService(ctx: EngineContext, lockouts: LockoutService) {
   /** The token's invitation; an unknown token is a guess, counted against `address` (engine/lockouts.ts), which may be locked out. */
   async function lookUp(token: string, address: string): Promise<invitationsRepo.TokenInvitation | undefined> {
-    await lockouts.guard('invitation', address);
+    await lockouts.guard({ flow: 'invitation' }, address);
     const found = await invitationsRepo.findByTokenHash(ctx.db, tokenHash(token));
-    if (!found) await lockouts.failed('invitation', address);
+    if (!found) await lockouts.failed({ flow: 'invitation' }, address);
     return found;
   }
 

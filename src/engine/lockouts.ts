@@ -1,7 +1,8 @@
 /**
  * Credential-stuffing defence (LOCKOUT_*) for every place a caller guesses at
- * a credential: `users.authenticate` (per username and per client address) and
- * the invitation page (per address: an unknown token names no user). Failures
+ * a credential: `users.authenticate` (per username and per client address,
+ * both within the tenant) and the invitation page (per address across
+ * tenants: an unknown token names no user and no tenant). Failures
  * are counted in the database (store/repositories/counters.ts), so every
  * instance sees the same count.
  *
@@ -16,17 +17,22 @@
  *   `credentials.locked` (429, Retry-After) until the window ends, even with
  *   the right credential;
  * - a success clears the username's failures (not the address's);
- * - an admin clears a user's failures with `users.unlock` (event `user.unlocked`).
+ * - an admin clears a user's failures with `users.unlock` (event
+ *   `user.unlocked`), and an address's `authenticate` failures in the tenant
+ *   with `users.unlockAddress` (event `address.unlocked`). Being the tenant's
+ *   own, neither touches another tenant's counts. The invitation page's
+ *   address lockout is every tenant's and ends with its window.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MusterError } from '../domain/errors.ts';
 import type { Queryable } from '../store/ports.ts';
 import { bumpCounters, clearCounters, readCounters } from '../store/repositories/counters.ts';
 import type { EngineContext } from './context.ts';
 
-/** Where failures are guessed at: each flow counts its own failures. */
-export type GuessedAt = 'authenticate' | 'invitation';
+/** Where failures are guessed at: each flow counts its own failures; `authenticate` within its tenant. */
+export type GuessedAt = { readonly flow: 'authenticate'; readonly tenantId: string } | { readonly flow: 'invitation' };
 
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 4000;
@@ -49,7 +55,22 @@ export function usernameBucket(tenantId: string, directoryId: string, usernameKe
   return `fail:user:${tenantId}:${directoryId}:${digest}`;
 }
 
-const addressBucket = (flow: GuessedAt, address: string) => `fail:${flow}:addr:${address}`;
+/**
+ * A client address in one spelling, or undefined when it is not an IP
+ * address: an IPv4-mapped IPv6 address (what a dual-stack socket reports) as
+ * its IPv4 form, IPv6 in lower case.
+ */
+export function canonicalAddress(address: string): string | undefined {
+  const trimmed = address.trim().toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(trimmed)?.[1];
+  const canonical = mapped ?? trimmed;
+  return isIP(canonical) === 0 ? undefined : canonical;
+}
+
+function addressBucket(at: GuessedAt, address: string): string {
+  const spelled = canonicalAddress(address) ?? address;
+  return at.flow === 'authenticate' ? `fail:authenticate:addr:${at.tenantId}:${spelled}` : `fail:invitation:addr:${spelled}`;
+}
 
 export function lockoutService(ctx: EngineContext) {
   const policy = ctx.limits.lockout;
@@ -82,6 +103,10 @@ export function lockoutService(ctx: EngineContext) {
 
     /** Forgets a username's failures (after a success, or an admin's unlock); returns whether it had any. */
     clear: async (q: Queryable, userBucket: string): Promise<boolean> => (await clearCounters(q, [userBucket])) > 0,
+
+    /** Forgets an address's `authenticate` failures in the tenant (an admin's unlock); returns whether it had any. */
+    clearAddress: async (q: Queryable, tenantId: string, address: string): Promise<boolean> =>
+      (await clearCounters(q, [addressBucket({ flow: 'authenticate', tenantId }, address)])) > 0,
   };
 }
 

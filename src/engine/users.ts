@@ -34,7 +34,7 @@ import type { EngineContext } from './context.ts';
 import { decodeSortCursor, encodeSortCursor } from './cursors.ts';
 import { resolveDirectory } from './directories.ts';
 import type { CreateUsersOptions, ProvisioningService } from './provisioning.ts';
-import { usernameBucket, type LockoutService } from './lockouts.ts';
+import { canonicalAddress, usernameBucket, type LockoutService } from './lockouts.ts';
 import { inUnitOfWork } from './unitOfWork.ts';
 
 const SINGLE_CREATE: BatchPolicy = { mode: 'atomic', onConflict: 'fail', dryRun: false };
@@ -331,6 +331,23 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       }),
 
     /**
+     * Lifts the `authenticate` lockout of a client address in the actor's
+     * tenant (the failures counted against it there); emits `address.unlocked`
+     * with the address and whether any failures were counted. Other tenants'
+     * counts, and the invitation page's (every tenant's), are left alone.
+     * Throws `request.invalid` when `address` is not an IP address.
+     */
+    async unlockAddress(actor: Actor, address: string): Promise<{ address: string; hadFailures: boolean }> {
+      const canonical = canonicalAddress(address);
+      if (canonical === undefined) throw new MusterError('request.invalid', 'address must be an IPv4 or IPv6 address.', { field: 'address' });
+      return inUnitOfWork(ctx, actor, async (uow) => {
+        const hadFailures = await lockouts.clearAddress(uow.tx, actor.tenantId, canonical);
+        uow.emit({ type: 'address.unlocked', subject: { type: 'address', id: canonical }, directoryId: null, data: { address: canonical, hadFailures } });
+        return { address: canonical, hadFailures };
+      });
+    },
+
+    /**
      * Checks a user's password or secret and returns the user. A password stored
      * in an imported format, or with older argon2id parameters, is re-hashed
      * with argon2id on its first successful check. Throws
@@ -347,7 +364,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       const directory = await resolveDirectory(ctx.db, tenantId, directoryRef);
       const usernameKey = comparisonKey(credentials.username, directory.confusables);
       const bucket = usernameBucket(tenantId, directory.id, usernameKey);
-      await lockouts.guard('authenticate', address, bucket);
+      await lockouts.guard({ flow: 'authenticate', tenantId }, address, bucket);
       const found = await repo.findUserCredentials(ctx.db, tenantId, directory.id, usernameKey);
       // The presented value is checked against whichever credential the user
       // has: a generated secret (HMAC) or a chosen password or secret (argon2id
@@ -359,7 +376,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
       else if (found?.passwordHash) valid = viaPassword = await ctx.passwords.verify(found.passwordHash, presented);
       else await ctx.passwords.verifyNothing(presented);
       if (!found || !valid) {
-        await lockouts.failed('authenticate', address, bucket);
+        await lockouts.failed({ flow: 'authenticate', tenantId }, address, bucket);
         throw new MusterError('credentials.invalid');
       }
       await lockouts.clear(ctx.db, bucket);

@@ -2,7 +2,8 @@
  * Credential-stuffing defence (LOCKOUT_*, issue 16): POST .../authenticate and
  * the invitation page lock out repeated failures per username and per client
  * address, answer alike whether or not a username exists, and an admin lifts a
- * user's lockout with an audit event. On both stores. (Failures are also
+ * user's or an address's lockout with an audit event (an address's only in the
+ * admin's tenant, whose counts are its own). On both stores. (Failures are also
  * slowed down; durations are not asserted here, the delay schedule is.)
  */
 import assert from 'node:assert/strict';
@@ -132,6 +133,42 @@ for (const kind of STORE_KINDS) {
       assert.ok(Number(locked.headers['retry-after']) >= 1);
       const posted = await svc.call('POST', `/invite/${'z'.repeat(43)}`, { rawBody: 'password=a&confirm=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       assert.equal(posted.status, 429);
+    });
+
+    it('an admin lifts the address\'s authenticate lockout in its tenant, audited; other tenants count their own', async () => {
+      const authenticate = (as: string) => svc.call('POST', '/v1/directories/default/authenticate', { key: as, body: { username: 'guess', password: 'wrong password' } });
+      assert.equal((await authenticate(key)).status, 429, 'locked by the first case');
+      // Another tenant's callers from the same address are not locked by this tenant's failures, and its admin lifts nothing here.
+      const { adminKey: otherKey } = await svc.newTenant();
+      assert.equal((await authenticate(otherKey)).status, 401);
+      const elsewhere = await svc.call('POST', '/v1/lockouts/addresses/unlock', { key: otherKey, body: { address: '127.0.0.1' } });
+      assert.deepEqual(elsewhere.body, { address: '127.0.0.1', hadFailures: true }, 'its own one failure');
+      assert.equal((await authenticate(key)).status, 429, 'another tenant\'s unlock left this one locked');
+
+      // The address as a dual-stack socket reports it names the same address.
+      const unlocked = await svc.call('POST', '/v1/lockouts/addresses/unlock', { key, body: { address: '::FFFF:127.0.0.1' } });
+      assert.equal(unlocked.status, 200, unlocked.text);
+      assert.deepEqual(unlocked.body, { address: '127.0.0.1', hadFailures: true });
+      assert.equal((await authenticate(key)).status, 401, 'failures count afresh');
+      const again = await svc.call('POST', '/v1/lockouts/addresses/unlock', { key, body: { address: '127.0.0.1' } });
+      assert.equal(again.body.hadFailures, true, 'the failure since');
+      const audit = await svc.call('GET', '/v1/audit-events?type=address.unlocked&user=127.0.0.1', { key });
+      assert.equal(audit.status, 200, audit.text);
+      assert.deepEqual(audit.body.events.map((e: { data: unknown }) => e.data), [{ address: '127.0.0.1', hadFailures: true }, { address: '127.0.0.1', hadFailures: true }]);
+      assert.deepEqual(audit.body.events[0].subject, { type: 'address', id: '127.0.0.1' });
+      // The invitation page's lockout is every tenant's: no tenant's admin lifts it.
+      assert.equal((await svc.call('GET', `/invite/${'y'.repeat(43)}`)).status, 429);
+    });
+
+    it('address unlock needs the admin scope and an IP address', async () => {
+      const reader = await svc.call('POST', '/v1/api-keys', { key, body: { name: 'reader', scopes: ['users:read'] } });
+      assert.equal((await svc.call('POST', '/v1/lockouts/addresses/unlock', { key: reader.body.key, body: { address: '127.0.0.1' } })).status, 403);
+      for (const address of ['localhost', '999.1.1.1', '127.0.0.1/8']) {
+        const refused = await svc.call('POST', '/v1/lockouts/addresses/unlock', { key, body: { address } });
+        assert.equal(refused.status, 400, address);
+        assert.equal(refused.body.error.code, 'request.invalid');
+      }
+      assert.equal((await svc.call('POST', '/v1/lockouts/addresses/unlock', { key, body: {} })).status, 400);
     });
   });
 }

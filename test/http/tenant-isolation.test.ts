@@ -45,6 +45,8 @@ const ROUTES: Record<string, { body?: object | unknown[]; expect: 'not_found' | 
   'GET /v1/mail/{file}': { expect: 'not_found' },
   'GET /v1/audit-events': { expect: 'own_data_only' },
   'POST /v1/directories/{directory}/users/{userId}/unlock': { expect: 'not_found' },
+  // An address's counts are per tenant: the intruder lifts only its own (the lockouts test checks the victim stays locked).
+  'POST /v1/lockouts/addresses/unlock': { body: { address: '127.0.0.1' }, expect: 'own_data_only' },
   'GET /v1/directories/{directory}/export': { expect: 'not_found' },
   'POST /v1/directories/{directory}/imports': { body: [{ username: 'intruder' }], expect: 'not_found' },
   'GET /v1/directories/{directory}/imports': { expect: 'not_found' },

@@ -303,6 +303,19 @@ export const DirectoryParams = Type.Object({ directory: Type.String({ descriptio
 export const UserParams = Type.Object({ directory: Type.String({ description: 'Directory name or id.' }), userId: Type.String() });
 export const ApiKeyParams = Type.Object({ keyId: Type.String({ description: 'Key id or visible prefix.' }) });
 
+/** POST /v1/lockouts/addresses/unlock: the request, and the answer. */
+export const AddressUnlockRequest = Type.Object(
+  { address: Type.String({ minLength: 2, maxLength: 64, description: 'The client address (IPv4 or IPv6; an IPv4-mapped IPv6 address counts as its IPv4 form).' }) },
+  { additionalProperties: false, examples: [{ address: '203.0.113.7' }] },
+);
+export const AddressUnlockBody = Type.Object(
+  {
+    address: Type.String({ description: 'The address as muster spells it (IPv4, or IPv6 in lower case).' }),
+    hadFailures: Type.Boolean({ description: 'Whether failed sign-ins from the address were counted in this tenant when it was unlocked.' }),
+  },
+  { examples: [{ address: '203.0.113.7', hadFailures: true }] },
+);
+
 /** POST .../users/{userId}/unlock. */
 export const UnlockBody = Type.Object({
   user: UserBody,

@@ -24,6 +24,8 @@ import {
   UserParams,
   UserPatchBody,
   UnlockBody,
+  AddressUnlockBody,
+  AddressUnlockRequest,
 } from './schemas.ts';
 
 const toDate = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -196,7 +198,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       schema: {
         tags,
         summary: "Lift a user's sign-in lockout",
-        description: 'Forgets the failed authentications counted against the user\'s username, so `credentials.locked` ends at once; records `user.unlocked` in the audit trail. Address lockouts end with their window (LOCKOUT_WINDOW_SECONDS).',
+        description: 'Forgets the failed authentications counted against the user\'s username, so `credentials.locked` ends at once; records `user.unlocked` in the audit trail. A client address\'s lockout is lifted with POST /v1/lockouts/addresses/unlock.',
         params: UserParams,
         response: { 200: UnlockBody, ...errorResponses(401, 403, 404) },
       },
@@ -205,5 +207,22 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
       const { user, hadFailures } = await engine.users.unlock(actorOf(request), request.params.directory, request.params.userId);
       return { user: renderUser(user), hadFailures };
     },
+  );
+
+  r.post(
+    '/lockouts/addresses/unlock',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        summary: "Lift a client address's sign-in lockout",
+        description:
+          'Forgets the failed authentications (POST .../authenticate, every directory) counted against the address in this tenant, so its `credentials.locked` ends at once; ' +
+          'records `address.unlocked` (subject: the address) in the audit trail. Other tenants\' counts are their own; the invitation page\'s address lockout is every tenant\'s and ends with its window (LOCKOUT_WINDOW_SECONDS).',
+        body: AddressUnlockRequest,
+        response: { 200: AddressUnlockBody, ...errorResponses(400, 401, 403, 415) },
+      },
+    },
+    async (request) => engine.users.unlockAddress(actorOf(request), request.body.address),
   );
 }
