@@ -18,7 +18,7 @@ import { createEngine, type Engine } from './engine/engine.ts';
 import { buildApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { startMetricsListener } from './metrics/listener.ts';
-import type { DomainEvent } from './domain/events.ts';
+import type { EngineContext } from './engine/context.ts';
 import { migrate } from './store/migrate.ts';
 import { loadInvitationTemplates } from './mail/templates.ts';
 import { fileTransport, smtpTransport } from './mail/transport.ts';
@@ -58,7 +58,7 @@ export async function composeEngine(
   db: Database,
   notifyOutbox: () => void = () => {},
   notifyImports: () => void = () => {},
-  onEventsCommitted?: (events: readonly DomainEvent[]) => void,
+  observers: Pick<EngineContext, 'onEventsCommitted' | 'onImportRows'> = {},
 ): Promise<{ engine: Engine; release: () => Promise<void>; serverKey: Buffer; serverKeyOrigin: ServerKeyOrigin }> {
   const { key: serverKey, origin } = loadServerKey({ fromEnvironment: config.serverKey, dataDir: config.dataDir });
   const passwords = await createPasswordHasher(config.passwordHashThreads, createSealer(serverKey, 'imported-hash-keys'));
@@ -76,7 +76,7 @@ export async function composeEngine(
     messageIdDomain: messageIdDomain(config.mail.from),
     notifyOutbox,
     notifyImports,
-    ...(onEventsCommitted && { onEventsCommitted }),
+    ...observers,
     operatorKeyHash: apiKeyHash(operatorKey),
     now: () => new Date(),
     limits: {
@@ -111,14 +111,14 @@ function messageIdDomain(from: string): string {
 export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
   let wakeDispatcher = () => {};
   let wakeImports = () => {};
-  // The engine reports committed events to the metrics, which read the engine at scrape time.
+  // The engine reports committed events and import rows to the metrics, which read the engine at scrape time.
   const metricsOf: { current?: Metrics } = {};
   const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(
     config,
     db,
     () => wakeDispatcher(),
     () => wakeImports(),
-    (events) => metricsOf.current?.recordEvents(events),
+    { onEventsCommitted: (events) => metricsOf.current?.recordEvents(events), onImportRows: (rows) => metricsOf.current?.recordImportRows(rows) },
   );
   const metrics = (metricsOf.current = createMetrics({ snapshot: () => engine.observability.snapshot() }));
   const jwt = await createJwtAuthority(serverKey, {

@@ -29,6 +29,8 @@ export interface EngineContext {
   readonly operatorKeyHash: Buffer;
   /** Told every unit of work's events once it has committed (metrics count them); must not throw. */
   readonly onEventsCommitted?: (events: readonly DomainEvent[]) => void;
+  /** Told the rows of every committed import chunk (metrics count them); must not throw. */
+  readonly onImportRows?: (rows: number) => void;
   /** The clock; tests may pin it. */
   readonly now: () => Date;
   readonly limits: EngineLimits;

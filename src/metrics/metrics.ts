@@ -5,10 +5,11 @@
  *
  * Recorded as things happen: HTTP requests by route, method, dialect and
  * status, with a latency histogram; users created (from committed
- * `user.created` events); batch sizes. Read at scrape time (collect): queue
- * depth, oldest pending age and dead items by kind, the hashing pool's queue,
- * the store's connections. Import jobs feed `recordImportRows` and
- * `setImportJobs` (the import worker's hooks).
+ * `user.created` events); batch sizes; import rows (each committed chunk's,
+ * `recordImportRows`, the engine's `onImportRows`). Read at scrape time
+ * (collect, from the engine's snapshot, whose stored figures are cached for
+ * a few seconds): queue depth, oldest pending age and dead items by kind,
+ * import jobs by status, the hashing pool's queue, the store's connections.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DomainEvent } from '../domain/events.ts';
@@ -23,7 +24,8 @@ export interface MetricsOptions {
 
 export function createMetrics(options: MetricsOptions) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'muster_process_' });
+  // prom-client's own names start process_ and nodejs_: muster_process_resident_memory_bytes, muster_nodejs_heap_size_used_bytes.
+  collectDefaultMetrics({ register: registry, prefix: 'muster_' });
 
   const requests = new Counter({
     name: 'muster_http_requests_total',
@@ -45,8 +47,11 @@ export function createMetrics(options: MetricsOptions) {
     buckets: [1, 10, 50, 100, 250, 500, 1000, 5000, 10000],
     registers: [registry],
   });
-  const importRows = new Counter({ name: 'muster_import_rows_total', help: 'Import rows processed (rate() gives rows per second).', registers: [registry] });
-  const importJobs = new Gauge({ name: 'muster_import_jobs', help: 'Import jobs by status.', labelNames: ['status'] as const, registers: [registry] });
+  const importRows = new Counter({
+    name: 'muster_import_rows_total',
+    help: 'Import rows processed in committed chunks (rate() gives rows per second; an atomic job\'s validation pass counts too).',
+    registers: [registry],
+  });
 
   let lastSnapshot: Promise<OperationalSnapshot | undefined> | undefined;
   /** One snapshot per scrape, shared by the gauges that read it. */
@@ -67,11 +72,15 @@ export function createMetrics(options: MetricsOptions) {
     s.queue.forEach((q) => g.set({ kind: q.kind }, q.oldestPendingSeconds ?? 0)),
   );
   gauge('muster_queue_dead', 'Dead queue items (out of attempts), by kind.', ['kind'], (g, s) => s.queue.forEach((q) => g.set({ kind: q.kind }, q.dead)));
+  gauge('muster_import_jobs', 'Import jobs of every tenant by status.', ['status'], (g, s) => {
+    for (const [status, jobs] of Object.entries(s.importJobs)) g.set({ status }, jobs);
+  });
   gauge('muster_password_hash_queue', 'Password hashes and verifications waiting for a hashing worker.', [], (g, s) => g.set(s.hashQueue));
-  gauge('muster_store_connections', 'Store pool connections by state (PostgreSQL; the embedded store has one).', ['state'], (g, s) => {
+  gauge('muster_store_connections', 'Store pool connections by state: total, idle, busy (in use), and waiting (queries waiting for one). PostgreSQL; the embedded store has one.', ['state'], (g, s) => {
     if (!s.storePool) return;
     g.set({ state: 'total' }, s.storePool.total);
     g.set({ state: 'idle' }, s.storePool.idle);
+    g.set({ state: 'busy' }, s.storePool.total - s.storePool.idle);
     g.set({ state: 'waiting' }, s.storePool.waiting);
   });
 
@@ -87,10 +96,8 @@ export function createMetrics(options: MetricsOptions) {
       const created = events.reduce((n, e) => (e.type === 'user.created' ? n + 1 : n), 0);
       if (created > 0) usersCreated.inc(created);
     },
-    /** Hook for the import worker: rows it has processed since the last call. */
+    /** Rows of a committed import chunk (the engine's `onImportRows`). */
     recordImportRows: (rows: number): void => importRows.inc(rows),
-    /** Hook for the import worker: how many jobs are in each status now. */
-    setImportJobs: (status: string, jobs: number): void => importJobs.set({ status }, jobs),
     /** The exposition text. */
     text: (): Promise<string> => registry.metrics(),
   };

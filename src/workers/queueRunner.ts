@@ -92,8 +92,9 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
   async function logDepth(): Promise<void> {
     if (Date.now() - lastDepthLog < DEPTH_LOG_INTERVAL_MS) return;
     lastDepthLog = Date.now();
-    const stats = await engine.queue.stats(kind, null);
-    if (stats.pending > 0 || stats.dead > 0) log.info({ kind, queue: stats }, 'queue depth');
+    // The metrics' snapshot: cheap (partial indexes, cached), where counting every item of the kind is not.
+    const stats = (await engine.observability.snapshot()).queue.find((gauge) => gauge.kind === kind);
+    if (stats && (stats.pending > 0 || stats.dead > 0)) log.info({ kind, queue: stats }, 'queue depth');
   }
 
   async function loop(): Promise<void> {

@@ -294,6 +294,7 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
           await after;
           await ctx.db.transaction((tx) => commit(tx, outcome));
         }
+        ctx.onImportRows?.(chunk.length);
       })();
       written.catch(() => {}); // awaited as `previous` on the next turn, or below
       // At most this chunk and the one before are in flight: the one before ends before more is read.

@@ -156,6 +156,12 @@ export async function countRunningJobs(q: Queryable, tenantId: string): Promise<
   return rows[0]!.n;
 }
 
+/** Jobs of every tenant by status (metrics; uploads in progress are not jobs yet); statuses with none are absent. */
+export async function jobCountsByStatus(q: Queryable): Promise<Map<string, number>> {
+  const { rows } = await q.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM import_jobs WHERE status <> 'uploading' GROUP BY status`);
+  return new Map(rows.map((r) => [r.status, r.n]));
+}
+
 export async function markStarted(q: Queryable, tenantId: string, jobId: string): Promise<void> {
   await q.query(`UPDATE import_jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId]);
 }

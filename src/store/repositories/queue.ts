@@ -234,6 +234,39 @@ export async function queueStats(q: Queryable, kind: QueueKind, tenantId: string
   return { pending: row.pending, done: row.done, dead: row.dead, oldestPendingSeconds: row.oldest === null ? null : Math.round(row.oldest), attempts: row.attempts };
 }
 
+export interface QueueGauge {
+  readonly kind: QueueKind;
+  readonly pending: number;
+  /** Seconds the oldest pending item has waited, or null when none waits. */
+  readonly oldestPendingSeconds: number | null;
+  readonly dead: number;
+}
+
+/**
+ * Every kind's backlog and dead items, all tenants (metrics): one statement,
+ * each half read from its partial index (`queue_pending_age_idx`,
+ * `queue_dead_idx`), so its cost follows the backlog and the dead, not the
+ * done items. Kinds with neither are reported as zeros.
+ */
+export async function queueGauges(q: Queryable): Promise<QueueGauge[]> {
+  const { rows } = await q.query<{ kind: QueueKind; status: 'pending' | 'dead'; n: number; oldest: number | null }>(
+    `SELECT kind, 'pending' AS status, count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+     FROM queue WHERE status = 'pending' GROUP BY kind
+     UNION ALL
+     SELECT kind, 'dead', count(*)::int, NULL FROM queue WHERE status = 'dead' GROUP BY kind`,
+  );
+  return QUEUE_KINDS.map((kind) => {
+    const pending = rows.find((r) => r.kind === kind && r.status === 'pending');
+    const dead = rows.find((r) => r.kind === kind && r.status === 'dead');
+    return {
+      kind,
+      pending: pending?.n ?? 0,
+      oldestPendingSeconds: pending?.oldest == null ? null : Math.round(pending.oldest),
+      dead: dead?.n ?? 0,
+    };
+  });
+}
+
 export interface DeadItem {
   readonly id: string;
   readonly dedupeKey: string;
