@@ -76,7 +76,7 @@ export interface LockoutPolicy {
   readonly addressSlowAfter: number;
 }
 
-/** Requests and users per principal and per client address in a fixed window (RATE_LIMIT_*); 0 turns a limit off. */
+/** Requests and users per principal and per client address in a sliding window (RATE_LIMIT_*); 0 turns a limit off. */
 export interface RateLimitPolicy {
   readonly windowSeconds: number;
   /** Requests per principal (API key, access key, token subject). */
