@@ -92,12 +92,10 @@ export async function updateEndpoint(q: Queryable, e: WebhookEndpoint): Promise<
   return endpointOf(rows[0]!);
 }
 
-/** Deletes the endpoint and its deliveries (their attempts cascade). */
+/** Deletes the endpoint row (the engine deletes its lane of deliveries next). */
 export async function deleteEndpoint(q: Queryable, tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
   const { rows } = await q.query<EndpointRow>(`DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 RETURNING ${ENDPOINT_COLUMNS}`, [tenantId, id]);
-  if (rows.length === 0) return undefined;
-  await q.query(`DELETE FROM queue WHERE tenant_id = $1 AND kind = 'webhook' AND lane = $2`, [tenantId, id]);
-  return endpointOf(rows[0]!);
+  return rows[0] && endpointOf(rows[0]);
 }
 
 /** The current secret becomes the previous one (signing too until `previousUntil`); `sealedSecret` is the new current one. */
