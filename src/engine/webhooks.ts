@@ -87,8 +87,10 @@ export function webhookService(ctx: EngineContext) {
     await resolveCheckedAddress(parsed.hostname, ctx.webhookAllowPrivateAddresses);
   }
 
+  /** The endpoint, locked with all of the tenant's (repo.lockTenantEndpoints: the one lock order); throws `webhook.not_found`. */
   async function lockedEndpoint(tx: Queryable, actor: Actor, id: string): Promise<WebhookEndpoint> {
-    const endpoint = await repo.findEndpoint(tx, actor.tenantId, id, true);
+    await repo.lockTenantEndpoints(tx, actor.tenantId);
+    const endpoint = await repo.findEndpoint(tx, actor.tenantId, id);
     if (!endpoint) throw new MusterError('webhook.not_found');
     return endpoint;
   }
@@ -116,6 +118,7 @@ export function webhookService(ctx: EngineContext) {
       const id = newId();
       const secret = newSecret();
       return inUnitOfWork(ctx, actor, async (uow) => {
+        await repo.lockTenantEndpoints(uow.tx, actor.tenantId);
         const endpoint = await repo.insertEndpoint(uow.tx, {
           ...draft,
           eventTypes,
@@ -153,9 +156,10 @@ export function webhookService(ctx: EngineContext) {
       });
     },
 
-    /** Deletes the endpoint and its deliveries (pending ones are never sent); its lane's lock comes after the endpoint's (the lock order). */
+    /** Deletes the endpoint and its deliveries (pending ones are never sent); its lane's lock comes after the endpoints' (the lock order). */
     delete: (actor: Actor, id: string): Promise<void> =>
       inUnitOfWork(ctx, actor, async (uow) => {
+        await repo.lockTenantEndpoints(uow.tx, actor.tenantId);
         const deleted = await repo.deleteEndpoint(uow.tx, actor.tenantId, id);
         if (!deleted) throw new MusterError('webhook.not_found');
         await deleteLane(uow.tx, actor.tenantId, 'webhook', id);

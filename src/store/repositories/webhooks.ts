@@ -69,13 +69,24 @@ export async function listEndpoints(q: Queryable, tenantId: string): Promise<Web
   return rows.map(endpointOf);
 }
 
-/** One endpoint; with `lock`, its row is locked until the transaction ends (read-modify-write). */
-export async function findEndpoint(q: Queryable, tenantId: string, id: string, lock = false): Promise<WebhookEndpoint | undefined> {
-  const { rows } = await q.query<EndpointRow>(
-    `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
-    [tenantId, id],
-  );
+/** One endpoint, unlocked (a lone read, or one the transaction has locked with `lockTenantEndpoints`). */
+export async function findEndpoint(q: Queryable, tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
+  const { rows } = await q.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   return rows[0] && endpointOf(rows[0]);
+}
+
+/**
+ * Locks every endpoint of the tenant, in id order, until the transaction
+ * ends. The lock order rule: a transaction takes endpoint row locks either
+ * once, in one statement in id order (fan-out's `reserveSequences`), or
+ * starts with this call, after which any later lock it asks for (its own
+ * events' fan-out) is one it holds already. Taking one endpoint's lock and
+ * then fan-out's set would lock a lower id after a higher one, which a
+ * concurrent fan-out locking in id order deadlocks with (40P01). Creating
+ * and deleting take it too, so the set cannot change under a holder.
+ */
+export async function lockTenantEndpoints(q: Queryable, tenantId: string): Promise<void> {
+  await q.query('SELECT id FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY id FOR UPDATE', [tenantId]);
 }
 
 /** Writes the editable fields of a (locked) endpoint; enabling clears the reason and the failure streak. */
@@ -126,9 +137,10 @@ export async function enabledEndpoints(q: Queryable, tenantId: string): Promise<
 /**
  * Reserves `count` consecutive lane sequence numbers on each endpoint and
  * returns the first of each, for endpoints still enabled. Locks the endpoint
- * rows, in id order (so two transactions never deadlock over them), until the
- * transaction ends: a later transaction's numbers wait for this one's COMMIT,
- * which makes sequence order commit order per endpoint.
+ * rows, in id order (so two transactions never deadlock over them; see
+ * `lockTenantEndpoints` for a transaction that needs a lock earlier), until
+ * the transaction ends: a later transaction's numbers wait for this one's
+ * COMMIT, which makes sequence order commit order per endpoint.
  */
 export async function reserveSequences(q: Queryable, tenantId: string, wanted: ReadonlyMap<string, number>): Promise<Map<string, number>> {
   const ids = [...wanted.keys()].sort();
