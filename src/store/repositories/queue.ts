@@ -61,7 +61,7 @@ function sortedLanes(refs: readonly LaneRef[]): LaneRef[] {
  * promoting and requeuing take it, so a head ending and an item arriving
  * never miss each other.
  */
-export async function lockLanes(q: Queryable, tenantId: string, refs: readonly LaneRef[]): Promise<void> {
+async function lockLanes(q: Queryable, tenantId: string, refs: readonly LaneRef[]): Promise<void> {
   const lanes = sortedLanes(refs);
   if (lanes.length === 0) return;
   const params = [tenantId, lanes.map((l) => l.kind), lanes.map((l) => l.lane)];
@@ -81,7 +81,7 @@ export async function lockLanes(q: Queryable, tenantId: string, refs: readonly L
  * Under the lanes' locks: each lane without a head gets one, its pending item
  * of lowest seq (one index step per lane, however long the lane).
  */
-export async function promoteLaneHeads(q: Queryable, tenantId: string, refs: readonly LaneRef[]): Promise<void> {
+async function promoteLaneHeads(q: Queryable, tenantId: string, refs: readonly LaneRef[]): Promise<void> {
   const lanes = sortedLanes(refs);
   if (lanes.length === 0) return;
   await q.query(
@@ -97,7 +97,19 @@ export async function promoteLaneHeads(q: Queryable, tenantId: string, refs: rea
   );
 }
 
-/** The lanes of `items`, for `lockLanes` and `promoteLaneHeads`. */
+/**
+ * In the caller's transaction: runs `write`, which queues items of `lanes`
+ * as waiting (`lane_waiting`), requeues them, or ends a head, under the
+ * lanes' locks, then gives each lane that has no head one. Every write that
+ * changes a lane's pending items goes through here.
+ */
+export async function writingLanes(q: Queryable, tenantId: string, lanes: readonly LaneRef[], write: () => Promise<void>): Promise<void> {
+  await lockLanes(q, tenantId, lanes);
+  await write();
+  await promoteLaneHeads(q, tenantId, lanes);
+}
+
+/** The lanes of `items`, for `writingLanes`. */
 function lanesOf(items: readonly { readonly kind: QueueKind; readonly lane?: string | null }[]): LaneRef[] {
   return items.flatMap((i) => (i.lane ? [{ kind: i.kind, lane: i.lane }] : []));
 }
@@ -109,28 +121,27 @@ function lanesOf(items: readonly { readonly kind: QueueKind; readonly lane?: str
  */
 export async function insertItems(q: Queryable, tenantId: string, items: readonly NewQueueItem[]): Promise<void> {
   if (items.length === 0) return;
-  const lanes = lanesOf(items);
-  await lockLanes(q, tenantId, lanes);
   const column = <T>(pick: (m: NewQueueItem) => T) => items.map(pick);
-  await q.query(
-    `INSERT INTO queue (tenant_id, id, kind, dedupe_key, target, invitation_id, lane, lane_seq, lane_waiting, payload)
-     SELECT $1, id, kind, dedupe_key, target, invitation_id, lane, lane_seq, lane IS NOT NULL, decode(payload, 'base64')
-     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::bigint[])
-       AS t(id, kind, dedupe_key, target, invitation_id, payload, lane, lane_seq)
-     ON CONFLICT ON CONSTRAINT queue_dedupe_key_uq DO NOTHING`,
-    [
-      tenantId,
-      column((m) => m.id),
-      column((m) => m.kind),
-      column((m) => m.dedupeKey),
-      column((m) => m.target),
-      column((m) => m.invitationId),
-      column((m) => m.payload.toString('base64')),
-      column((m) => m.lane ?? null),
-      column((m) => m.laneSeq ?? null),
-    ],
-  );
-  await promoteLaneHeads(q, tenantId, lanes);
+  await writingLanes(q, tenantId, lanesOf(items), async () => {
+    await q.query(
+      `INSERT INTO queue (tenant_id, id, kind, dedupe_key, target, invitation_id, lane, lane_seq, lane_waiting, payload)
+       SELECT $1, id, kind, dedupe_key, target, invitation_id, lane, lane_seq, lane IS NOT NULL, decode(payload, 'base64')
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::bigint[])
+         AS t(id, kind, dedupe_key, target, invitation_id, payload, lane, lane_seq)
+       ON CONFLICT ON CONSTRAINT queue_dedupe_key_uq DO NOTHING`,
+      [
+        tenantId,
+        column((m) => m.id),
+        column((m) => m.kind),
+        column((m) => m.dedupeKey),
+        column((m) => m.target),
+        column((m) => m.invitationId),
+        column((m) => m.payload.toString('base64')),
+        column((m) => m.lane ?? null),
+        column((m) => m.laneSeq ?? null),
+      ],
+    );
+  });
 }
 
 export interface ClaimedItem {
@@ -222,14 +233,9 @@ async function recordAttempt(q: Queryable, item: ClaimedItem, outcome: 'done' | 
   );
 }
 
-/** Inside the transaction that ends `item` (done or dead): takes its lane's lock first, so the promotion that follows is the lane's only one. */
-async function lockLaneOf(q: Queryable, item: ClaimedItem): Promise<void> {
-  if (item.lane !== null) await lockLanes(q, item.tenantId, [{ kind: item.kind, lane: item.lane }]);
-}
-
-/** After `item` ended: its lane's next pending item becomes the head. */
-async function promoteAfter(q: Queryable, item: ClaimedItem): Promise<void> {
-  if (item.lane !== null) await promoteLaneHeads(q, item.tenantId, [{ kind: item.kind, lane: item.lane }]);
+/** The lane `item` belongs to, as `writingLanes` takes it (none for unordered work). */
+function laneOf(item: ClaimedItem): LaneRef[] {
+  return item.lane === null ? [] : [{ kind: item.kind, lane: item.lane }];
 }
 
 /**
@@ -238,15 +244,15 @@ async function promoteAfter(q: Queryable, item: ClaimedItem): Promise<void> {
  * becomes the head. In the caller's transaction.
  */
 export async function markDone(q: Queryable, item: ClaimedItem): Promise<void> {
-  await lockLaneOf(q, item);
-  await recordAttempt(q, item, 'done', null);
-  await q.query(
-    `UPDATE queue SET status = 'done', finished_at = now(), locked_until = NULL, last_error = NULL,
-                      payload = CASE WHEN kind = ANY($3::text[]) THEN payload ELSE '\\x'::bytea END
-     WHERE tenant_id = $1 AND id = $2`,
-    [item.tenantId, item.id, KEPT_PAYLOAD_KINDS],
-  );
-  await promoteAfter(q, item);
+  await writingLanes(q, item.tenantId, laneOf(item), async () => {
+    await recordAttempt(q, item, 'done', null);
+    await q.query(
+      `UPDATE queue SET status = 'done', finished_at = now(), locked_until = NULL, last_error = NULL,
+                        payload = CASE WHEN kind = ANY($3::text[]) THEN payload ELSE '\\x'::bytea END
+       WHERE tenant_id = $1 AND id = $2`,
+      [item.tenantId, item.id, KEPT_PAYLOAD_KINDS],
+    );
+  });
 }
 
 /**
@@ -272,17 +278,18 @@ export async function releaseClaims(q: Queryable, items: readonly ClaimedItem[])
  * item of its lane becomes the head). In the caller's transaction.
  */
 export async function markFailed(q: Queryable, item: ClaimedItem, error: string, retryInMs: number | null): Promise<void> {
-  if (retryInMs === null) await lockLaneOf(q, item);
-  await recordAttempt(q, item, 'failed', error);
   if (retryInMs === null) {
-    await q.query(
-      `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3,
-                        payload = CASE WHEN kind = ANY($4::text[]) THEN payload ELSE '\\x'::bytea END
-       WHERE tenant_id = $1 AND id = $2`,
-      [item.tenantId, item.id, error, KEPT_PAYLOAD_KINDS],
-    );
-    await promoteAfter(q, item);
+    await writingLanes(q, item.tenantId, laneOf(item), async () => {
+      await recordAttempt(q, item, 'failed', error);
+      await q.query(
+        `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3,
+                          payload = CASE WHEN kind = ANY($4::text[]) THEN payload ELSE '\\x'::bytea END
+         WHERE tenant_id = $1 AND id = $2`,
+        [item.tenantId, item.id, error, KEPT_PAYLOAD_KINDS],
+      );
+    });
   } else {
+    await recordAttempt(q, item, 'failed', error);
     await q.query(
       `UPDATE queue SET locked_until = NULL, last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
        WHERE tenant_id = $1 AND id = $2`,
@@ -300,16 +307,17 @@ export async function markFailed(q: Queryable, item: ClaimedItem, error: string,
  * transaction; `lane` is the item's lane (locked here), or null.
  */
 export async function requeueItem(q: Queryable, tenantId: string, kind: QueueKind, id: string, lane: { readonly key: string; readonly seq: number } | null): Promise<boolean> {
-  const lanes = lane ? [{ kind, lane: lane.key }] : [];
-  await lockLanes(q, tenantId, lanes);
-  const { rowCount } = await q.query(
-    `UPDATE queue SET status = 'pending', next_attempt_at = now(), locked_until = NULL, finished_at = NULL, retry_base = attempts,
-                      lane_seq = coalesce($4, lane_seq), lane_waiting = lane IS NOT NULL
-     WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND status <> 'pending'`,
-    [tenantId, kind, id, lane?.seq ?? null],
-  );
-  await promoteLaneHeads(q, tenantId, lanes);
-  return rowCount > 0;
+  let requeued = false;
+  await writingLanes(q, tenantId, lane ? [{ kind, lane: lane.key }] : [], async () => {
+    const { rowCount } = await q.query(
+      `UPDATE queue SET status = 'pending', next_attempt_at = now(), locked_until = NULL, finished_at = NULL, retry_base = attempts,
+                        lane_seq = coalesce($4, lane_seq), lane_waiting = lane IS NOT NULL
+       WHERE tenant_id = $1 AND kind = $2 AND id = $3 AND status <> 'pending'`,
+      [tenantId, kind, id, lane?.seq ?? null],
+    );
+    requeued = rowCount > 0;
+  });
+  return requeued;
 }
 
 /**
