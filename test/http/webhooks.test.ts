@@ -177,8 +177,11 @@ for (const kind of STORE_KINDS) {
         await waitFor('the endpoint disabled', async () => (await svc.call('GET', `/v1/webhooks/${endpoint.id}`, { key })).body.enabled === false);
         const shown = await svc.call('GET', `/v1/webhooks/${endpoint.id}`, { key });
         assert.match(shown.body.disabledReason, /410 Gone/);
-        const [delivery] = (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body.deliveries;
-        assert.equal(delivery.status, 'dead');
+        // The worker disables the endpoint, then records the delivery dead: wait for the second.
+        const delivery = await waitFor('the delivery dead', async () => {
+          const [shownDelivery] = (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body.deliveries;
+          return shownDelivery.status === 'dead' && shownDelivery;
+        });
         assert.equal(delivery.attempts, 1, 'a 410 is not retried');
         await svc.call('POST', '/v1/directories/default/groups', { key, body: { name: 'gone-2' } });
         const ping = await svc.call('POST', `/v1/webhooks/${endpoint.id}/test`, { key });
