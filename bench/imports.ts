@@ -1,20 +1,21 @@
 /**
- * Import-job bench (`npm run bench` runs it after the batch bench; alone:
- * `node --liftoff-only bench/imports.ts`), on PostgreSQL (TEST_DATABASE_URL):
+ * Import-job bench (`npm run bench` runs it after the batch bench, on the
+ * stores of BENCH_STORES; alone: `node --liftoff-only bench/imports.ts`), on
+ * PostgreSQL (TEST_DATABASE_URL) and the embedded store:
  * - a CSV of BENCH_IMPORT_ROWS users without passwords (default 1,000,000)
  *   through POST /v1/directories/{d}/imports, the service its own process;
- *   rows/s from the job's own startedAt..finishedAt; baseline: raw COPY of the
- *   same rows into the same table (pg-copy-streams), measured in the same
- *   run. Target: at least 0.7x.
+ *   rows/s from the job's own startedAt..finishedAt; baseline, measured in
+ *   the same run into the same table: on PostgreSQL a raw COPY of the same
+ *   rows (pg-copy-streams), on the embedded store raw PGlite inserts (one
+ *   INSERT ... FROM unnest per 1000 rows, bench/baseline.ts). Target: at
+ *   least 0.7x.
  * - the server's peak RSS (VmHWM) for a tenth of the rows and for all of
  *   them, each on a fresh process: the second within 15% of the first.
  * - the report download (ndjson) of every row: lines/s, and the server's RSS
  *   before and after (streamed: flat).
- * The embedded store's comparison (against raw PGlite inserts) is not
- * measured here yet.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,7 +24,10 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { newId } from '../src/crypto/ids.ts';
 import { comparisonKey } from '../src/domain/user.ts';
+import { openEmbedded } from '../src/store/pglite.ts';
+import type { StoreKind } from '../src/store/ports.ts';
 import { startProcess, type RunningService } from '../test/helpers/process.ts';
+import { baselineRows, baselineStore } from './baseline.ts';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
@@ -37,7 +41,35 @@ function csvOf(rows: number, prefix: string): Buffer {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
-async function withSchema<T>(work: (env: Record<string, string>, admin: pg.Client, schema: string) => Promise<T>): Promise<T> {
+/** The service's environment on a fresh store of `kind`, and the raw baseline of `rows` into that store's users table once the service has stopped. */
+interface BenchStore {
+  readonly env: Record<string, string>;
+  baselineRowsPerSecond(rows: number): Promise<number>;
+}
+
+async function withEmbedded<T>(work: (store: BenchStore) => Promise<T>): Promise<T> {
+  const DATA_DIR = mkdtempSync(join(tmpdir(), 'muster-bench-import-'));
+  try {
+    return await work({
+      env: { DATA_DIR, MUSTER_ADMIN_KEY: KEY, OUTBOX_POLL_MS: '100' },
+      async baselineRowsPerSecond(rows) {
+        const db = await openEmbedded({ dataDir: DATA_DIR });
+        try {
+          const input = baselineRows('raw', rows);
+          const { created, seconds } = await (await baselineStore(db)).insert(input);
+          if (created !== rows) throw new Error(`the baseline inserted ${created} of ${rows} rows`);
+          return rows / seconds;
+        } finally {
+          await db.close();
+        }
+      },
+    });
+  } finally {
+    rmSync(DATA_DIR, { recursive: true, force: true });
+  }
+}
+
+async function withSchema<T>(work: (store: BenchStore) => Promise<T>): Promise<T> {
   const schema = `muster_bench_import_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
@@ -45,7 +77,10 @@ async function withSchema<T>(work: (env: Record<string, string>, admin: pg.Clien
   const url = new URL(DATABASE_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   try {
-    return await work({ DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: KEY, OUTBOX_POLL_MS: '100' }, admin, schema);
+    return await work({
+      env: { DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: KEY, OUTBOX_POLL_MS: '100' },
+      baselineRowsPerSecond: (rows) => copyBaseline(admin, schema, rows),
+    });
   } finally {
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
@@ -88,9 +123,11 @@ async function copyBaseline(admin: pg.Client, schema: string, rows: number): Pro
   return rows / ((performance.now() - started) / 1000);
 }
 
-export async function benchImports(): Promise<Record<string, number>> {
-  return withSchema(async (env, admin, schema) => {
+export async function benchImports(kind: StoreKind): Promise<Record<string, number>> {
+  return (kind === 'postgres' ? withSchema : withEmbedded)(async ({ env, baselineRowsPerSecond }) => {
     const small = Math.max(1000, Math.round(ROWS / 10));
+    // A first start creates the store (the embedded one peaks then): both measured runs start on an existing store.
+    await (await startProcess(env)).stop();
     const first = await startProcess(env);
     const smallRun = await importCsv(first, csvOf(small, 'small'));
     const smallPeak = mib(first.process.pid!, 'VmHWM');
@@ -106,17 +143,17 @@ export async function benchImports(): Promise<Record<string, number>> {
     let rssDuring = 0;
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       for (const byte of chunk) if (byte === 0x0a) lines += 1;
-      if (lines % 100_000 < 50) rssDuring = Math.max(rssDuring, mib(service.process.pid!, 'VmRSS'));
+      rssDuring = Math.max(rssDuring, mib(service.process.pid!, 'VmRSS'));
     }
     const reportSeconds = (performance.now() - started) / 1000;
     await service.stop();
-    const copyRowsPerSecond = await copyBaseline(admin, schema, ROWS);
+    const rawRowsPerSecond = await baselineRowsPerSecond(ROWS);
     return {
       importRows: ROWS,
       importRowsPerSecond: Math.round(run.rowsPerSecond),
       smallImportRowsPerSecond: Math.round(smallRun.rowsPerSecond),
-      copyRowsPerSecond: Math.round(copyRowsPerSecond),
-      importVsCopy: Math.round((run.rowsPerSecond / copyRowsPerSecond) * 100) / 100,
+      rawRowsPerSecond: Math.round(rawRowsPerSecond),
+      importVsRaw: Math.round((run.rowsPerSecond / rawRowsPerSecond) * 100) / 100,
       peakRssSmallMiB: smallPeak,
       peakRssMiB: peak,
       peakRssGrowth: Math.round((peak / smallPeak) * 100) / 100,
@@ -128,10 +165,16 @@ export async function benchImports(): Promise<Record<string, number>> {
   });
 }
 
-if (import.meta.main) {
-  const figures = await benchImports();
+/** Prints a store's figures and whether they meet the issue's targets. */
+export function printImportFigures(kind: StoreKind, figures: Record<string, number>): void {
   for (const [name, value] of Object.entries(figures)) console.log(`${name.padEnd(26)} ${value}`);
-  console.log(`${figures.importVsCopy! >= 0.7 ? 'MET ' : 'MISS'}  postgres  import vs raw COPY: ${figures.importVsCopy}x (target 0.7x)`);
-  console.log(`${figures.peakRssGrowth! <= 1.15 ? 'MET ' : 'MISS'}  postgres  peak RSS ${ROWS} rows vs a tenth: ${figures.peakRssGrowth}x (target at most 1.15x)`);
-  console.log(JSON.stringify({ imports: figures }));
+  const baseline = kind === 'postgres' ? 'raw COPY' : 'raw PGlite inserts';
+  console.log(`${figures.importVsRaw! >= 0.7 ? 'MET ' : 'MISS'}  ${kind.padEnd(8)}  import vs ${baseline}: ${figures.importVsRaw}x (target 0.7x)`);
+  console.log(`${figures.peakRssGrowth! <= 1.15 ? 'MET ' : 'MISS'}  ${kind.padEnd(8)}  peak RSS ${ROWS} rows vs a tenth: ${figures.peakRssGrowth}x (target at most 1.15x)`);
+  console.log(JSON.stringify({ imports: { store: kind, ...figures } }));
+}
+
+if (import.meta.main) {
+  const stores = (process.env.BENCH_STORES ?? 'postgres,embedded').split(',') as StoreKind[];
+  for (const kind of stores) printImportFigures(kind, await benchImports(kind));
 }

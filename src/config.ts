@@ -75,7 +75,7 @@ export interface Config {
 export interface ImportConfig {
   /** IMPORT_MAX_BYTES: the largest upload (default 2 GiB); more is 413 `request.too_large`. */
   readonly maxBytes: number;
-  /** IMPORT_MAX_ROW_BYTES: the largest record (default 1 MiB); a larger NDJSON line is a failed row, a larger CSV record fails the job there (`import.unreadable_file`). */
+  /** IMPORT_MAX_ROW_BYTES: the largest record (default 1 MiB); a larger NDJSON line or CSV record is a failed row; a larger CSV header fails the job (`import.unreadable_file`). */
   readonly maxRowBytes: number;
   /** IMPORT_MAX_ROWS: rows per job (default 10,000,000); the job fails at the first row past it (`import.too_many_rows`), rows before stand. */
   readonly maxRows: number;

@@ -26,7 +26,23 @@ export interface CheckResult {
   /** Of the importable users, those that arrive with a usable password hash. */
   readonly withPassword: number;
   /** Why rows cannot be imported: per code, the count and the first row's details. */
-  readonly problems: ReadonlyMap<string, { count: number; row: number; message: string; field?: string }>;
+  readonly problems: ReadonlyMap<string, RowTally>;
+  /** Rows the format says are not users (Entra's example row): skipped by an import, no failure. */
+  readonly skipped: ReadonlyMap<string, RowTally>;
+}
+
+interface RowTally {
+  count: number;
+  readonly row: number;
+  readonly message: string;
+  readonly field?: string;
+}
+
+/** Counts `error` under its code, keeping the first row's details. */
+function tally(into: Map<string, RowTally>, row: number, error: MusterError): void {
+  const known = into.get(error.code);
+  if (known) known.count += 1;
+  else into.set(error.code, { count: 1, row, message: error.message, ...(typeof error.details?.field === 'string' && { field: error.details.field }) });
 }
 
 export async function checkExport(upload: UploadRequest): Promise<CheckResult> {
@@ -36,16 +52,13 @@ export async function checkExport(upload: UploadRequest): Promise<CheckResult> {
     maxRowBytes: MAX_ROW_BYTES,
     ...(options.delimiter !== undefined && { delimiter: options.delimiter as CsvDelimiter }),
   });
-  const problems = new Map<string, { count: number; row: number; message: string; field?: string }>();
+  const problems = new Map<string, RowTally>();
+  const skipped = new Map<string, RowTally>();
   const seen = new Set<string>();
   let rows = 0;
   let importable = 0;
   let withPassword = 0;
-  const fail = (row: number, error: MusterError) => {
-    const known = problems.get(error.code);
-    if (known) known.count += 1;
-    else problems.set(error.code, { count: 1, row, message: error.message, ...(typeof error.details?.field === 'string' && { field: error.details.field }) });
-  };
+  const fail = (row: number, error: MusterError) => tally(problems, row, error);
   for await (const record of source.records) {
     rows += 1;
     if (isUnreadable(record)) {
@@ -55,6 +68,10 @@ export async function checkExport(upload: UploadRequest): Promise<CheckResult> {
     const mapped = format.map(record, parsedOptions);
     if ('error' in mapped) {
       fail(record.row, mapped.error);
+      continue;
+    }
+    if ('skip' in mapped) {
+      tally(skipped, record.row, mapped.skip);
       continue;
     }
     try {
@@ -73,7 +90,7 @@ export async function checkExport(upload: UploadRequest): Promise<CheckResult> {
       fail(record.row, error);
     }
   }
-  return { format: format.name, rows, importable, withPassword, problems };
+  return { format: format.name, rows, importable, withPassword, problems, skipped };
 }
 
 /** The check's report, as printed; and its exit code: 0 when every row can be imported, 2 when some cannot. */
@@ -81,13 +98,12 @@ export function checkReport(file: string, result: CheckResult): { text: string; 
   const lines = [
     `${file} (${result.format}): ${result.rows} records; ${result.importable} can be imported, ${result.withPassword} of them with a usable password.`,
   ];
-  const cannot = result.rows - result.importable;
-  if (cannot === 0) lines.push('Every record can be imported. (Users already in the directory are found by the service: try --dry-run.)');
-  else {
-    lines.push(`${cannot} cannot be imported:`);
-    for (const [code, p] of [...result.problems].sort((a, b) => b[1].count - a[1].count)) {
-      lines.push(`  ${String(p.count).padStart(7)}  ${code}  e.g. row ${p.row}${p.field ? ` (${p.field})` : ''}: ${p.message}`);
-    }
-  }
+  const tallied = (tallies: ReadonlyMap<string, RowTally>) =>
+    [...tallies].sort((a, b) => b[1].count - a[1].count).map(([code, p]) => `  ${String(p.count).padStart(7)}  ${code}  e.g. row ${p.row}${p.field ? ` (${p.field})` : ''}: ${p.message}`);
+  const skipped = [...result.skipped.values()].reduce((sum, p) => sum + p.count, 0);
+  const cannot = result.rows - result.importable - skipped;
+  if (skipped > 0) lines.push(`${skipped} are not users and will be skipped:`, ...tallied(result.skipped));
+  if (cannot === 0) lines.push(`${skipped > 0 ? 'Every other' : 'Every'} record can be imported. (Users already in the directory are found by the service: try --dry-run.)`);
+  else lines.push(`${cannot} cannot be imported:`, ...tallied(result.problems));
   return { text: lines.join('\n'), exit: cannot === 0 ? EXIT.ok : EXIT.rowsFailed };
 }

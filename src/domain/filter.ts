@@ -4,6 +4,7 @@
  * language (SCIM's RFC 7644 §3.4.2.2 grammar); the engine rewrites what only it
  * can compute (comparison keys); the store never evaluates one in memory. Pure.
  */
+import { comparisonKey, type ConfusablesPolicy } from './user.ts';
 
 export const COMPARE_OPS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
@@ -22,6 +23,8 @@ export const USER_FILTER_COLUMNS = [
   'givenName',
   'familyName',
   'email',
+  /** The email's comparison key (engine-computed like the username's). */
+  'emailKey',
   'phone',
   'locale',
   /** true unless the user is disabled (a pending user is active: nothing stops its activation). */
@@ -59,10 +62,35 @@ export type RecordFilter =
   /** The target has a value (not null, not an empty string, not an empty array or object). */
   | { readonly op: 'pr'; readonly target: FilterTarget }
   /** Some element of the array at `path` of `attributes` matches `filter` (whose targets are `element`s). */
-  | { readonly op: 'some'; readonly path: readonly string[]; readonly filter: RecordFilter };
+  | { readonly op: 'some'; readonly path: readonly string[]; readonly filter: RecordFilter }
+  /** Groups only: some member of the group matches `filter`, whose targets are `element`s of path ['value'] (the member's user id). */
+  | { readonly op: 'someMember'; readonly filter: RecordFilter };
 
 /** Order of a listing: a column or an attribute path, ascending or descending; ties by id. */
 export interface RecordSort {
   readonly target: FilterTarget;
   readonly descending: boolean;
+}
+
+/** The columns whose case-insensitive equality is an equality of their comparison keys (exact, and served by the unique indexes). */
+const KEYED_COLUMNS: Partial<Record<UserFilterColumn, UserFilterColumn>> = { username: 'usernameKey', email: 'emailKey' };
+
+/** `username eq "X"` and `email eq "X"` (case-insensitive) as equalities of comparison keys, everywhere in the tree. */
+export function keyedComparisons(filter: RecordFilter, confusables: ConfusablesPolicy): RecordFilter {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return { op: filter.op, filters: filter.filters.map((f) => keyedComparisons(f, confusables)) };
+    case 'not':
+      return { op: 'not', filter: keyedComparisons(filter.filter, confusables) };
+    case 'eq': {
+      const keyed = filter.target.kind === 'column' ? KEYED_COLUMNS[filter.target.column as UserFilterColumn] : undefined;
+      if (keyed && !filter.caseExact && typeof filter.value === 'string') {
+        return { ...filter, target: { kind: 'column', column: keyed }, value: comparisonKey(filter.value, confusables), caseExact: true };
+      }
+      return filter;
+    }
+    default:
+      return filter;
+  }
 }

@@ -63,6 +63,13 @@ export interface CreateUsersOptions {
    * rolls the whole batch back and is rethrown.
    */
   readonly commitWith?: (tx: Queryable, outcome: BatchOutcome) => Promise<void>;
+  /**
+   * The write's transaction begins only once this settles, and not at all if
+   * it rejects (createUsers then rejects with its reason). Validation, the
+   * plan and hashing run before: an import's next chunk does them while the
+   * chunk before it commits, and no transaction is held while waiting.
+   */
+  readonly writeAfter?: Promise<unknown>;
 }
 
 /** A candidate with its credentials computed, ready to insert or to update an existing user. */
@@ -441,6 +448,7 @@ export function provisioningService(ctx: EngineContext, invitations: InvitationS
           return retryingAbortedTransactions(() => write('skip'));
         }
       };
+      if (options.writeAfter) await options.writeAfter;
       try {
         const outcome = await writeOnce();
         if (outcome.summary.created > 0) await refreshStatistics(outcome.summary.created);

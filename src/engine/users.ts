@@ -6,7 +6,7 @@
  * transaction opens, so a transaction never waits on CPU-bound work.
  */
 import type { Actor } from '../domain/actor.ts';
-import type { RecordFilter } from '../domain/filter.ts';
+import { keyedComparisons } from '../domain/filter.ts';
 import { MusterError } from '../domain/errors.ts';
 import { changedUserFields, userEvent } from '../domain/events.ts';
 import { isUuid, type Directory } from '../domain/directory.ts';
@@ -102,24 +102,6 @@ export function createdUserOf(outcome: BatchOutcome): CreatedUser {
   if (result.status === 'failed') throw result.error;
   if (result.status !== 'created' || result.user === null) throw new Error(`a single create ended as ${result.status}`);
   return 'secret' in result && result.secret !== undefined ? { user: result.user, secret: result.secret } : { user: result.user };
-}
-
-/** `username eq "X"` (case-insensitive) as an equality of comparison keys, everywhere in the tree. */
-function keyedUsernames(filter: RecordFilter, confusables: ConfusablesPolicy): RecordFilter {
-  switch (filter.op) {
-    case 'and':
-    case 'or':
-      return { op: filter.op, filters: filter.filters.map((f) => keyedUsernames(f, confusables)) };
-    case 'not':
-      return { op: 'not', filter: keyedUsernames(filter.filter, confusables) };
-    case 'eq':
-      if (filter.target.kind === 'column' && filter.target.column === 'username' && !filter.caseExact && typeof filter.value === 'string') {
-        return { ...filter, target: { kind: 'column', column: 'usernameKey' }, value: comparisonKey(filter.value, confusables), caseExact: true };
-      }
-      return filter;
-    default:
-      return filter;
-  }
 }
 
 /** Users read per query of an export. */
@@ -249,7 +231,7 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
      */
     async listUsersMatching(actor: Actor, directoryRef: string, query: repo.FilteredUserQuery): Promise<{ count: number; users: User[] }> {
       const directory = await resolveDirectory(ctx.db, actor.tenantId, directoryRef);
-      const filter = query.filter && keyedUsernames(query.filter, directory.confusables);
+      const filter = query.filter && keyedComparisons(query.filter, directory.confusables);
       return repo.listUsersMatching(ctx.db, actor.tenantId, directory.id, { ...query, ...(filter && { filter }) });
     },
 

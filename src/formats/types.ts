@@ -40,8 +40,13 @@ export type ReaderSpec =
   /** A JSON array, at the top level or as the member `member` of the top-level object (`{"users": [...]}`), streamed element by element. */
   | { readonly kind: 'json'; readonly member?: string };
 
-/** A mapper's answer for one row: the draft to create, or why the row cannot become one. */
-export type MappedRow = { readonly draft: UserDraft } | { readonly error: MusterError };
+/**
+ * A mapper's answer for one row: the draft to create, why the row cannot
+ * become one, or that the row is not a user at all (Entra's template example
+ * row): `skip` is reported as a skipped row with its reason, never created,
+ * and is no failure (an atomic job goes on).
+ */
+export type MappedRow = { readonly draft: UserDraft } | { readonly error: MusterError } | { readonly skip: MusterError };
 
 /**
  * A file format: how it is read and how one record becomes a draft.

@@ -14,7 +14,7 @@
  * process is refused with DataDirectoryInUseError. Without /proc a live pid
  * counts as the owner.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { transactionHandle, type Database, type Queryable, type QueryResult } from './ports.ts';
@@ -142,8 +142,21 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database> 
   let pglite: PGlite;
   try {
     const startParams = [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((setting) => ['-c', setting])];
-    pglite = options.dataDir ? new PGlite(join(options.dataDir, 'pgdata'), { startParams }) : new PGlite({ startParams });
-    await pglite.waitReady;
+    const pgdata = options.dataDir && join(options.dataDir, 'pgdata');
+    const start = async () => {
+      const instance = pgdata ? new PGlite(pgdata, { startParams }) : new PGlite({ startParams });
+      await instance.waitReady;
+      return instance;
+    };
+    const created = pgdata !== undefined && !existsSync(pgdata);
+    pglite = await start();
+    if (created) {
+      // Creating the cluster (initdb) grows the WebAssembly heap to ~450 MiB,
+      // which never shrinks: a fresh instance on the created files starts at
+      // ~200 MiB, so the first start does not keep the creation's peak.
+      await pglite.close();
+      pglite = await start();
+    }
   } catch (error) {
     release();
     throw error;

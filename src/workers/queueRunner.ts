@@ -66,10 +66,11 @@ export function startQueueRunner<Payload>(handler: QueueHandler<Payload>, option
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
-      const dead = await engine.queue.failed(item, message, error instanceof PermanentFailure, handler.retryDelaysMs);
+      const outcome = await engine.queue.failed(item, message, error instanceof PermanentFailure, handler.retryDelaysMs);
       const entry = { kind, key: item.dedupeKey, attempt: item.attempt, error: message };
-      if (dead) log.error(entry, `${kind} is dead: no more attempts`);
-      else log.warn(entry, `${kind} attempt failed; will retry`);
+      if (outcome === 'dead') log.error(entry, `${kind} is dead: no more attempts`);
+      else if (outcome === 'retrying') log.warn(entry, `${kind} attempt failed; will retry`);
+      else log.info(entry, `${kind} attempt failed after another worker claimed it; leaving it to them`);
       return;
     }
     await engine.queue.done(item);

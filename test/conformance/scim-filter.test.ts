@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cliActor } from '../../src/domain/actor.ts';
+import { keyedComparisons } from '../../src/domain/filter.ts';
 import { filterSql } from '../../src/store/repositories/recordFilter.ts';
 import { userFilter } from '../../src/http/scim/filter.ts';
 import { resourceType } from '../../src/http/scim/registry.ts';
@@ -15,6 +16,8 @@ import { startTestService, type TestService } from '../helpers/service.ts';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** Users of the directory whose plans are checked. */
+const PLAN_USERS = 4000;
 const INJECTIONS = [`x' OR '1'='1`, `'); DROP TABLE users; --`, '%', '_', '\\', '$1', '"quoted"', `a'||'b`];
 
 const PEOPLE = [
@@ -107,13 +110,26 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await names('USERNAME Eq "BOB"'), ['bob']);
     });
 
-    it('lookups IdPs make are served by indexes: userName (users_username_uq), externalId (users_external_id_idx)', async () => {
+    it('lookups IdPs make are served by indexes: userName, externalId, emails.value', async () => {
+      // A directory big enough for plans to matter: half its users hold SCIM emails, half only the email column.
+      const [tenantId] = place;
+      const bulk = await svc.engine.directories.createDirectory(cliActor(tenantId), 'filter-plans');
+      const items = Array.from({ length: PLAN_USERS }, (_, i) => ({
+        draft: {
+          username: `plan${i}`,
+          email: `plan${i}@example.com`,
+          ...(i % 2 === 0 && { attributes: { scim: { emails: [{ value: `plan${i}@example.com`, primary: true }, { value: `plan${i}@home.example`, type: 'home' }] } } }),
+        },
+      }));
+      for (let at = 0; at < PLAN_USERS; at += 1000) {
+        const outcome = await svc.engine.provisioning.createUsers(cliActor(tenantId), 'filter-plans', items.slice(at, at + 1000), { mode: 'atomic', onConflict: 'fail', dryRun: false });
+        assert.equal(outcome.summary.created, 1000);
+      }
       const plan = async (filter: string, rewrite: (f: ReturnType<typeof userFilter>) => ReturnType<typeof userFilter>) =>
         svc.db.transaction(async (tx) => {
-          // As after a bulk load (analyzeUsersIfStale); a table this small would be read whole otherwise.
+          // As after a bulk load (analyzeUsersIfStale).
           await tx.query('ANALYZE users');
-          await tx.query('SET LOCAL enable_seqscan = off');
-          const params: unknown[] = [...place];
+          const params: unknown[] = [tenantId, bulk.id];
           const where = filterSql(rewrite(userFilter(resourceType('User'), filter)), (value, type) => {
             params.push(value);
             return `$${params.length}::${type}`;
@@ -121,10 +137,35 @@ for (const kind of STORE_KINDS) {
           const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT u.id FROM users u WHERE u.tenant_id = $1 AND u.directory_id = $2 AND ${where}`, params);
           return rows.map((r) => r['QUERY PLAN']).join('\n');
         });
-      // The engine turns a case-insensitive userName equality into a key equality; this is its output's shape.
-      const keyed = (f: ReturnType<typeof userFilter>) => ({ ...f, target: { kind: 'column' as const, column: 'usernameKey' as const }, caseExact: true });
-      assert.match(await plan('userName eq "alice@example.com"', keyed), /users_username_uq/);
-      assert.match(await plan('externalId eq "EXT-1"', (f) => f), /users_external_id_idx/);
+      // The engine turns case-insensitive userName and email equalities into key equalities.
+      const keyed = (f: ReturnType<typeof userFilter>) => keyedComparisons(f, 'distinct');
+      assert.match(await plan('userName eq "Plan17"', keyed), /users_username_uq/);
+      assert.match(await plan('externalId eq "EXT-1"', keyed), /users_external_id_idx/);
+      // emails.value: the primary email's column by its key, the stored emails by their GIN index, no element scan.
+      const byEmail = await plan('emails.value eq "Plan18@Home.example"', keyed);
+      assert.match(byEmail, /users_email_uq/, byEmail);
+      assert.match(byEmail, /users_scim_email_values_idx/, byEmail);
+      assert.doesNotMatch(byEmail, /jsonb_array_elements|Seq Scan/, byEmail);
+      // A value filter with more conditions is narrowed by the index, then checked element by element.
+      const typed = await plan('emails[type eq "home" and value eq "plan18@home.example"]', keyed);
+      assert.match(typed, /users_scim_email_values_idx/, typed);
+      assert.match(typed, /jsonb_array_elements/, typed);
+    });
+
+    it('emails.value matches the primary email and every stored email, case-insensitively, whoever wrote the user', async () => {
+      assert.deepEqual(await names('emails.value eq "ALICE@HOME.ORG"'), ['alice@example.com']);
+      assert.deepEqual(await names('emails.value eq "alice@example.com"'), ['alice@example.com']);
+      assert.deepEqual(await names('emails[value eq "Bob@X.org"]'), ['bob']);
+      assert.deepEqual(await names('emails[type eq "home" and value eq "bob@x.org"]'), []);
+      // A user created through the native API has only the email column.
+      const native = await svc.call('POST', '/v1/directories/filters/users', { key, body: { username: 'dora', email: 'Dora@Native.example' } });
+      assert.equal(native.status, 201, native.text);
+      try {
+        assert.deepEqual(await names('emails.value eq "dora@native.example"'), ['dora']);
+        assert.deepEqual(await names('emails[value eq "DORA@native.example"]'), ['dora']);
+      } finally {
+        assert.equal((await svc.call('DELETE', `/v1/directories/filters/users/${native.body.id}`, { key })).status, 204);
+      }
     });
 
     it('injection-shaped values match as text and nothing else', async () => {
@@ -152,7 +193,8 @@ describe('scim filters to SQL: the statement', () => {
       return `$${params.length}::${type}`;
     });
     for (const value of INJECTIONS) {
-      assert.equal(params.filter((p) => p === value).length, 2, value);
+      // Bound for title, for the stored emails and for the primary email's column.
+      assert.equal(params.filter((p) => p === value).length, 3, value);
       // '$1' is also a placeholder's text; every other value must be absent from the statement.
       if (value.length > 1 && value !== '$1') assert.ok(!sql.includes(value), `${value} is in the SQL`);
     }

@@ -358,7 +358,16 @@ for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
         assert.deepEqual(after.body.members.map((m: { value: string }) => m.value), [users[0].id]);
         assert.equal(after.body.displayName, `Group ${n} b`);
         assertScimError(await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] }, { 'if-match': 'W/"1"' }), 412);
-        assertScimError(await scim('GET', `/Groups?filter=${encodeURIComponent(`members[value eq "${users[0].id}"]`)}`), 400, 'invalidFilter');
+        // Entra ID asks whether a user is (still) a member: `id eq G and members eq U`, with attributes=id.
+        const ids = async (filter: string) => (await scim('GET', `/Groups?attributes=id&filter=${encodeURIComponent(filter)}`)).body.Resources.map((g: { id: string }) => g.id);
+        assert.deepEqual(await ids(`id eq "${id}" and members eq "${users[0].id}"`), [id]);
+        assert.deepEqual(await ids(`id eq "${id}" and members eq "${users[1].id}"`), [], 'a removed member');
+        assert.deepEqual(await ids(`members[value eq "${users[0].id}"]`), [id]);
+        assert.deepEqual(await ids(`members.value eq "${users[0].id}" and displayName eq "Group ${n} b"`), [id]);
+        assert.deepEqual(await ids(`id eq "${id}" and not (members eq "${users[2].id}")`), [id]);
+        assert.deepEqual(await ids(`id eq "${id}" and members pr`), [id]);
+        assert.deepEqual(await ids(`members eq "not-a-uuid"`), [], 'any text compares, none matches');
+        assertScimError(await scim('GET', `/Groups?filter=${encodeURIComponent('members[display eq "x"]')}`), 400, 'invalidFilter');
       });
     });
 

@@ -90,6 +90,20 @@ for (const kind of STORE_KINDS) {
       assert.equal((await reportLines(call, job.id, 'status=all')).length, 10_000);
     });
 
+    it('a user repeated in the chunks after it: created once, every repeat reported (chunks commit in row order)', async () => {
+      const dir = await directory();
+      // 3,000 rows, chunks of 1,000: rows 1,501-3,000 repeat rows 1-1,500, so chunks 2 and 3 repeat what the chunk before wrote.
+      const lines = ['username,email'];
+      for (let i = 1; i <= 3_000; i++) lines.push(`rep${((i - 1) % 1_500) + 1},rep${((i - 1) % 1_500) + 1}@example.com`);
+      const job = await finished(call, (await upload(call, dir, lines.join('\n'), 'text/csv')).body.id, 120_000);
+      assert.deepEqual(job.totals, { rows: 3_000, processed: 3_000, created: 1_500, updated: 0, skipped: 0, failed: 1_500 });
+      const failed = await reportLines(call, job.id, 'status=failed&format=ndjson');
+      assert.deepEqual(failed.map((r) => r.row), Array.from({ length: 1_500 }, (_, i) => 1_501 + i));
+      assert.ok(failed.every((r) => r.code === 'user.username_taken' || r.code === 'user.email_taken'), 'each repeat is a taken username or email');
+      const skipping = await finished(call, (await upload(call, dir, lines.join('\n'), 'text/csv', 'onConflict=skip')).body.id, 120_000);
+      assert.deepEqual(skipping.totals, { rows: 3_000, processed: 3_000, created: 0, updated: 0, skipped: 3_000, failed: 0 });
+    });
+
     it('an atomic job with one bad row writes nothing and says why', async () => {
       const dir = await directory();
       const csv = ['username,email', ...Array.from({ length: 2500 }, (_, i) => (i === 2400 ? `a${i},no-at-sign` : `a${i},`))].join('\n');

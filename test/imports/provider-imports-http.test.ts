@@ -2,7 +2,8 @@
  * Every identity-provider export as an import job over the native API, on both
  * stores: the real readers and pipeline (not the mappers alone, as in
  * test/engine/provider-imports.test.ts) make the fixture's users, the records
- * that are not users are failed rows of the report, and each user with a
+ * that cannot be users are failed rows of the report (Entra's template
+ * example row a skipped one), and each user with a
  * known password signs in with it through /authenticate. Firebase's CSV is
  * uploaded as `format=firebase` with a text/csv body, as a user would.
  */
@@ -28,6 +29,16 @@ for (const kind of STORE_KINDS) {
     });
     after(() => svc.close());
 
+    it("entra: an atomic job of the template, example row and all, writes its users (the example row is no failure)", async () => {
+      assert.equal((await svc.call('POST', '/v1/directories', { key: call.key, body: { name: 'entra-atomic' } })).status, 201);
+      const rows = fixture('entra.csv').toString().split('\n');
+      // The template's preamble, headings and example row, and its two valid users.
+      const file = [...rows.slice(0, 5), ''].join('\n');
+      const job = await finished(call, (await upload(call, 'entra-atomic', file, 'text/csv', 'format=entra&mode=atomic')).body.id);
+      assert.equal(job.status, 'completed', JSON.stringify(job));
+      assert.deepEqual(job.totals, { rows: 3, processed: 3, created: 2, updated: 0, skipped: 1, failed: 0 });
+    });
+
     for (const c of PROVIDER_CASES) {
       it(`${c.format.name} (${c.file}): the users made, the rest reported, the passwords usable`, async () => {
         const directory = `prov${++directories}`;
@@ -47,7 +58,10 @@ for (const kind of STORE_KINDS) {
         assert.equal(job.totals.created, c.users, JSON.stringify(await reportLines(call, job.id)).slice(0, 1500));
         const report = await reportLines(call, job.id);
         assert.equal(report.length, job.totals.rows);
-        assert.equal(report.filter((line) => line.status === 'failed').length, job.totals.rows - c.users);
+        const skipped = report.filter((line) => line.status === 'skipped');
+        assert.deepEqual(skipped.map((line) => line.code), c.format.name === 'entra' ? ['import.example_row'] : []);
+        assert.equal(job.totals.skipped, skipped.length);
+        assert.equal(report.filter((line) => line.status === 'failed').length, job.totals.rows - c.users - skipped.length);
         // A message names the field at fault, never repeats a credential of the file.
         const tokens = new Set(fixture(c.file).toString().match(/[A-Za-z0-9+/=$.]{20,}/g)?.filter((token) => /\d/.test(token) && /[A-Za-z]/.test(token)));
         for (const line of report) {

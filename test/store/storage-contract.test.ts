@@ -269,6 +269,9 @@ for (const kind of STORE_KINDS) {
       await new Promise((resolve) => setTimeout(resolve, 20)); // the 1 ms lease lapses (a wall-clock lease: a real wait)
       const afterLease = await claimDue(db, 'mail', 10, 60_000);
       assert.deepEqual(afterLease.map((c) => [c.dedupeKey, c.attempt]), [[first!.dedupeKey, 3]]);
+      // The worker of attempt 2 fails late: its attempt is recorded, the new claim is left alone.
+      assert.equal(await markFailed(db, again[0]!, 'late', null), false);
+      assert.deepEqual(await claimDue(db, 'mail', 10, 60_000), [], 'still leased to attempt 3, and not dead');
       await markDone(db, afterLease[0]!);
       const done = await db.query<{ status: string; payload: Uint8Array }>('SELECT status, payload FROM queue WHERE tenant_id = $1 AND id = $2', [tenantId, first!.id]);
       assert.equal(done.rows[0]!.status, 'done');

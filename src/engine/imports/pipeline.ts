@@ -13,9 +13,12 @@
  * rows before the checkpoint (records are not seekable in CSV: quoted fields
  * hold newlines).
  *
- * Overlap: the next chunks are read, parsed and mapped (PREFETCH_CHUNKS ahead)
- * while createUsers hashes and inserts the current one; memory holds those
- * chunks and one stored file chunk, whatever the file's size.
+ * Overlap: the next chunks are read, parsed and mapped (PREFETCH_CHUNKS ahead),
+ * and the next one is validated, planned and hashed by createUsers, while the
+ * current one is written; its transaction begins when the one before has
+ * committed (createUsers' `writeAfter`), so chunks commit in row order and no
+ * transaction waits on another. Memory holds those chunks and one stored file
+ * chunk, whatever the file's size.
  *
  * Atomic jobs run two passes: `validate` (a dry run of every chunk, which
  * writes the report of failed rows), then, only if no row failed, `write`.
@@ -25,7 +28,7 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Actor } from '../../domain/actor.ts';
-import type { BatchItem, BatchOutcome, BatchPolicy, ItemResult } from '../../domain/batch.ts';
+import { summarise, type BatchItem, type BatchOutcome, type BatchPolicy, type ItemResult } from '../../domain/batch.ts';
 import { isMusterError, MusterError } from '../../domain/errors.ts';
 import { addCounts, isFinished, topFailures, type ImportJob, type ReportStatus } from '../../domain/importJob.ts';
 import { findFormat } from '../../formats/index.ts';
@@ -45,13 +48,20 @@ import { deleteCreatedUsers } from './undo.ts';
 const START_RETRY_MS = 2000;
 /** Chunks read and mapped ahead of the one being written. */
 const PREFETCH_CHUNKS = 2;
+/** Thrown by a chunk's commit that comes after a cancel another chunk saw: it rolls back, and the pass ends cancelled. */
+class ChunkWithdrawn extends Error {}
+
 /** Source columns whose cells never reach the report. */
 const CREDENTIAL_COLUMN = /password|hash|secret|salt/i;
+/** The outcome of a chunk every row of which the format skipped: nothing went to createUsers. */
+const NOTHING_WRITTEN: BatchOutcome = { results: [], summary: summarise([], false, false) };
 
 interface PendingRow {
   readonly row: number;
   readonly line: number | null;
-  readonly item: BatchItem;
+  /** What goes to createUsers; null for a row the format says is not a user (`skip`). */
+  readonly item: BatchItem | null;
+  readonly skip?: MusterError;
   readonly username: string | null;
   readonly source: Readonly<Record<string, unknown>> | null;
 }
@@ -112,17 +122,21 @@ async function* pendingChunks(
     const line = record.line ?? null;
     if (isUnreadable(record)) chunk.push({ row: record.row, line, item: { rejected: record.error }, username: null, source: null });
     else {
-      let item: BatchItem;
+      let item: BatchItem | null;
+      let skip: MusterError | undefined;
       try {
         const mapped = format.map(record, formatOptions);
-        item = 'draft' in mapped ? { draft: mapped.draft } : { rejected: mapped.error };
+        if ('skip' in mapped) {
+          item = null;
+          skip = mapped.skip;
+        } else item = 'draft' in mapped ? { draft: mapped.draft } : { rejected: mapped.error };
       } catch (error) {
         if (!isMusterError(error)) throw error;
         item = { rejected: error };
       }
-      const username = 'draft' in item && typeof item.draft.username === 'string' ? item.draft.username : null;
+      const username = item && 'draft' in item && typeof item.draft.username === 'string' ? item.draft.username : null;
       const source = keepSource() ? credentialFree(record.fields) : null;
-      chunk.push({ row: record.row, line, item, username, source });
+      chunk.push({ row: record.row, line, item, ...(skip && { skip }), username, source });
     }
     if (chunk.length >= size) {
       yield chunk;
@@ -132,8 +146,14 @@ async function* pendingChunks(
   if (chunk.length > 0) yield chunk;
 }
 
-function reportRow(pending: PendingRow, result: ItemResult, validating: boolean): repo.ReportRow {
+/** The row's line of the report; `result` is createUsers' answer for it, undefined for a row the format skipped. */
+function reportRow(pending: PendingRow, result: ItemResult | undefined, validating: boolean): repo.ReportRow {
   const base = { row: pending.row, line: pending.line, source: null };
+  if (result === undefined) {
+    const reason = pending.skip!;
+    const field = reason.details?.field;
+    return { ...base, status: 'skipped', userId: null, username: null, code: reason.code, message: reason.message, field: typeof field === 'string' ? field : null };
+  }
   if (result.status === 'failed') {
     const field = result.error.details?.field;
     return {
@@ -210,14 +230,23 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
         }),
       };
   let nextRow = job.nextRow;
+  /** Where the chunk whose commit saw the cancel ends: that chunk is the last, later ones are withdrawn. */
+  let cancelledAt: number | undefined;
+  /** The chunk before's whole write, its commit included. */
+  let previous: Promise<void> = Promise.resolve();
   try {
     for await (const chunk of chunks) {
       const expected = { nextRow, phase: job.phase };
-      let cancel = false;
+      nextRow = chunk.at(-1)!.row + 1;
       let committed = false;
+      const items = chunk.flatMap((pending) => (pending.item ? [pending.item] : []));
+      const skipped = chunk.length - items.length;
       const commit = async (tx: Queryable, outcome: BatchOutcome) => {
         const locked = await lockOwned(ctx, tx, item, job.id, expected);
-        const rows = chunk.map((pending, i) => reportRow(pending, outcome.results[i]!, validating));
+        if (cancelledAt !== undefined && expected.nextRow >= cancelledAt) throw new ChunkWithdrawn();
+        // createUsers answered for the rows with an item, in order.
+        let next = 0;
+        const rows = chunk.map((pending) => reportRow(pending, pending.item ? outcome.results[next++] : undefined, validating));
         await repo.insertReportRows(tx, job.tenantId, job.id, rows, job.options.mode === 'atomic' && !validating);
         const failures: Record<string, number> = {};
         for (const row of outcome.results) if (row.status === 'failed') failures[row.error.code] = (failures[row.error.code] ?? 0) + 1;
@@ -228,24 +257,41 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
           processed: chunk.length,
           created: count('created'),
           updated: count('updated'),
-          skipped: count('skipped'),
+          skipped: validating ? 0 : count('skipped') + skipped,
           failed: outcome.results.filter((r) => r.status === 'failed').length,
           failureCounts: addCounts(locked.job.failureCounts, failures),
           sourceColumns: source.columns() ?? null,
         });
-        cancel = locked.job.cancelRequested;
+        if (locked.job.cancelRequested) cancelledAt = chunk.at(-1)!.row + 1;
         committed = true;
       };
-      const outcome = await provisioning.createUsers(actor, job.directoryId, chunk.map((p) => p.item), policy, { commitWith: commit });
-      // A dry run (or a chunk nothing of which was written in a transaction) commits its report on its own.
-      if (!committed) await ctx.db.transaction((tx) => commit(tx, outcome));
-      nextRow = chunk.at(-1)!.row + 1;
-      if (cancel) return { kind: 'cancelled' };
+      const after = previous;
+      const written = (async () => {
+        const outcome = items.length > 0 ? await provisioning.createUsers(actor, job.directoryId, items, policy, { commitWith: commit, writeAfter: after }) : NOTHING_WRITTEN;
+        // A dry run (or a chunk nothing of which was written in a transaction) commits its report on its own, after the chunk before.
+        if (!committed) {
+          await after;
+          await ctx.db.transaction((tx) => commit(tx, outcome));
+        }
+      })();
+      written.catch(() => {}); // awaited as `previous` on the next turn, or below
+      // At most this chunk and the one before are in flight: the one before ends before more is read.
+      await after;
+      previous = written;
+      if (cancelledAt !== undefined) break;
       // The embedded store runs queries on this thread and may settle them without a macrotask:
       // let requests waiting for I/O in between chunks, or a job would starve the API while it runs.
       await setImmediate();
     }
+    try {
+      await previous;
+    } catch (error) {
+      if (!(error instanceof ChunkWithdrawn)) throw error;
+    }
+    if (cancelledAt !== undefined) return { kind: 'cancelled' };
   } catch (error) {
+    // The chunk in flight ends (commits or not) before the pass does, so the job read next is final.
+    await previous.catch(() => {});
     if (isMusterError(error) && (error.code === 'import.unreadable_file' || error.code === 'import.too_many_rows' || error.code === 'directory.not_found')) {
       return { kind: 'failed', error };
     }

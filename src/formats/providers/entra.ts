@@ -14,11 +14,11 @@
  * usageLocation, streetAddress, state, country, physicalDeliveryOfficeName,
  * city, postalCode, telephoneNumber -> attributes by property name.
  *
- * The example row is refused (`import.example_row`), never created: its
+ * The example row is skipped (`import.example_row`), never created: its
  * values would otherwise make a real user with a published password.
  */
 import type { ImportFormat } from '../types.ts';
-import { attributesOf, invalidField, mapper, missingField, noOptions, text, type DraftWithGaps, type Fields } from './fields.ts';
+import { attributesOf, invalidField, mapper, missingField, NotAUser, noOptions, text, type DraftWithGaps, type Fields } from './fields.ts';
 import { MusterError } from '../../domain/errors.ts';
 
 const PROPERTY = /\[([A-Za-z]+)\]/;
@@ -42,7 +42,7 @@ function entraDraft(row: Fields): DraftWithGaps {
   const heading = (property: string, fallback: string) => cells.get(property)?.heading ?? fallback;
   const firstCell = Object.values(row)[0];
   if ((typeof firstCell === 'string' && /^example:/i.test(firstCell)) || value('userPrincipalName')?.toLowerCase() === EXAMPLE_UPN) {
-    throw new MusterError('import.example_row', undefined, { field: heading('displayName', 'Name [displayName] Required') });
+    throw new NotAUser(new MusterError('import.example_row', undefined, { field: heading('displayName', 'Name [displayName] Required') }));
   }
   const upn = value('userPrincipalName');
   if (upn === undefined) throw missingField(heading('userPrincipalName', 'User name [userPrincipalName] Required'), 'every Entra user has a user principal name');

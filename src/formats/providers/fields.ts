@@ -68,6 +68,15 @@ export function compact(draft: DraftWithGaps): UserDraft {
  * imported: they become the row's error. Any other exception is a bug and
  * propagates. A JSON element that is not an object is refused here.
  */
+/** Thrown by a format's builder for a row that is not a user (the mapper answers `skip` with `reason`). */
+export class NotAUser extends Error {
+  readonly reason: MusterError;
+  constructor(reason: MusterError) {
+    super(reason.message);
+    this.reason = reason;
+  }
+}
+
 export function mapper<Options>(build: (fields: Fields, options: Options) => DraftWithGaps): (row: SourceRow, options: Options) => MappedRow {
   return (row, options) => {
     const { fields } = row;
@@ -75,6 +84,7 @@ export function mapper<Options>(build: (fields: Fields, options: Options) => Dra
     try {
       return { draft: compact(build(fields, options)) };
     } catch (error) {
+      if (error instanceof NotAUser) return { skip: error.reason };
       if (isMusterError(error)) return { error };
       throw error;
     }

@@ -11,16 +11,19 @@
  * UnreadableRow, and reading goes on. A headerless format's columns are the
  * widest the format defines: a record may stop early (its missing trailing
  * columns are empty: older exports have fewer) or end in empty fields past
- * them (a trailing delimiter, as firebase-tools writes); a record larger than `maxRowBytes`
- * fails the file there (`import.unreadable_file`: csv-parse cannot resync
- * after it), the rows before it stand. Empty lines are
+ * them (a trailing delimiter, as firebase-tools writes). A record larger than
+ * `maxRowBytes` is an UnreadableRow too: csv-parse cannot find the next
+ * record after one, so csvRecordSize.ts frames the bytes first and keeps
+ * such records from it (an oversized header fails the file). Empty lines are
  * skipped and count no row. Memory: one record at a time (plus the parser's
- * buffer of at most `maxRowBytes`).
+ * and the framing's buffers of at most `maxRowBytes` each).
  */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { MusterError } from '../../domain/errors.ts';
 import type { SourceRow, UnreadableRow } from '../types.ts';
+import { withoutOversizedRecords } from './csvRecordSize.ts';
 import { peekFirstChunk, type RecordSource } from './source.ts';
 
 export const CSV_DELIMITERS = [',', ';', '\t'] as const;
@@ -68,12 +71,18 @@ export function readCsv(bytes: AsyncIterable<Uint8Array>, options: CsvReadOption
     const firstLineEnd = head.indexOf(0x0a);
     const delimiter = options.delimiter ?? detectDelimiter((firstLineEnd < 0 ? head : head.subarray(0, firstLineEnd)).toString('utf8'));
     const skipped: CsvError[] = [];
-    const parser = Readable.from(
+    // Stands for an oversized record; random, so no file can hold it.
+    const oversizedMarker = `\u0000muster-oversized-${randomBytes(8).toString('hex')}`;
+    const framed = withoutOversizedRecords(
       (async function* () {
         yield head;
         yield* rest;
       })(),
-    ).pipe(
+      delimiter.charCodeAt(0),
+      options.maxRowBytes,
+      oversizedMarker,
+    );
+    const parser = Readable.from(framed).pipe(
       parse({
         delimiter,
         bom: true,
@@ -91,7 +100,7 @@ export function readCsv(bytes: AsyncIterable<Uint8Array>, options: CsvReadOption
     const drainSkipped = function* (): Generator<UnreadableRow> {
       for (const error of skipped.splice(0)) {
         const line = typeof (error as { lines?: unknown }).lines === 'number' ? (error as unknown as { lines: number }).lines + lineOffset : undefined;
-        // csv-parse cannot find the next record after an oversized one: the file stops being readable there.
+        // Kept from csv-parse by the framing; should one get through, it cannot resync after it.
         if (error.code === 'CSV_MAX_RECORD_SIZE') {
           throw new MusterError('import.unreadable_file', `The record at line ${line ?? '?'} is larger than ${options.maxRowBytes} bytes (IMPORT_MAX_ROW_BYTES).`);
         }
@@ -102,6 +111,14 @@ export function readCsv(bytes: AsyncIterable<Uint8Array>, options: CsvReadOption
     for await (const { record, info, raw } of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
       yield* drainSkipped();
       const line = info.lines - (raw.replace(/^[\r\n]+|[\r\n]+$/g, '').match(/\n/g)?.length ?? 0) + lineOffset;
+      if (record.length === 1 && record[0]!.startsWith(oversizedMarker)) {
+        if (columns === undefined) throw new MusterError('import.unreadable_file', `The header is larger than ${options.maxRowBytes} bytes (IMPORT_MAX_ROW_BYTES).`);
+        row += 1;
+        yield unreadable(row, line, `The record is larger than ${options.maxRowBytes} bytes (IMPORT_MAX_ROW_BYTES); it was skipped.`);
+        // The lines it spanned inside quotes, which csv-parse never saw.
+        lineOffset += Number(record[0]!.slice(oversizedMarker.length + 1));
+        continue;
+      }
       if (columns === undefined) {
         columns = record.map((name) => name.trim());
         continue;

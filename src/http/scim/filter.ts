@@ -32,7 +32,7 @@ const USER_COLUMNS: Record<string, UserFilterColumn> = {
   'meta.lastModified': 'updatedAt',
 };
 
-/** Group attributes that are columns; members cannot be filtered on (see docs/dialects/scim.md). */
+/** Group attributes that are columns (`members` is a relation: see groupLeaf). */
 const GROUP_COLUMNS: Record<string, GroupFilterColumn> = {
   id: 'id',
   externalId: 'externalId',
@@ -74,7 +74,7 @@ function storedPath(type: ResourceTypeDef, resolved: ResolvedPath, withSub: bool
   return [...head, resolved.attribute.name, ...(withSub && resolved.sub ? [resolved.sub.name] : [])];
 }
 
-type Leaf = { op: 'pr' } | { op: Exclude<RecordFilter['op'], 'and' | 'or' | 'not' | 'pr' | 'some'>; value: string | number | boolean | null };
+type Leaf = { op: 'pr' } | { op: Exclude<RecordFilter['op'], 'and' | 'or' | 'not' | 'pr' | 'some' | 'someMember'>; value: string | number | boolean | null };
 
 function leaf(target: FilterTarget, def: AttributeDef, spec: Leaf): RecordFilter {
   if (spec.op === 'pr') return { op: 'pr', target };
@@ -107,6 +107,34 @@ function elementLeaf(parent: AttributeDef, path: string, spec: Leaf): RecordFilt
   return leaf({ kind: 'element', path: [sub.name] }, sub, spec);
 }
 
+/**
+ * A value filter that tests only `value` also holds for a user whose element
+ * is its primary column (a user written by another dialect has no stored
+ * array, and is rendered with one element of that value): the filter with
+ * `value` read from the column, or undefined when it tests anything else.
+ */
+function onPrimaryColumn(filter: RecordFilter, column: UserFilterColumn): RecordFilter | undefined {
+  switch (filter.op) {
+    case 'and':
+    case 'or': {
+      const filters = filter.filters.map((f) => onPrimaryColumn(f, column));
+      return filters.every((f) => f !== undefined) ? { op: filter.op, filters } : undefined;
+    }
+    case 'not': {
+      const inner = onPrimaryColumn(filter.filter, column);
+      return inner && { op: 'not', filter: inner };
+    }
+    case 'some':
+    case 'someMember':
+      return undefined;
+    default: {
+      const { target } = filter;
+      if (target.kind !== 'element' || target.path.length !== 1 || target.path[0] !== 'value') return undefined;
+      return { ...filter, target: { kind: 'column', column } };
+    }
+  }
+}
+
 function convert(node: Filter, at: (path: string, spec: Leaf) => RecordFilter, type: ResourceTypeDef, inElement: boolean): RecordFilter {
   switch (node.op) {
     case 'and':
@@ -116,11 +144,14 @@ function convert(node: Filter, at: (path: string, spec: Leaf) => RecordFilter, t
       return { op: 'not', filter: convert(node.filter, at, type, inElement) };
     case '[]': {
       if (inElement) throw invalid('Value filters cannot nest.');
-      if (type.name === 'Group') throw invalid('Groups cannot be filtered on their members.');
       const resolved = resolve(type, node.attrPath);
       if (!resolved.attribute.multiValued || resolved.sub) throw invalid(`"${node.attrPath}" is not a multi-valued attribute.`);
       const parent = resolved.attribute;
-      return { op: 'some', path: storedPath(type, resolved, false), filter: convert(node.valFilter, (p, s) => elementLeaf(parent, p, s), type, true) };
+      if (type.name === 'Group') return { op: 'someMember', filter: convert(node.valFilter, (p, s) => memberLeaf(parent, p, s), type, true) };
+      const some: RecordFilter = { op: 'some', path: storedPath(type, resolved, false), filter: convert(node.valFilter, (p, s) => elementLeaf(parent, p, s), type, true) };
+      const column = resolved.schema === type.schema ? PRIMARY_COLUMNS[parent.name] : undefined;
+      const onColumn = column && onPrimaryColumn(some.filter, column);
+      return onColumn ? { op: 'or', filters: [some, onColumn] } : some;
     }
     case 'pr':
       return at(node.attrPath, { op: 'pr' });
@@ -173,9 +204,19 @@ export function userFilter(type: ResourceTypeDef, text: string): RecordFilter {
   return convert(parseScimFilter(text), (path, spec) => userLeaf(type, path, spec), type, false);
 }
 
-/** A comparison on a path of a Group: only its columns. */
+/** A comparison on a member's sub-attribute (`members[value eq "..."]`): only `value`, the member's id, is stored. */
+function memberLeaf(members: AttributeDef, path: string, spec: Leaf): RecordFilter {
+  const sub = members.subAttributes?.find((s) => s.name.toLowerCase() === path.toLowerCase());
+  if (!sub || sub.name !== 'value') throw invalid(`Members can be filtered on their value (the member's id) only, not "${path}".`);
+  return leaf({ kind: 'element', path: ['value'] }, sub, spec);
+}
+
+/** A comparison on a path of a Group: its columns, or `members` / `members.value` (some member's id). */
 function groupLeaf(type: ResourceTypeDef, path: string, spec: Leaf): RecordFilter {
   const resolved = resolve(type, path);
+  if (resolved.schema === type.schema && resolved.attribute.name === 'members') {
+    return { op: 'someMember', filter: memberLeaf(resolved.attribute, resolved.sub?.name ?? 'value', spec) };
+  }
   const key = resolved.sub ? `${resolved.attribute.name}.${resolved.sub.name}` : resolved.attribute.name;
   const column = GROUP_COLUMNS[key];
   if (!column) throw invalid(`Groups cannot be filtered on "${path}".`);

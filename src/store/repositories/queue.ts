@@ -275,27 +275,35 @@ export async function releaseClaims(q: Queryable, items: readonly ClaimedItem[])
 /**
  * Failed: records the attempt; schedules the next one after `retryInMs` (the
  * item stays its lane's head), or marks it dead when that is null (the next
- * item of its lane becomes the head). In the caller's transaction.
+ * item of its lane becomes the head). Returns false when the item had been
+ * claimed again (the attempt is recorded, the item left to its claimant). In
+ * the caller's transaction.
  */
-export async function markFailed(q: Queryable, item: ClaimedItem, error: string, retryInMs: number | null): Promise<void> {
+export async function markFailed(q: Queryable, item: ClaimedItem, error: string, retryInMs: number | null): Promise<boolean> {
+  // Only this claim's attempt changes the item: a worker whose lease ran out and
+  // was claimed again must neither end the new claimant's lease nor kill the item.
+  let applied = false;
   if (retryInMs === null) {
     await writingLanes(q, item.tenantId, laneOf(item), async () => {
       await recordAttempt(q, item, 'failed', error);
-      await q.query(
+      const { rowCount } = await q.query(
         `UPDATE queue SET status = 'dead', finished_at = now(), locked_until = NULL, last_error = $3,
                           payload = CASE WHEN kind = ANY($4::text[]) THEN payload ELSE '\\x'::bytea END
-         WHERE tenant_id = $1 AND id = $2`,
-        [item.tenantId, item.id, error, KEPT_PAYLOAD_KINDS],
+         WHERE tenant_id = $1 AND id = $2 AND attempts = $5 AND status = 'pending'`,
+        [item.tenantId, item.id, error, KEPT_PAYLOAD_KINDS, item.attempt],
       );
+      applied = rowCount > 0;
     });
   } else {
     await recordAttempt(q, item, 'failed', error);
-    await q.query(
+    const { rowCount } = await q.query(
       `UPDATE queue SET locked_until = NULL, last_error = $3, next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
-       WHERE tenant_id = $1 AND id = $2`,
-      [item.tenantId, item.id, error, retryInMs],
+       WHERE tenant_id = $1 AND id = $2 AND attempts = $5 AND status = 'pending'`,
+      [item.tenantId, item.id, error, retryInMs, item.attempt],
     );
+    applied = rowCount > 0;
   }
+  return applied;
 }
 
 /**

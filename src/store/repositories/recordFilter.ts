@@ -14,10 +14,15 @@ interface ColumnSql {
   readonly type: 'text' | 'uuid' | 'timestamptz' | 'boolean';
 }
 
-/** A table filters compile against: its filterable columns, and whether it has `attributes`. */
+/**
+ * A table filters compile against: its filterable columns, whether it has
+ * `attributes`, and what an `element` target reads (by default the array
+ * element `e.v` of a `some`).
+ */
 export interface FilterTable {
   readonly columns: Readonly<Record<string, ColumnSql>>;
   readonly hasAttributes: boolean;
+  readonly element?: (path: readonly string[]) => ColumnSql;
 }
 
 const USER_COLUMNS_SQL: Record<UserFilterColumn, ColumnSql> = {
@@ -29,6 +34,7 @@ const USER_COLUMNS_SQL: Record<UserFilterColumn, ColumnSql> = {
   givenName: { sql: 'u.given_name', type: 'text' },
   familyName: { sql: 'u.family_name', type: 'text' },
   email: { sql: 'u.email', type: 'text' },
+  emailKey: { sql: 'u.email_key', type: 'text' },
   phone: { sql: 'u.phone', type: 'text' },
   locale: { sql: 'u.locale', type: 'text' },
   active: { sql: "(u.status <> 'disabled')", type: 'boolean' },
@@ -47,11 +53,50 @@ const GROUP_COLUMNS_SQL: Record<GroupFilterColumn, ColumnSql> = {
 export const USERS_TABLE: FilterTable = { columns: USER_COLUMNS_SQL, hasAttributes: true };
 export const GROUPS_TABLE: FilterTable = { columns: GROUP_COLUMNS_SQL, hasAttributes: false };
 
+/** Inside `someMember`: a membership row `m`, whose one element value is the member's user id. */
+const MEMBERSHIPS: FilterTable = {
+  columns: {},
+  hasAttributes: false,
+  element: (path) => {
+    if (path.length !== 1 || path[0] !== 'value') throw new Error('a member is filtered on its value only');
+    return { sql: 'm.user_id', type: 'uuid' };
+  },
+};
+
 /** A column the table has; a filter naming another is a programming error of its builder. */
 function column(table: FilterTable, name: string): ColumnSql {
   const found = table.columns[name];
   if (!found) throw new Error(`no filterable column "${name}" here`);
   return found;
+}
+
+/**
+ * Element values with an index (migration 0018): the lower-cased values of a
+ * sub-attribute of an array in `attributes`, as `muster_element_values`
+ * computes them, under a GIN index that is partial on `attributes ? key`.
+ * Only these literal paths are spliced into statements; `:value` is where
+ * the compared value's placeholder goes.
+ */
+const INDEXED_ELEMENT_VALUES: readonly { readonly path: readonly string[]; readonly sub: string; readonly sql: string }[] = [
+  { path: ['scim', 'emails'], sub: 'value', sql: "(u.attributes ? 'scim' AND muster_element_values(u.attributes, '{scim,emails}', 'value') @> ARRAY[lower(:value)])" },
+];
+
+/**
+ * The indexed condition that an element of `some` over `path` matching
+ * `filter` implies, if there is one: `filter` (or one conjunct of it) is a
+ * case-insensitive string equality of an indexed sub-attribute. Returns the
+ * condition and whether it is the whole of `filter` (then it replaces the
+ * element scan instead of narrowing it).
+ */
+function indexedElementSql(path: readonly string[], filter: RecordFilter, bind: Bind): { sql: string; exact: boolean } | undefined {
+  const conjuncts = filter.op === 'and' ? filter.filters : [filter];
+  for (const conjunct of conjuncts) {
+    if (conjunct.op !== 'eq' || conjunct.caseExact || typeof conjunct.value !== 'string' || conjunct.type !== 'string' || conjunct.target.kind !== 'element') continue;
+    const [sub, ...deeper] = conjunct.target.path;
+    const index = INDEXED_ELEMENT_VALUES.find((i) => i.sub === sub && deeper.length === 0 && i.path.length === path.length && i.path.every((p, n) => p === path[n]));
+    if (index) return { sql: index.sql.replace(':value', bind(conjunct.value, 'text')), exact: conjuncts.length === 1 };
+  }
+  return undefined;
 }
 
 const ORDERING: Partial<Record<CompareOp, string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
@@ -67,13 +112,14 @@ function targetSql(target: FilterTarget, bind: Bind, table: FilterTable): Column
     case 'attribute':
       return { sql: `(u.attributes #>> ${bind(target.path, 'text[]')})`, type: 'text' };
     case 'element':
-      return { sql: `(e.v #>> ${bind(target.path, 'text[]')})`, type: 'text' };
+      return table.element ? table.element(target.path) : { sql: `(e.v #>> ${bind(target.path, 'text[]')})`, type: 'text' };
   }
 }
 
 /** The JSON value at a target (for `pr` on attributes: empty strings, arrays and objects do not count). */
 function presentSql(target: FilterTarget, bind: Bind, table: FilterTable): string {
   if (target.kind === 'column') return `${column(table, target.column).sql} IS NOT NULL`;
+  if (target.kind === 'element' && table.element) return `${table.element(target.path).sql} IS NOT NULL`;
   const json = target.kind === 'attribute' ? `u.attributes #> ${bind(target.path, 'text[]')}` : `e.v #> ${bind(target.path, 'text[]')}`;
   return `coalesce(${json} NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb), false)`;
 }
@@ -147,9 +193,15 @@ export function filterSql(filter: RecordFilter, bind: Bind, table: FilterTable =
       return presentSql(filter.target, bind, table);
     case 'some': {
       if (!table.hasAttributes) throw new Error('this table has no attributes');
+      const indexed = indexedElementSql(filter.path, filter.filter, bind);
+      if (indexed?.exact) return indexed.sql;
       const array = `u.attributes #> ${bind(filter.path, 'text[]')}`;
-      return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${filterSql(filter.filter, bind, table)})`;
+      const scan = `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${filterSql(filter.filter, bind, table)})`;
+      return indexed ? `(${indexed.sql} AND ${scan})` : scan;
     }
+    case 'someMember':
+      if (table !== GROUPS_TABLE) throw new Error('only groups have members');
+      return `EXISTS (SELECT 1 FROM group_members m WHERE m.tenant_id = u.tenant_id AND m.group_id = u.id AND ${filterSql(filter.filter, bind, MEMBERSHIPS)})`;
     default:
       return compareSql(filter, bind, table);
   }
