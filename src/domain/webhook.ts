@@ -8,9 +8,13 @@
  * family (the import jobs' `import.*`) needs no webhook code.
  *
  * Batching: when one unit of work commits `BATCH_GROUPING_MIN` or more
- * `user.created` events, an endpoint that did not ask for per-user events
- * gets ONE `users.batch_created` message with the count and the users' ids,
- * so a thousand-user batch or an import chunk is one HTTP call, not a thousand.
+ * `user.created` (or `user.deleted`) events, an endpoint that did not ask for
+ * per-user events gets ONE `users.batch_created` (`users.batch_deleted`)
+ * message with the count and the users' ids, so a thousand-user batch or an
+ * import chunk is one HTTP call, not a thousand. A directory delete writes
+ * its `user.deleted` events in SQL (engine/webhookFanOut.ts
+ * `fanOutUsersDeletedInDirectory`) and builds the same messages there, at
+ * most BATCH_MAX_ITEMS users per batch message.
  */
 import type { actorColumns } from './actor.ts';
 import type { DomainEvent } from './events.ts';
@@ -31,6 +35,10 @@ export const EVENT_PATTERN = /^(\*|[a-z_]+\.(\*|[a-z_]+))$/;
 
 /** The type of the grouped message a batch of `user.created` becomes. */
 export const BATCH_CREATED_TYPE = 'users.batch_created';
+/** The type of the grouped message a batch of `user.deleted` (an import undo's page, a directory delete) becomes. */
+export const BATCH_DELETED_TYPE = 'users.batch_deleted';
+/** Per-user event types that a unit of work's batch of them groups into one message, and the grouped message's type. */
+export const BATCH_TYPES: Readonly<Record<string, string>> = { 'user.created': BATCH_CREATED_TYPE, 'user.deleted': BATCH_DELETED_TYPE };
 /** The type of `POST /v1/webhooks/{id}/test`'s message. */
 export const PING_TYPE = 'webhook.ping';
 /** A unit of work with at least this many `user.created` events is a batch. */
@@ -42,7 +50,7 @@ export interface WebhookEndpoint {
   readonly url: string;
   readonly description: string;
   readonly eventTypes: readonly string[];
-  /** One message per user of a batch instead of one `users.batch_created`. */
+  /** One message per user of a batch instead of one `users.batch_created` or `users.batch_deleted`. */
   readonly perUserEvents: boolean;
   readonly enabled: boolean;
   /** Why muster disabled the endpoint (a 410, failing for too long); null when enabled or disabled by a person. */
@@ -118,13 +126,17 @@ export function messagesFor(
   occurredAt: Date,
 ): WebhookMessage[] {
   const timestamp = occurredAt.toISOString();
-  const created = events.filter((e) => e.event.type === 'user.created');
-  const grouped = !endpoint.perUserEvents && created.length >= BATCH_GROUPING_MIN && (subscribes(endpoint.eventTypes, 'user.created') || subscribes(endpoint.eventTypes, BATCH_CREATED_TYPE));
+  const batches = new Map<string, CommittedEvent[]>();
+  for (const type of Object.keys(BATCH_TYPES)) {
+    const ofType = events.filter((e) => e.event.type === type);
+    if (userEventDelivery(endpoint, type, ofType.length) === 'batch') batches.set(type, ofType);
+  }
   const messages: WebhookMessage[] = [];
   for (const committed of events) {
     const { event } = committed;
-    if (grouped && event.type === 'user.created') {
-      if (committed === created[0]) messages.push(batchCreated(created, actor, timestamp));
+    const batch = batches.get(event.type);
+    if (batch) {
+      if (committed === batch[0]) messages.push(batchMessage(BATCH_TYPES[event.type]!, batch, actor, timestamp));
       continue;
     }
     if (!subscribes(endpoint.eventTypes, event.type)) continue;
@@ -137,16 +149,30 @@ export function messagesFor(
   return messages;
 }
 
-function batchCreated(created: readonly CommittedEvent[], actor: MessageActor, timestamp: string): WebhookMessage {
-  const directories = [...new Set(created.map((c) => c.event.directoryId))];
+/**
+ * How an endpoint receives `count` events of a per-user type (a key of
+ * BATCH_TYPES) committed by one unit of work: as one grouped message
+ * (`batch`: it subscribes to the type or to the grouped type, did not ask for
+ * per-user events, and `count` is at least BATCH_GROUPING_MIN), one message
+ * per event (`per_user`), or not at all.
+ */
+export function userEventDelivery(endpoint: Pick<WebhookEndpoint, 'eventTypes' | 'perUserEvents'>, type: string, count: number): 'batch' | 'per_user' | null {
+  const batchType = BATCH_TYPES[type];
+  if (count === 0) return null;
+  if (batchType !== undefined && !endpoint.perUserEvents && count >= BATCH_GROUPING_MIN && (subscribes(endpoint.eventTypes, type) || subscribes(endpoint.eventTypes, batchType))) return 'batch';
+  return subscribes(endpoint.eventTypes, type) ? 'per_user' : null;
+}
+
+function batchMessage(type: string, batch: readonly CommittedEvent[], actor: MessageActor, timestamp: string): WebhookMessage {
+  const directories = [...new Set(batch.map((c) => c.event.directoryId))];
   return {
-    type: BATCH_CREATED_TYPE,
+    type,
     timestamp,
     data: {
-      count: created.length,
+      count: batch.length,
       directoryId: directories.length === 1 ? directories[0]! : null,
       actor,
-      users: created.map((c) => ({ id: c.event.subject.id, username: c.event.data.username ?? null, eventId: c.id })),
+      users: batch.map((c) => ({ id: c.event.subject.id, username: c.event.data.username ?? null, eventId: c.id })),
     },
   };
 }

@@ -11,6 +11,7 @@ import * as repo from '../store/repositories/directories.ts';
 import { insertUsersDeletedInDirectory } from '../store/repositories/events.ts';
 import type { EngineContext } from './context.ts';
 import { inUnitOfWork, type UnitOfWork } from './unitOfWork.ts';
+import { fanOutUsersDeletedInDirectory } from './webhookFanOut.ts';
 
 /** The directory named by `ref` (its id or its name) in the tenant; throws `directory.not_found`. */
 export async function resolveDirectory(q: Queryable, tenantId: string, ref: string): Promise<Directory> {
@@ -25,13 +26,15 @@ export function directoryEvent(type: 'directory.created' | 'directory.deleted', 
 
 /**
  * Inside a unit of work: deletes a directory with its users (and their
- * memberships, invitations and mail), writing one `user.deleted` per user and
- * a `directory.deleted`. The caller has locked the directory
+ * memberships, invitations and mail), writing one `user.deleted` per user
+ * (in SQL, and their webhook deliveries with them: `fanOutUsersDeletedInDirectory`)
+ * and a `directory.deleted`. The caller has locked the directory
  * (`repo.lockDirectory`), so no user can be added meanwhile. `reason` goes
  * into each `user.deleted` event.
  */
-export async function deleteDirectoryWithUsers(uow: UnitOfWork, directory: Directory, reason: string): Promise<void> {
-  await insertUsersDeletedInDirectory(uow.tx, uow.actor, uow.now, directory.id, reason);
+export async function deleteDirectoryWithUsers(ctx: EngineContext, uow: UnitOfWork, directory: Directory, reason: string): Promise<void> {
+  const count = await insertUsersDeletedInDirectory(uow.tx, uow.actor, uow.now, directory.id, reason);
+  if (await fanOutUsersDeletedInDirectory(ctx, uow.tx, uow.actor, uow.now, directory.id, count)) uow.afterCommit(ctx.notifyOutbox);
   await repo.deleteDirectory(uow.tx, uow.actor.tenantId, directory.id);
   uow.emit(directoryEvent('directory.deleted', directory));
 }
@@ -84,7 +87,7 @@ export function directoryService(ctx: EngineContext) {
         const directory = await resolveDirectory(uow.tx, actor.tenantId, ref);
         await repo.lockDirectory(uow.tx, actor.tenantId, directory.id);
         if (!force && (await repo.directoryHasUsers(uow.tx, actor.tenantId, directory.id))) throw new MusterError('directory.not_empty');
-        await deleteDirectoryWithUsers(uow, directory, 'directory deleted');
+        await deleteDirectoryWithUsers(ctx, uow, directory, 'directory deleted');
       });
     },
   };

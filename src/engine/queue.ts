@@ -130,9 +130,12 @@ export function queueService(ctx: EngineContext) {
      * with its own `schedule` (delays before attempts 2, 3, ...: entry k
      * follows attempt k, entry 0 is the first attempt's and unused) is dead
      * when the schedule runs out; otherwise OUTBOX_MAX_ATTEMPTS and backoff apply.
+     * Both count the attempts of the item's current run (`scheduleAttempt`:
+     * a requeued item has the whole schedule again).
      */
     async failed(item: repo.ClaimedItem, error: string, permanent: boolean, schedule?: readonly number[]): Promise<'dead' | 'retrying' | 'claimed_again'> {
-      const delay = schedule ? schedule[item.attempt] : item.attempt >= ctx.limits.outboxMaxAttempts ? undefined : retryDelayMs(item.attempt, ctx.limits.outboxRetryBaseMs);
+      const attempt = item.scheduleAttempt;
+      const delay = schedule ? schedule[attempt] : attempt >= ctx.limits.outboxMaxAttempts ? undefined : retryDelayMs(attempt, ctx.limits.outboxRetryBaseMs);
       const dead = permanent || delay === undefined;
       const applied = await ctx.db.transaction((tx) => repo.markFailed(tx, item, error.slice(0, 1000), dead ? null : delay));
       return !applied ? 'claimed_again' : dead ? 'dead' : 'retrying';

@@ -58,7 +58,7 @@ export function registryService(ctx: EngineContext) {
         const registry = Number.isSafeInteger(id) ? await repo.findRegistry(uow.tx, scopeOf(actor, place), id) : undefined;
         if (!registry) throw new MusterError('registry.not_found');
         await lockDirectory(uow.tx, actor.tenantId, registry.directoryId);
-        await deleteDirectoryWithUsers(uow, await resolveDirectory(uow.tx, actor.tenantId, registry.directoryId), 'registry deleted');
+        await deleteDirectoryWithUsers(ctx, uow, await resolveDirectory(uow.tx, actor.tenantId, registry.directoryId), 'registry deleted');
       }),
   };
 }

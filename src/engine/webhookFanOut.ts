@@ -12,9 +12,10 @@
  * worker; nothing waits for a receiver.
  */
 import { actorColumns, type Actor } from '../domain/actor.ts';
-import { messagesFor, type CommittedEvent, type WebhookMessage } from '../domain/webhook.ts';
+import { BATCH_DELETED_TYPE, messagesFor, userEventDelivery, type CommittedEvent, type WebhookMessage } from '../domain/webhook.ts';
 import { newId } from '../crypto/ids.ts';
 import type { Queryable } from '../store/ports.ts';
+import { writingLanes } from '../store/repositories/queue.ts';
 import * as repo from '../store/repositories/webhooks.ts';
 import type { EngineContext } from './context.ts';
 import { enqueueWork, type Work } from './queue.ts';
@@ -45,4 +46,39 @@ export async function fanOutToWebhooks(ctx: EngineContext, tx: Queryable, actor:
   const work = [...firsts].flatMap(([id, first]) => planned.get(id)!.map((message, i) => deliveryWork(id, first + i, message)));
   await enqueueWork(ctx, tx, actor.tenantId, work);
   return work.length > 0;
+}
+
+/**
+ * Inside a directory delete's unit of work, right after
+ * `insertUsersDeletedInDirectory` wrote `count` `user.deleted` events in SQL
+ * (they bypass `emit`) and before the users are deleted: queues their
+ * deliveries, set-based (a constant number of statements, whatever the
+ * directory's size), in the same transaction. An endpoint that asked for
+ * per-user events gets one `user.deleted` per user; one subscribed to
+ * `user.deleted` or `users.batch_deleted` otherwise gets `users.batch_deleted`
+ * messages of at most BATCH_MAX_ITEMS users (one when the directory holds no
+ * more), as `messagesFor` groups a batch (a lone user is a `user.deleted`).
+ * They come before the unit's emitted events (its `directory.deleted`) in
+ * each endpoint's order.
+ *
+ * Locks: when some endpoint matches, all the tenant's endpoints, in id order
+ * (`lockTenantEndpoints`), since the unit's own fan-out follows at commit,
+ * then the lanes. Returns whether anything was queued (the caller wakes the
+ * worker after commit).
+ */
+export async function fanOutUsersDeletedInDirectory(ctx: EngineContext, tx: Queryable, actor: Actor, occurredAt: Date, directoryId: string, count: number): Promise<boolean> {
+  const matching = async () => (await repo.enabledEndpoints(tx, actor.tenantId)).filter((e) => userEventDelivery(e, 'user.deleted', count) !== null);
+  if (count === 0 || (await matching()).length === 0) return false;
+  await repo.lockTenantEndpoints(tx, actor.tenantId);
+  const endpoints = await matching();
+  const groupSize = ctx.limits.batchMaxItems;
+  const wanted = new Map(endpoints.map((e) => [e.id, userEventDelivery(e, 'user.deleted', count) === 'batch' ? Math.ceil(count / groupSize) : count]));
+  const firsts = await repo.reserveSequences(tx, actor.tenantId, wanted);
+  const pick = (delivery: 'batch' | 'per_user') => new Map(endpoints.filter((e) => firsts.has(e.id) && userEventDelivery(e, 'user.deleted', count) === delivery).map((e) => [e.id, firsts.get(e.id)!]));
+  const lanes = { perUser: pick('per_user'), grouped: pick('batch'), groupSize, groupedType: BATCH_DELETED_TYPE };
+  let queued = 0;
+  await writingLanes(tx, actor.tenantId, [...firsts.keys()].map((lane) => ({ kind: 'webhook' as const, lane })), async () => {
+    queued = await repo.insertUserDeletionDeliveries(tx, actor.tenantId, directoryId, occurredAt, actorColumns(actor), lanes);
+  });
+  return queued > 0;
 }

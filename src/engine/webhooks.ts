@@ -28,7 +28,7 @@ import {
 import { newId } from '../crypto/ids.ts';
 import { resolveCheckedAddress } from '../net/addressGuard.ts';
 import type { Queryable } from '../store/ports.ts';
-import { requeueItem } from '../store/repositories/queue.ts';
+import { deleteLane, requeueItem } from '../store/repositories/queue.ts';
 import * as repo from '../store/repositories/webhooks.ts';
 import type { EngineContext } from './context.ts';
 import { decodePayload, enqueueWork } from './queue.ts';
@@ -87,8 +87,10 @@ export function webhookService(ctx: EngineContext) {
     await resolveCheckedAddress(parsed.hostname, ctx.webhookAllowPrivateAddresses);
   }
 
+  /** The endpoint, locked with all of the tenant's (repo.lockTenantEndpoints: the one lock order); throws `webhook.not_found`. */
   async function lockedEndpoint(tx: Queryable, actor: Actor, id: string): Promise<WebhookEndpoint> {
-    const endpoint = await repo.findEndpoint(tx, actor.tenantId, id, true);
+    await repo.lockTenantEndpoints(tx, actor.tenantId);
+    const endpoint = await repo.findEndpoint(tx, actor.tenantId, id);
     if (!endpoint) throw new MusterError('webhook.not_found');
     return endpoint;
   }
@@ -116,6 +118,7 @@ export function webhookService(ctx: EngineContext) {
       const id = newId();
       const secret = newSecret();
       return inUnitOfWork(ctx, actor, async (uow) => {
+        await repo.lockTenantEndpoints(uow.tx, actor.tenantId);
         const endpoint = await repo.insertEndpoint(uow.tx, {
           ...draft,
           eventTypes,
@@ -153,11 +156,13 @@ export function webhookService(ctx: EngineContext) {
       });
     },
 
-    /** Deletes the endpoint and its deliveries (pending ones are never sent). */
+    /** Deletes the endpoint and its deliveries (pending ones are never sent); its lane's lock comes after the endpoints' (the lock order). */
     delete: (actor: Actor, id: string): Promise<void> =>
       inUnitOfWork(ctx, actor, async (uow) => {
+        await repo.lockTenantEndpoints(uow.tx, actor.tenantId);
         const deleted = await repo.deleteEndpoint(uow.tx, actor.tenantId, id);
         if (!deleted) throw new MusterError('webhook.not_found');
+        await deleteLane(uow.tx, actor.tenantId, 'webhook', id);
         uow.emit(endpointEvent('webhook.deleted', deleted, { url: deleted.url }));
       }),
 
@@ -205,7 +210,7 @@ export function webhookService(ctx: EngineContext) {
         if (row.status === 'pending') return;
         const seq = (await repo.reserveSequences(uow.tx, actor.tenantId, new Map([[endpoint.id, 1]]))).get(endpoint.id);
         if (seq === undefined) throw new MusterError('webhook.disabled');
-        await requeueItem(uow.tx, actor.tenantId, 'webhook', deliveryId, seq);
+        await requeueItem(uow.tx, actor.tenantId, 'webhook', deliveryId, { key: endpoint.id, seq });
         uow.afterCommit(ctx.notifyOutbox);
       });
       const [row] = await repo.listDeliveries(ctx.db, actor.tenantId, id, { limit: 1, deliveryId });

@@ -177,8 +177,11 @@ for (const kind of STORE_KINDS) {
         await waitFor('the endpoint disabled', async () => (await svc.call('GET', `/v1/webhooks/${endpoint.id}`, { key })).body.enabled === false);
         const shown = await svc.call('GET', `/v1/webhooks/${endpoint.id}`, { key });
         assert.match(shown.body.disabledReason, /410 Gone/);
-        const [delivery] = (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body.deliveries;
-        assert.equal(delivery.status, 'dead');
+        // The worker disables the endpoint, then records the delivery dead: wait for the second.
+        const delivery = await waitFor('the delivery dead', async () => {
+          const [shownDelivery] = (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body.deliveries;
+          return shownDelivery.status === 'dead' && shownDelivery;
+        });
         assert.equal(delivery.attempts, 1, 'a 410 is not retried');
         await svc.call('POST', '/v1/directories/default/groups', { key, body: { name: 'gone-2' } });
         const ping = await svc.call('POST', `/v1/webhooks/${endpoint.id}/test`, { key });
@@ -215,6 +218,35 @@ for (const kind of STORE_KINDS) {
         await waitFor('both deliveries over', async () => (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body.deliveries.every((d: { status: string }) => d.status === 'dead'));
         const { deliveries } = (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body;
         assert.ok(deliveries.some((d: { lastError: string }) => /^HTTP 500: refused with 500; the endpoint is disabled after failing for 120 hours$/.test(d.lastError)), JSON.stringify(deliveries));
+      } finally {
+        rx.answer = () => 204;
+        await svc.call('DELETE', `/v1/webhooks/${endpoint.id}`, { key });
+      }
+    });
+
+    it('a redelivered dead delivery gets the whole retry schedule again; the listing keeps every attempt ever made', async () => {
+      const endpoint = await createEndpoint('/dead', { eventTypes: ['webhook.ping'] });
+      const scheduled = FAST_RETRIES.split(',').length;
+      rx.answer = ({ path }) => (path === '/dead' ? 503 : 204);
+      try {
+        const ping = await svc.call('POST', `/v1/webhooks/${endpoint.id}/test`, { key });
+        const delivery = async () => (await svc.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`, { key })).body.deliveries[0];
+        const dead = await waitFor('the delivery dead', async () => {
+          const shown = await delivery();
+          return shown.status === 'dead' && shown;
+        });
+        assert.equal(dead.attempts, scheduled, 'the schedule ran out');
+        const again = await svc.call('POST', `/v1/webhooks/${endpoint.id}/deliveries/${ping.body.id}/redeliver`, { key });
+        assert.equal(again.status, 202, again.text);
+        const deadAgain = await waitFor('the redelivery dead', async () => {
+          const shown = await delivery();
+          return shown.status === 'dead' && shown.attempts > scheduled && shown;
+        });
+        assert.equal(deadAgain.attempts, 2 * scheduled, 'the redelivery ran the whole schedule again');
+        assert.deepEqual(deadAgain.attemptLog.map((a: { attempt: number }) => a.attempt), Array.from({ length: 2 * scheduled }, (_, i) => i + 1), 'every attempt of both runs, numbered on');
+        assert.ok(deadAgain.attemptLog.every((a: { outcome: string; error: string }) => a.outcome === 'failed' && /^HTTP 503/.test(a.error)));
+        assert.equal(hooksTo('/dead').length, 2 * scheduled, 'each attempt was a call');
+        assert.equal(new Set(hooksTo('/dead').map((h) => h.headers['webhook-id'])).size, 1, 'under one webhook-id');
       } finally {
         rx.answer = () => 204;
         await svc.call('DELETE', `/v1/webhooks/${endpoint.id}`, { key });

@@ -13,7 +13,7 @@ import { databaseErrorInfo, type Database } from '../../src/store/ports.ts';
 import { insertDirectory, findDirectory } from '../../src/store/repositories/directories.ts';
 import { insertTenant } from '../../src/store/repositories/tenants.ts';
 import { insertUsers, listUsers, type NewUserRow } from '../../src/store/repositories/users.ts';
-import { claimDue, insertItems, markDone, markFailed } from '../../src/store/repositories/queue.ts';
+import { claimDue, insertItems, markDone, markFailed, requeueItem } from '../../src/store/repositories/queue.ts';
 import { deleteEventsBefore, insertEvents, listEvents, smallestIdAt } from '../../src/store/repositories/events.ts';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.ts';
 
@@ -294,6 +294,61 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(next.map((c) => c.dedupeKey), [`lane-${kind}-b-2`], 'lane a waits for its head\'s retry; lane b moves on');
       const kept = await db.query<{ payload: Uint8Array }>('SELECT payload FROM queue WHERE tenant_id = $1 AND id = $2', [tenantId, b1.id]);
       assert.equal(Buffer.from(kept.rows[0]!.payload).toString(), 'x', 'a webhook payload is kept for redelivery');
+      await markDone(db, next[0]!);
+      await insertItems(db, tenantId, [item('b', 3)]);
+      const b3 = await claimDue(db, 'webhook', 10, 60_000);
+      assert.deepEqual(b3.map((c) => c.dedupeKey), [`lane-${kind}-b-3`], 'an item enqueued into a lane without a head is its head');
+      await markDone(db, b3[0]!);
+    });
+
+    it('queue lanes: the head ending (done, dead) promotes the next in seq order; a requeued item runs last, its schedule restarted, its attempts counting on', async () => {
+      const lane = `heads-${kind}`;
+      const item = (seq: number) => ({ id: newId(), kind: 'webhook' as const, dedupeKey: `${lane}-${seq}`, target: lane, invitationId: null, lane, laneSeq: seq, payload: Buffer.from('x') });
+      await insertItems(db, tenantId, [4, 2, 1, 3].map(item));
+      const ran: string[] = [];
+      const claimOne = async () => {
+        const claimed = await Promise.all([1, 2, 3].map(() => db.transaction((tx) => claimDue(tx, 'webhook', 10, 60_000))));
+        const mine = claimed.flat().filter((c) => c.target === lane);
+        assert.equal(mine.length, 1, 'one item of the lane in flight');
+        ran.push(mine[0]!.dedupeKey);
+        return mine[0]!;
+      };
+      const done = async (claimed: Promise<Awaited<ReturnType<typeof claimOne>>>) => {
+        const c = await claimed;
+        await db.transaction((tx) => markDone(tx, c));
+      };
+      const first = await claimOne();
+      await db.transaction((tx) => markFailed(tx, first, 'refused', 0));
+      const retried = await claimOne();
+      assert.equal(retried.id, first.id, 'a failed head is retried before the rest');
+      assert.deepEqual([retried.attempt, retried.scheduleAttempt], [2, 2]);
+      await db.transaction((tx) => markFailed(tx, retried, 'refused for good', null));
+      await done(claimOne());
+      await db.transaction((tx) => requeueItem(tx, tenantId, 'webhook', first.id, { key: lane, seq: 5 }));
+      await done(claimOne());
+      await done(claimOne());
+      const again = await claimOne();
+      assert.equal(again.id, first.id);
+      assert.deepEqual([again.attempt, again.scheduleAttempt], [3, 1], 'attempt 3 of its life, the first of its new run');
+      await db.transaction((tx) => markDone(tx, again));
+      assert.deepEqual(ran, [1, 1, 2, 3, 4, 1].map((seq) => `${lane}-${seq}`), 'seq order; the dead head let the lane go on; the requeued item ran last');
+      assert.equal((await claimDue(db, 'webhook', 10, 60_000)).filter((c) => c.target === lane).length, 0);
+      const attempts = await db.query<{ attempt: number }>('SELECT attempt FROM queue_attempts WHERE tenant_id = $1 AND queue_id = $2 ORDER BY attempt', [tenantId, first.id]);
+      assert.deepEqual(attempts.rows.map((r) => r.attempt), [1, 2, 3], 'every attempt ever made is recorded');
+    });
+
+    it('queue lanes: a head ending while an item is enqueued never leaves the lane without a head', async () => {
+      const lane = `race-${kind}`;
+      const item = (seq: number) => ({ id: newId(), kind: 'webhook' as const, dedupeKey: `${lane}-${seq}`, target: lane, invitationId: null, lane, laneSeq: seq, payload: Buffer.from('x') });
+      await insertItems(db, tenantId, [item(1)]);
+      for (let seq = 2; seq <= 30; seq += 1) {
+        const [head] = (await claimDue(db, 'webhook', 10, 60_000)).filter((c) => c.target === lane);
+        assert.ok(head, `the lane has a claimable head before seq ${seq}`);
+        await Promise.all([db.transaction((tx) => markDone(tx, head)), db.transaction((tx) => insertItems(tx, tenantId, [item(seq)]))]);
+      }
+      const [last] = (await claimDue(db, 'webhook', 10, 60_000)).filter((c) => c.target === lane);
+      assert.equal(last?.dedupeKey, `${lane}-30`);
+      await markDone(db, last);
     });
 
     it('events: written in one statement, listed newest first, only the tenant\'s own', async () => {

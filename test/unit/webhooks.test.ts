@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { isPublicAddress, resolveCheckedAddress } from '../../src/net/addressGuard.ts';
-import { assertEventTypes, assertWebhookUrl, messagesFor, subscribes, type CommittedEvent } from '../../src/domain/webhook.ts';
+import { assertEventTypes, assertWebhookUrl, messagesFor, subscribes, userEventDelivery, type CommittedEvent } from '../../src/domain/webhook.ts';
 import { signatureHeader } from '../../src/workers/webhookHandler.ts';
 import { ConfigError, loadConfig, WEBHOOK_DEFAULT_RETRY_SCHEDULE_MS } from '../../src/config.ts';
 
@@ -67,6 +67,23 @@ describe('webhook subscriptions and messages', () => {
     const single = messagesFor({ eventTypes: ['user.created'], perUserEvents: false }, [created(1)], actor, at);
     assert.deepEqual(single.map((m) => m.type), ['user.created'], 'one user is not a batch');
     assert.deepEqual(messagesFor({ eventTypes: ['invitation.*'], perUserEvents: false }, events, actor, at), []);
+  });
+
+  it('groups a unit\'s user.deleted into one users.batch_deleted the same way (an import undo\'s page; a directory delete plans with userEventDelivery)', () => {
+    const deleted = (i: number): CommittedEvent => ({ id: `d${i}`, event: { type: 'user.deleted', subject: { type: 'user', id: `u${i}` }, directoryId: 'd1', data: { username: `user${i}` } } });
+    const at = new Date('2026-01-01T00:00:00Z');
+    const events = [created(1), created(2), deleted(3), deleted(4), deleted(5)];
+    const grouped = messagesFor({ eventTypes: ['user.*'], perUserEvents: false }, events, actor, at);
+    assert.deepEqual(grouped.map((m) => [m.type, m.data.count]), [['users.batch_created', 2], ['users.batch_deleted', 3]]);
+    assert.deepEqual(grouped[1]!.data.users, [3, 4, 5].map((i) => ({ id: `u${i}`, username: `user${i}`, eventId: `d${i}` })));
+    assert.deepEqual(messagesFor({ eventTypes: ['users.batch_deleted'], perUserEvents: false }, events, actor, at).map((m) => m.type), ['users.batch_deleted']);
+    assert.equal(messagesFor({ eventTypes: ['user.deleted'], perUserEvents: true }, events, actor, at).length, 3);
+    assert.equal(userEventDelivery({ eventTypes: ['*'], perUserEvents: false }, 'user.deleted', 100_000), 'batch');
+    assert.equal(userEventDelivery({ eventTypes: ['user.deleted'], perUserEvents: true }, 'user.deleted', 100_000), 'per_user');
+    assert.equal(userEventDelivery({ eventTypes: ['users.batch_deleted'], perUserEvents: true }, 'user.deleted', 100_000), null, 'per-user events asked, user.deleted not subscribed');
+    assert.equal(userEventDelivery({ eventTypes: ['user.*'], perUserEvents: false }, 'user.deleted', 1), 'per_user', 'one user is not a batch');
+    assert.equal(userEventDelivery({ eventTypes: ['group.*'], perUserEvents: false }, 'user.deleted', 10), null);
+    assert.equal(userEventDelivery({ eventTypes: ['*'], perUserEvents: false }, 'user.deleted', 0), null);
   });
 });
 

@@ -24,7 +24,7 @@ const editable = {
     description: 'Event types (`user.created`), families (`user.*`, `import.*`, `invitation.*`) or `*`.',
     examples: [['user.*', 'import.*']],
   }),
-  perUserEvents: Type.Boolean({ description: 'false (default): a batch of created users arrives as one `users.batch_created` with the count and ids; true: one `user.created` per user.' }),
+  perUserEvents: Type.Boolean({ description: 'false (default): a batch of created users arrives as one `users.batch_created` with the count and ids, deleted users as `users.batch_deleted` (a directory delete: at most BATCH_MAX_ITEMS users per message); true: one `user.created` or `user.deleted` per user.' }),
   enabled: Type.Boolean(),
 };
 

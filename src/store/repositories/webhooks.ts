@@ -69,13 +69,24 @@ export async function listEndpoints(q: Queryable, tenantId: string): Promise<Web
   return rows.map(endpointOf);
 }
 
-/** One endpoint; with `lock`, its row is locked until the transaction ends (read-modify-write). */
-export async function findEndpoint(q: Queryable, tenantId: string, id: string, lock = false): Promise<WebhookEndpoint | undefined> {
-  const { rows } = await q.query<EndpointRow>(
-    `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
-    [tenantId, id],
-  );
+/** One endpoint, unlocked (a lone read, or one the transaction has locked with `lockTenantEndpoints`). */
+export async function findEndpoint(q: Queryable, tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
+  const { rows } = await q.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   return rows[0] && endpointOf(rows[0]);
+}
+
+/**
+ * Locks every endpoint of the tenant, in id order, until the transaction
+ * ends. The lock order rule: a transaction takes endpoint row locks either
+ * once, in one statement in id order (fan-out's `reserveSequences`), or
+ * starts with this call, after which any later lock it asks for (its own
+ * events' fan-out) is one it holds already. Taking one endpoint's lock and
+ * then fan-out's set would lock a lower id after a higher one, which a
+ * concurrent fan-out locking in id order deadlocks with (40P01). Creating
+ * and deleting take it too, so the set cannot change under a holder.
+ */
+export async function lockTenantEndpoints(q: Queryable, tenantId: string): Promise<void> {
+  await q.query('SELECT id FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY id FOR UPDATE', [tenantId]);
 }
 
 /** Writes the editable fields of a (locked) endpoint; enabling clears the reason and the failure streak. */
@@ -92,12 +103,10 @@ export async function updateEndpoint(q: Queryable, e: WebhookEndpoint): Promise<
   return endpointOf(rows[0]!);
 }
 
-/** Deletes the endpoint and its deliveries (their attempts cascade). */
+/** Deletes the endpoint row (the engine deletes its lane of deliveries next). */
 export async function deleteEndpoint(q: Queryable, tenantId: string, id: string): Promise<WebhookEndpoint | undefined> {
   const { rows } = await q.query<EndpointRow>(`DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 RETURNING ${ENDPOINT_COLUMNS}`, [tenantId, id]);
-  if (rows.length === 0) return undefined;
-  await q.query(`DELETE FROM queue WHERE tenant_id = $1 AND kind = 'webhook' AND lane = $2`, [tenantId, id]);
-  return endpointOf(rows[0]!);
+  return rows[0] && endpointOf(rows[0]);
 }
 
 /** The current secret becomes the previous one (signing too until `previousUntil`); `sealedSecret` is the new current one. */
@@ -128,9 +137,10 @@ export async function enabledEndpoints(q: Queryable, tenantId: string): Promise<
 /**
  * Reserves `count` consecutive lane sequence numbers on each endpoint and
  * returns the first of each, for endpoints still enabled. Locks the endpoint
- * rows, in id order (so two transactions never deadlock over them), until the
- * transaction ends: a later transaction's numbers wait for this one's COMMIT,
- * which makes sequence order commit order per endpoint.
+ * rows, in id order (so two transactions never deadlock over them; see
+ * `lockTenantEndpoints` for a transaction that needs a lock earlier), until
+ * the transaction ends: a later transaction's numbers wait for this one's
+ * COMMIT, which makes sequence order commit order per endpoint.
  */
 export async function reserveSequences(q: Queryable, tenantId: string, wanted: ReadonlyMap<string, number>): Promise<Map<string, number>> {
   const ids = [...wanted.keys()].sort();
@@ -260,4 +270,74 @@ export async function listDeliveries(
     payload: r.payload,
     attemptLog: (r.attempt_log ?? []).map((a) => ({ attempt: a.attempt, startedAt: new Date(a.started_at), outcome: a.outcome, error: a.error })),
   }));
+}
+
+/** Who receives a directory delete's `user.deleted` events, and where in their lanes (first reserved seq). */
+export interface UserDeletionLanes {
+  /** Endpoints sent one `user.deleted` per user: the first of `count` reserved seqs. */
+  readonly perUser: ReadonlyMap<string, number>;
+  /** Endpoints sent grouped messages of at most `groupSize` users each: the first of ceil(count / groupSize) seqs. */
+  readonly grouped: ReadonlyMap<string, number>;
+  readonly groupSize: number;
+  /** The grouped message's type (`users.batch_deleted`). */
+  readonly groupedType: string;
+}
+
+/**
+ * Queues, in one statement, the deliveries of the `user.deleted` events that
+ * `insertUsersDeletedInDirectory` has just written for the users still in the
+ * directory (each found by its subject, one index probe per user): per-user
+ * messages and grouped ones, in event order, shaped as domain/webhook.ts
+ * `messagesFor` shapes them (`test/http/webhook-directory-delete.test.ts`
+ * compares the two). Items arrive waiting in their lanes: the caller runs
+ * this inside queue `writingLanes` under the endpoints' locks and the seqs it
+ * reserved. Returns how many were queued.
+ */
+export async function insertUserDeletionDeliveries(
+  q: Queryable,
+  tenantId: string,
+  directoryId: string,
+  occurredAt: Date,
+  actor: Readonly<Record<string, unknown>>,
+  lanes: UserDeletionLanes,
+): Promise<number> {
+  const { rowCount } = await q.query(
+    `WITH deleted AS (
+       SELECT e.id AS event_id, u.id::text AS user_id, e.data, row_number() OVER (ORDER BY e.id) - 1 AS n
+       FROM users u
+       CROSS JOIN LATERAL (SELECT id, data FROM events
+                           WHERE tenant_id = $1 AND subject_id = u.id::text AND type = 'user.deleted' AND occurred_at = $3
+                           ORDER BY id DESC LIMIT 1) e
+       WHERE u.tenant_id = $1 AND u.directory_id = $2
+     ), messages AS (
+       SELECT p.lane, p.first + d.n AS seq,
+              jsonb_build_object('type', 'user.deleted', 'timestamp', $4::text, 'data',
+                jsonb_build_object('eventId', d.event_id, 'subject', jsonb_build_object('type', 'user', 'id', d.user_id), 'directoryId', $2::uuid, 'actor', $5::jsonb) || d.data) AS message
+       FROM unnest($6::text[], $7::bigint[]) AS p(lane, first) CROSS JOIN deleted d
+       UNION ALL
+       SELECT g.lane, g.first + c.part, jsonb_build_object('type', $10::text, 'timestamp', $4::text, 'data',
+                jsonb_build_object('count', c.count, 'directoryId', $2::uuid, 'actor', $5::jsonb, 'users', c.users))
+       FROM unnest($8::text[], $9::bigint[]) AS g(lane, first)
+       CROSS JOIN (SELECT n / $11 AS part, count(*) AS count,
+                          jsonb_agg(jsonb_build_object('id', user_id, 'username', data->'username', 'eventId', event_id) ORDER BY n) AS users
+                   FROM deleted GROUP BY n / $11) c
+     )
+     INSERT INTO queue (tenant_id, id, kind, dedupe_key, target, lane, lane_seq, lane_waiting, payload)
+     SELECT $1, muster_uuidv7(), 'webhook', 'msg_' || replace(muster_uuidv7()::text, '-', ''), lane, lane, seq, true, convert_to(message::text, 'UTF8')
+     FROM messages`,
+    [
+      tenantId,
+      directoryId,
+      occurredAt,
+      occurredAt.toISOString(),
+      JSON.stringify(actor),
+      [...lanes.perUser.keys()],
+      [...lanes.perUser.values()],
+      [...lanes.grouped.keys()],
+      [...lanes.grouped.values()],
+      lanes.groupedType,
+      lanes.groupSize,
+    ],
+  );
+  return rowCount;
 }
