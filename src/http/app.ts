@@ -8,9 +8,8 @@
  * cannot store and over-deep JSON away from every route.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { Writable } from 'node:stream';
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerFactory } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ERROR_CODES, MusterError } from '../domain/errors.ts';
@@ -34,7 +33,7 @@ import { useRateLimits } from './rateLimit.ts';
 import { useMetrics } from './metrics.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RequestTracing } from '../observability/ports.ts';
-import { useRequestTracing } from './tracing.ts';
+import { tracedServerFactory, useRequestTracing } from './tracing.ts';
 import type { MailFolder } from '../mail/transport.ts';
 import { renderError } from './native/render.ts';
 import { validatorCompiler } from './validation.ts';
@@ -158,7 +157,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_PARAM_MAX_LENGTH },
-    ...(tracing && { serverFactory: ((handler) => createServer(tracing.wrapListener(handler))) satisfies FastifyServerFactory }),
+    ...(tracing && { serverFactory: tracedServerFactory(tracing) }),
   });
   app.setValidatorCompiler(validatorCompiler());
   acceptEmptyJsonBodies(app);
