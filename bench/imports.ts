@@ -33,7 +33,8 @@ const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const KEY = `bench-${randomBytes(24).toString('hex')}`;
 
-const mib = (pid: number, field: 'VmHWM' | 'VmRSS') => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
+/** VmRSS (now) or VmHWM (peak) of a process, in MiB. */
+export const mib = (pid: number, field: 'VmHWM' | 'VmRSS') => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 
 function csvOf(rows: number, prefix: string): Buffer {
   const lines = ['username,email,displayName'];
@@ -69,7 +70,8 @@ async function withEmbedded<T>(work: (store: BenchStore) => Promise<T>): Promise
   }
 }
 
-async function withSchema<T>(work: (store: BenchStore) => Promise<T>): Promise<T> {
+/** Runs `work` on a fresh PostgreSQL schema (admin key `key`), dropped afterwards; the baseline is a raw COPY. */
+export async function withSchema<T>(work: (store: BenchStore) => Promise<T>, key = KEY): Promise<T> {
   const schema = `muster_bench_import_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
@@ -78,7 +80,7 @@ async function withSchema<T>(work: (store: BenchStore) => Promise<T>): Promise<T
   url.searchParams.set('options', `-c search_path=${schema}`);
   try {
     return await work({
-      env: { DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: KEY, OUTBOX_POLL_MS: '100' },
+      env: { DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: key, OUTBOX_POLL_MS: '100' },
       baselineRowsPerSecond: (rows) => copyBaseline(admin, schema, rows),
     });
   } finally {

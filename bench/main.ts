@@ -31,6 +31,11 @@
  * Prints a table, then as its last line one JSON object with every figure.
  * BENCH_USERS scales the 100,000 (e.g. 20000 for a quick look); BENCH_STORES
  * picks the stores (`postgres,embedded`, the default, or one of them).
+ *
+ * Then the import-job bench (bench/imports.ts; BENCH_IMPORTS=false skips it)
+ * and the mixed load at the knee (bench/load.ts; BENCH_LOAD=false skips it),
+ * both on PostgreSQL. BENCH_ONLY=batch|imports|load runs that part alone. The
+ * exit code is 1 when the mixed load saw a 5xx.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -403,24 +408,29 @@ const TARGETS: [string, string, number][] = [
 /** The embedded store's server must fit a small machine: peak RSS over the run, in MiB. */
 const EMBEDDED_PEAK_RSS_TARGET_MIB = 400;
 
-const results: Record<string, Figures> = {};
-for (const kind of STORES) results[kind] = await benchStore(kind);
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && !['batch', 'imports', 'load'].includes(ONLY)) throw new Error('BENCH_ONLY: batch, imports or load');
+const runs = (part: string) => (ONLY === undefined ? process.env[`BENCH_${part.toUpperCase()}`] !== 'false' : ONLY === part);
 
-const round = (n: number) => (n >= 100 ? Math.round(n) : Math.round(n * 100) / 100);
-const rows: [string, ...string[]][] = [['figure', ...STORES]];
-for (const name of Object.keys(results[STORES[0]!]!)) rows.push([name, ...STORES.map((kind) => String(round(results[kind]![name]!)))]);
-const width = rows.map((r) => r[0].length).reduce((a, b) => Math.max(a, b));
-console.log(`\nmuster bench: ${USERS} users per run, ${BATCH} per request, ${THREADS} hashing threads\n`);
-for (const row of rows) console.log(`${row[0].padEnd(width)}  ${row.slice(1).map((c) => c.padStart(10)).join('  ')}`);
-console.log('');
-let met = true;
-for (const [name, label, target] of TARGETS) {
-  for (const kind of STORES) {
-    const value = results[kind]![name]!;
-    const ok = value >= target;
-    met &&= ok;
-    console.log(`${ok ? 'MET ' : 'MISS'}  ${kind.padEnd(8)}  ${label}: ${round(value)}x (target ${target}x)`);
-  }
+if (runs('batch')) {
+  const results: Record<string, Figures> = {};
+  for (const kind of STORES) results[kind] = await benchStore(kind);
+
+  const round = (n: number) => (n >= 100 ? Math.round(n) : Math.round(n * 100) / 100);
+  const rows: [string, ...string[]][] = [['figure', ...STORES]];
+  for (const name of Object.keys(results[STORES[0]!]!)) rows.push([name, ...STORES.map((kind) => String(round(results[kind]![name]!)))]);
+  const width = rows.map((r) => r[0].length).reduce((a, b) => Math.max(a, b));
+  console.log(`\nmuster bench: ${USERS} users per run, ${BATCH} per request, ${THREADS} hashing threads\n`);
+  for (const row of rows) console.log(`${row[0].padEnd(width)}  ${row.slice(1).map((c) => c.padStart(10)).join('  ')}`);
+  console.log('');
+  let met = true;
+  for (const [name, label, target] of TARGETS) {
+    for (const kind of STORES) {
+      const value = results[kind]![name]!;
+      const ok = value >= target;
+      met &&= ok;
+      console.log(`${ok ? 'MET ' : 'MISS'}  ${kind.padEnd(8)}  ${label}: ${round(value)}x (target ${target}x)`);
+    }
 }
 if (results.postgres) {
   // Issue 10: four requests in flight reach 0.9x the one-connection baseline.
@@ -436,9 +446,16 @@ if (results.embedded) {
   console.log(`${ok ? 'MET ' : 'MISS'}  embedded  server peak RSS over the run: ${peak} MiB (target at most ${EMBEDDED_PEAK_RSS_TARGET_MIB} MiB)`);
 }
 console.log(JSON.stringify({ users: USERS, batch: BATCH, hashingThreads: THREADS, targetsMet: met, ...results }));
+}
 
 // Import jobs (bench/imports.ts): BENCH_IMPORT_ROWS rows (default 1,000,000) on each store; BENCH_IMPORTS=false skips them.
-if (process.env.BENCH_IMPORTS !== 'false') {
+if (runs('imports')) {
   const { benchImports, printImportFigures } = await import('./imports.ts');
   for (const kind of STORES) printImportFigures(kind, await benchImports(kind));
+}
+
+// The mixed load at the knee (bench/load.ts): BENCH_LOAD_SECONDS (default 300) on PostgreSQL; BENCH_LOAD=false skips it.
+if (runs('load') && STORES.includes('postgres')) {
+  const { benchLoad, printLoad } = await import('./load.ts');
+  if (!printLoad(await benchLoad())) process.exitCode = 1;
 }

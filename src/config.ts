@@ -69,6 +69,8 @@ export interface Config {
   readonly lockout: LockoutConfig;
   readonly metrics: MetricsConfig;
   readonly console: ConsoleConfig;
+  /** OpenTelemetry traces; undefined (no OTLP endpoint set) loads nothing. */
+  readonly tracing: TracingConfig | undefined;
 }
 
 /** Import jobs (engine/imports/): limits and retention. */
@@ -181,6 +183,21 @@ export interface RateLimitConfig {
   readonly keyUsers: number;
 }
 
+/**
+ * OpenTelemetry tracing (src/observability/): spans for request -> engine ->
+ * store, exported over OTLP/HTTP (JSON), on only when an endpoint is set by
+ * the standard variables. The exporter reads its own further standard
+ * variables (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION).
+ */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else OTEL_EXPORTER_OTLP_ENDPOINT with `/v1/traces` appended (as the OTLP spec says). */
+  readonly tracesUrl: string;
+  /** OTEL_SERVICE_NAME (default muster): the `service.name` of every span. */
+  readonly serviceName: string;
+  /** OTEL_BSP_SCHEDULE_DELAY (default 5000): milliseconds between exports of finished spans. */
+  readonly exportDelayMs: number;
+}
+
 /** The admin console's sessions (src/http/console). */
 export interface ConsoleConfig {
   /** CONSOLE_SESSION_IDLE_SECONDS (default 1800): a session ends this long after its last request. */
@@ -255,6 +272,17 @@ function boolean(env: Env, name: string): boolean {
 function optional(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw === '' ? undefined : raw;
+}
+
+/** TracingConfig from the standard OTEL_* variables; undefined when no endpoint is set or OTEL_SDK_DISABLED=true. */
+function tracingConfig(env: Env): TracingConfig | undefined {
+  if (boolean(env, 'OTEL_SDK_DISABLED')) return undefined;
+  const signal = optional(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const [name, url] = signal !== undefined ? ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', signal] : ['OTEL_EXPORTER_OTLP_ENDPOINT', base && `${base.replace(/\/+$/, '')}/v1/traces`];
+  if (url === undefined) return undefined;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new ConfigError(name, 'must be an http:// or https:// URL (OTLP/HTTP)');
+  return { tracesUrl: url, serviceName: optional(env, 'OTEL_SERVICE_NAME') ?? 'muster', exportDelayMs: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 3_600_000) };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -389,5 +417,6 @@ export function loadConfig(env: Env = process.env): Config {
       sessionIdleSeconds: integer(env, 'CONSOLE_SESSION_IDLE_SECONDS', 1800, 1, 86_400 * 30),
       sessionMaxSeconds: integer(env, 'CONSOLE_SESSION_MAX_SECONDS', 43_200, 1, 86_400 * 365),
     },
+    tracing: tracingConfig(env),
   };
 }

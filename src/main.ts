@@ -48,7 +48,7 @@ export interface Service {
   /** Where mail goes: SMTP, or .eml files under DATA_DIR/mail. */
   readonly mailTransport: 'smtp' | 'file';
   readonly metrics: Metrics;
-  /** Closes the server, the hashing pool and the store, in that order. */
+  /** Closes the server, the hashing pool and the store, in that order, then exports the spans left (tracing). */
   close(): Promise<void>;
 }
 
@@ -108,18 +108,22 @@ function messageIdDomain(from: string): string {
  * `close()` stops the queue workers (sends in flight finish), then closes the
  * server, the hashing pool and the store.
  */
-export async function composeService(config: Config, db: Database, logStream?: Writable): Promise<Service> {
+export async function composeService(config: Config, store: Database, logStream?: Writable): Promise<Service> {
+  // OpenTelemetry is imported only when an OTLP endpoint is configured: without one nothing of it loads.
+  const tracing = config.tracing && (await import('./observability/tracing.ts')).startTracing(config.tracing, VERSION);
+  const db = tracing ? tracing.database(store) : store;
   let wakeDispatcher = () => {};
   let wakeImports = () => {};
   // The engine reports committed events and import rows to the metrics, which read the engine at scrape time.
   const metricsOf: { current?: Metrics } = {};
-  const { engine, release, serverKey, serverKeyOrigin } = await composeEngine(
+  const { engine: untraced, release, serverKey, serverKeyOrigin } = await composeEngine(
     config,
     db,
     () => wakeDispatcher(),
     () => wakeImports(),
     { onEventsCommitted: (events) => metricsOf.current?.recordEvents(events), onImportRows: (rows) => metricsOf.current?.recordImportRows(rows) },
   );
+  const engine = tracing ? tracing.engine(untraced) : untraced;
   const metrics = (metricsOf.current = createMetrics({ snapshot: () => engine.observability.snapshot() }));
   const jwt = await createJwtAuthority(serverKey, {
     issuer: config.publicUrl,
@@ -141,6 +145,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
     version: VERSION,
     ...(logStream && { logStream }),
     metrics: { metrics, token: config.metrics.token },
+    ...(tracing && { tracing: tracing.requests }),
   });
   if (config.mail.smtpTlsInsecure) {
     app.log.warn('SMTP_TLS_INSECURE=true: the SMTP server\'s certificate is not verified; mail and SMTP credentials can be intercepted. Trust a private CA with NODE_EXTRA_CA_CERTS instead.');
@@ -187,6 +192,7 @@ export async function composeService(config: Config, db: Database, logStream?: W
       await app.close();
       await release();
       await db.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -32,6 +32,8 @@ import { nativePlugin } from './native/index.ts';
 import { useRateLimits } from './rateLimit.ts';
 import { useMetrics } from './metrics.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { RequestTracing } from '../observability/ports.ts';
+import { tracedServerFactory, useRequestTracing } from './tracing.ts';
 import type { MailFolder } from '../mail/transport.ts';
 import { renderError } from './native/render.ts';
 import { validatorCompiler } from './validation.ts';
@@ -54,6 +56,8 @@ export interface AppOptions {
   readonly version: string;
   /** Request metrics and GET /metrics (METRICS_TOKEN or the operator key); none without. */
   readonly metrics?: { readonly metrics: Metrics; readonly token: string | undefined };
+  /** A span per request (when OTLP tracing is configured); none without. */
+  readonly tracing?: RequestTracing;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -121,6 +125,7 @@ function acceptEmptyJsonBodies(app: FastifyInstance): void {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const preRouting = preRoutingErrorHandlers(DIALECT_SHAPES, renderNativeError);
+  const tracing = options.tracing;
   const app = Fastify({
     frameworkErrors: preRouting.frameworkErrors,
     clientErrorHandler: preRouting.clientErrorHandler,
@@ -152,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_PARAM_MAX_LENGTH },
+    ...(tracing && { serverFactory: tracedServerFactory(tracing) }),
   });
   app.setValidatorCompiler(validatorCompiler());
   acceptEmptyJsonBodies(app);
@@ -215,6 +221,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   useRateLimits(app, options.engine);
   if (options.metrics) useMetrics(app, options.engine, options.metrics.metrics, options.metrics.token);
+  if (tracing) useRequestTracing(app, tracing);
   await app.register(nativePlugin(options.engine, options.jwt, options.mailFolder), { prefix: '/v1' });
   await app.register(invitePagePlugin(options.engine));
   await app.register(consolePlugin(options.engine, { secureCookie: options.publicUrl.startsWith('https://') }));

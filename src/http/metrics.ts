@@ -27,7 +27,7 @@ const DIALECT_BY_PREFIX: readonly [string, string][] = [
   ['/invite/', 'invite'],
 ];
 
-function dialectOf(route: string, authenticated: string | null): string {
+export function dialectOf(route: string, authenticated: string | null): string {
   return authenticated ?? DIALECT_BY_PREFIX.find(([prefix]) => route.startsWith(prefix))?.[1] ?? 'none';
 }
 

@@ -56,6 +56,26 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ MUSTER_URL: 'https://muster.example/', IDEMPOTENCY_LEASE_SECONDS: '3' }).serviceUrl, 'https://muster.example');
   });
 
+  it('traces only with an OTLP endpoint, from the standard OTEL_* variables', () => {
+    assert.equal(loadConfig({}).tracing, undefined, 'no endpoint: no tracing');
+    assert.deepEqual(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing, {
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: 'muster',
+      exportDelayMs: 5000,
+    });
+    const signal = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp',
+      OTEL_SERVICE_NAME: 'muster-eu',
+      OTEL_BSP_SCHEDULE_DELAY: '250',
+    }).tracing;
+    assert.deepEqual(signal, { tracesUrl: 'https://traces.example/otlp', serviceName: 'muster-eu', exportDelayMs: 250 }, 'the traces endpoint is used as given');
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing, undefined);
+    assert.equal(failingVariable({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' }), 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    assert.equal(failingVariable({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }), 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+    assert.equal(failingVariable({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_BSP_SCHEDULE_DELAY: 'soon' }), 'OTEL_BSP_SCHEDULE_DELAY');
+  });
+
   it('verifies SMTP certificates unless SMTP_TLS_INSECURE=true says otherwise; the URL cannot turn it off', () => {
     assert.equal(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465' }).mail.smtpTlsInsecure, false);
     assert.equal(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', SMTP_TLS_INSECURE: 'true' }).mail.smtpTlsInsecure, true);
