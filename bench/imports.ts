@@ -27,9 +27,9 @@ import { comparisonKey } from '../src/domain/user.ts';
 import { openEmbedded } from '../src/store/pglite.ts';
 import type { StoreKind } from '../src/store/ports.ts';
 import { startProcess, type RunningService } from '../test/helpers/process.ts';
+import { processSchema } from '../test/helpers/stores.ts';
 import { baselineRows, baselineStore } from './baseline.ts';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const KEY = `bench-${randomBytes(24).toString('hex')}`;
 
@@ -72,20 +72,14 @@ async function withEmbedded<T>(work: (store: BenchStore) => Promise<T>): Promise
 
 /** Runs `work` on a fresh PostgreSQL schema (admin key `key`), dropped afterwards; the baseline is a raw COPY. */
 export async function withSchema<T>(work: (store: BenchStore) => Promise<T>, key = KEY): Promise<T> {
-  const schema = `muster_bench_import_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = new URL(DATABASE_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  const { databaseUrl, schema, admin, drop } = await processSchema('bench_import');
   try {
     return await work({
-      env: { DATABASE_URL: url.toString(), DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: key, OUTBOX_POLL_MS: '100' },
+      env: { DATABASE_URL: databaseUrl, DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: key, OUTBOX_POLL_MS: '100' },
       baselineRowsPerSecond: (rows) => copyBaseline(admin, schema, rows),
     });
   } finally {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
+    await drop();
   }
 }
 
