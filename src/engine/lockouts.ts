@@ -19,9 +19,13 @@
  * - a success clears the username's failures (not the address's);
  * - an admin clears a user's failures with `users.unlock` (event
  *   `user.unlocked`), and an address's `authenticate` failures in the tenant
- *   with `users.unlockAddress` (event `address.unlocked`). Being the tenant's
- *   own, neither touches another tenant's counts. The invitation page's
- *   address lockout is every tenant's and ends with its window.
+ *   with `users.unlockAddress` (event `address.unlocked`), which never touches
+ *   another tenant's `authenticate` counts. The invitation page's address
+ *   lockout names no tenant (an unknown link has none): any tenant's admin's
+ *   address unlock lifts it too, audited in that tenant. That cannot help an
+ *   attacker: an invitation token is 256 random bits, guessed by nobody, and
+ *   the lockout only spares the page the traffic; it can help people behind
+ *   one shared address whom someone else's bad links locked out.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -104,9 +108,11 @@ export function lockoutService(ctx: EngineContext) {
     /** Forgets a username's failures (after a success, or an admin's unlock); returns whether it had any. */
     clear: async (q: Queryable, userBucket: string): Promise<boolean> => (await clearCounters(q, [userBucket])) > 0,
 
-    /** Forgets an address's `authenticate` failures in the tenant (an admin's unlock); returns whether it had any. */
-    clearAddress: async (q: Queryable, tenantId: string, address: string): Promise<boolean> =>
-      (await clearCounters(q, [addressBucket({ flow: 'authenticate', tenantId }, address)])) > 0,
+    /** Forgets an address's `authenticate` failures in the tenant and its invitation-page failures (an admin's unlock); says which had any. */
+    clearAddress: async (q: Queryable, tenantId: string, address: string): Promise<{ authenticate: boolean; invitationPage: boolean }> => ({
+      authenticate: (await clearCounters(q, [addressBucket({ flow: 'authenticate', tenantId }, address)])) > 0,
+      invitationPage: (await clearCounters(q, [addressBucket({ flow: 'invitation' }, address)])) > 0,
+    }),
   };
 }
 

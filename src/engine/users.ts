@@ -332,18 +332,20 @@ export function userService(ctx: EngineContext, provisioning: ProvisioningServic
 
     /**
      * Lifts the `authenticate` lockout of a client address in the actor's
-     * tenant (the failures counted against it there); emits `address.unlocked`
-     * with the address and whether any failures were counted. Other tenants'
-     * counts, and the invitation page's (every tenant's), are left alone.
+     * tenant (the failures counted against it there) and its invitation-page
+     * lockout (which names no tenant: see engine/lockouts.ts); emits
+     * `address.unlocked` with the address and whether failures were counted
+     * in each. Other tenants' `authenticate` counts are left alone.
      * Throws `request.invalid` when `address` is not an IP address.
      */
-    async unlockAddress(actor: Actor, address: string): Promise<{ address: string; hadFailures: boolean }> {
+    async unlockAddress(actor: Actor, address: string): Promise<{ address: string; hadFailures: boolean; hadInvitationPageFailures: boolean }> {
       const canonical = canonicalAddress(address);
       if (canonical === undefined) throw new MusterError('request.invalid', 'address must be an IPv4 or IPv6 address.', { field: 'address' });
       return inUnitOfWork(ctx, actor, async (uow) => {
-        const hadFailures = await lockouts.clearAddress(uow.tx, actor.tenantId, canonical);
-        uow.emit({ type: 'address.unlocked', subject: { type: 'address', id: canonical }, directoryId: null, data: { address: canonical, hadFailures } });
-        return { address: canonical, hadFailures };
+        const cleared = await lockouts.clearAddress(uow.tx, actor.tenantId, canonical);
+        const unlocked = { address: canonical, hadFailures: cleared.authenticate, hadInvitationPageFailures: cleared.invitationPage };
+        uow.emit({ type: 'address.unlocked', subject: { type: 'address', id: canonical }, directoryId: null, data: unlocked });
+        return unlocked;
       });
     },
 

@@ -141,23 +141,27 @@ for (const kind of STORE_KINDS) {
       // Another tenant's callers from the same address are not locked by this tenant's failures, and its admin lifts nothing here.
       const { adminKey: otherKey } = await svc.newTenant();
       assert.equal((await authenticate(otherKey)).status, 401);
+      assert.equal((await svc.call('GET', `/invite/${'y'.repeat(43)}`)).status, 429, 'the invitation page, locked by the case before');
       const elsewhere = await svc.call('POST', '/v1/lockouts/addresses/unlock', { key: otherKey, body: { address: '127.0.0.1' } });
-      assert.deepEqual(elsewhere.body, { address: '127.0.0.1', hadFailures: true }, 'its own one failure');
+      assert.deepEqual(elsewhere.body, { address: '127.0.0.1', hadFailures: true, hadInvitationPageFailures: true }, 'its own one failure, and the page\'s');
+      // The invitation page's lockout names no tenant: that admin's unlock lifted it.
+      assert.equal((await svc.call('GET', `/invite/${'y'.repeat(43)}`)).status, 404);
       assert.equal((await authenticate(key)).status, 429, 'another tenant\'s unlock left this one locked');
 
       // The address as a dual-stack socket reports it names the same address.
       const unlocked = await svc.call('POST', '/v1/lockouts/addresses/unlock', { key, body: { address: '::FFFF:127.0.0.1' } });
       assert.equal(unlocked.status, 200, unlocked.text);
-      assert.deepEqual(unlocked.body, { address: '127.0.0.1', hadFailures: true });
+      assert.deepEqual(unlocked.body, { address: '127.0.0.1', hadFailures: true, hadInvitationPageFailures: true }, 'the one unknown link since');
       assert.equal((await authenticate(key)).status, 401, 'failures count afresh');
       const again = await svc.call('POST', '/v1/lockouts/addresses/unlock', { key, body: { address: '127.0.0.1' } });
       assert.equal(again.body.hadFailures, true, 'the failure since');
       const audit = await svc.call('GET', '/v1/audit-events?type=address.unlocked&user=127.0.0.1', { key });
       assert.equal(audit.status, 200, audit.text);
-      assert.deepEqual(audit.body.events.map((e: { data: unknown }) => e.data), [{ address: '127.0.0.1', hadFailures: true }, { address: '127.0.0.1', hadFailures: true }]);
+      assert.deepEqual(audit.body.events.map((e: { data: unknown }) => e.data), [
+        { address: '127.0.0.1', hadFailures: true, hadInvitationPageFailures: false },
+        { address: '127.0.0.1', hadFailures: true, hadInvitationPageFailures: true },
+      ]);
       assert.deepEqual(audit.body.events[0].subject, { type: 'address', id: '127.0.0.1' });
-      // The invitation page's lockout is every tenant's: no tenant's admin lifts it.
-      assert.equal((await svc.call('GET', `/invite/${'y'.repeat(43)}`)).status, 429);
     });
 
     it('address unlock needs the admin scope and an IP address', async () => {

@@ -312,8 +312,9 @@ export const AddressUnlockBody = Type.Object(
   {
     address: Type.String({ description: 'The address as muster spells it (IPv4, or IPv6 in lower case).' }),
     hadFailures: Type.Boolean({ description: 'Whether failed sign-ins from the address were counted in this tenant when it was unlocked.' }),
+    hadInvitationPageFailures: Type.Boolean({ description: 'Whether unknown invitation links from the address were counted (the page\'s lockout, every tenant\'s) when it was unlocked.' }),
   },
-  { examples: [{ address: '203.0.113.7', hadFailures: true }] },
+  { examples: [{ address: '203.0.113.7', hadFailures: true, hadInvitationPageFailures: false }] },
 );
 
 /** POST .../users/{userId}/unlock. */

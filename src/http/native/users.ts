@@ -218,7 +218,7 @@ export function userRoutes(app: FastifyInstance, engine: Engine): void {
         summary: "Lift a client address's sign-in lockout",
         description:
           'Forgets the failed authentications (POST .../authenticate, every directory) counted against the address in this tenant, so its `credentials.locked` ends at once; ' +
-          'records `address.unlocked` (subject: the address) in the audit trail. Other tenants\' counts are their own; the invitation page\'s address lockout is every tenant\'s and ends with its window (LOCKOUT_WINDOW_SECONDS).',
+          'records `address.unlocked` (subject: the address) in the audit trail. Other tenants\' counts are their own. The invitation page\'s lockout of the address (it names no tenant) is lifted too: its tokens cannot be guessed, so it only spares the page traffic.',
         body: AddressUnlockRequest,
         response: { 200: AddressUnlockBody, ...errorResponses(400, 401, 403, 415) },
       },
