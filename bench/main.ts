@@ -32,9 +32,9 @@
  * BENCH_USERS scales the 100,000 (e.g. 20000 for a quick look); BENCH_STORES
  * picks the stores (`postgres,embedded`, the default, or one of them).
  *
- * Then the import-job bench (bench/imports.ts; BENCH_IMPORTS=false skips it)
- * and the mixed load at the knee (bench/load.ts; BENCH_LOAD=false skips it),
- * both on PostgreSQL. BENCH_ONLY=batch|imports|load runs that part alone. The
+ * Then the import-job bench on each store (bench/imports.ts; BENCH_IMPORTS=false
+ * skips it) and the mixed load at the knee on PostgreSQL (bench/load.ts;
+ * BENCH_LOAD=false skips it). BENCH_ONLY=batch|imports|load runs that part alone. The
  * exit code is 1 when the mixed load saw a 5xx.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
