@@ -52,7 +52,7 @@ describe('muster migrate-from --check', () => {
     assert.match(firebase.stdout, /\(firebase-csv\): 3 records; 2 can be imported/);
     assert.match((await check('keycloak', fixture('keycloak-realm.json'))).stdout, /7 records; 5 can be imported, 5 of them with a usable password/);
     const entra = await check('entra', fixture('entra.csv'));
-    assert.match(entra.stdout, /import\.example_row {2}e\.g\. row 1/);
+    assert.match(entra.stdout, /1 are not users and will be skipped:\n +1 {2}import\.example_row {2}e\.g\. row 1/);
   });
 
   it('exit 0 when every record can be imported', async () => {

@@ -37,6 +37,11 @@ for (const kind of STORE_KINDS) {
       const job = await finished(call, (await upload(call, 'entra-atomic', file, 'text/csv', 'format=entra&mode=atomic')).body.id);
       assert.equal(job.status, 'completed', JSON.stringify(job));
       assert.deepEqual(job.totals, { rows: 3, processed: 3, created: 2, updated: 0, skipped: 1, failed: 0 });
+      // A chunk of skipped rows only: nothing goes to createUsers, the report still has the row.
+      const onlyExample = await finished(call, (await upload(call, 'entra-atomic', [...rows.slice(0, 3), ''].join('\n'), 'text/csv', 'format=entra')).body.id);
+      assert.equal(onlyExample.status, 'completed', JSON.stringify(onlyExample));
+      assert.deepEqual(onlyExample.totals, { rows: 1, processed: 1, created: 0, updated: 0, skipped: 1, failed: 0 });
+      assert.deepEqual((await reportLines(call, onlyExample.id)).map((line) => [line.row, line.status, line.code]), [[1, 'skipped', 'import.example_row']]);
     });
 
     for (const c of PROVIDER_CASES) {
