@@ -10,7 +10,9 @@ import { isMusterError } from '../../src/domain/errors.ts';
 import { constraintError, mappingConstraints } from '../../src/store/constraints.ts';
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { databaseErrorInfo, type Database } from '../../src/store/ports.ts';
-import { insertDirectory, findDirectory } from '../../src/store/repositories/directories.ts';
+import { deleteDirectory, insertDirectory, findDirectory } from '../../src/store/repositories/directories.ts';
+import { deleteJob, deleteJobsBefore, insertJob, insertReportRows } from '../../src/store/repositories/imports.ts';
+import { cliActor } from '../../src/domain/actor.ts';
 import { insertTenant } from '../../src/store/repositories/tenants.ts';
 import { insertUsers, listUsers, type NewUserRow } from '../../src/store/repositories/users.ts';
 import { claimDue, insertItems, markDone, markFailed, requeueItem } from '../../src/store/repositories/queue.ts';
@@ -378,6 +380,31 @@ for (const kind of STORE_KINDS) {
       assert.equal(await deleteEventsBefore(db, tenantId, new Date('2021-01-01T00:00:00Z'), 100), 1);
       assert.equal((await listEvents(db, tenantId, { limit: 100 })).length, before - 1);
       assert.equal(await deleteEventsBefore(db, tenantId, new Date('2021-01-01T00:00:00Z'), 100), 0, 'newer events stay');
+    });
+    it('import reports go with their job: deleted with it, by the retention sweep, and with its directory', async () => {
+      const dir = (await insertDirectory(db, tenantId, { id: newId(), name: 'imports-cascade' })).id;
+      const other = (await insertDirectory(db, tenantId, { id: newId(), name: 'imports-cascade-other' })).id;
+      const options = { mode: 'partial', onConflict: 'fail', dryRun: false, invite: false } as const;
+      const job = async (directory: string) => {
+        const id = newId();
+        await insertJob(db, tenantId, { id, directoryId: directory, format: 'csv', options, formatOptions: Buffer.alloc(0), actor: cliActor(tenantId), idempotencyKey: null });
+        const rows = [1, 2, 3].map((row) => ({ row, line: row + 1, status: 'created' as const, userId: newId(), username: `r${row}`, code: null, message: null, field: null, source: null }));
+        await insertReportRows(db, tenantId, id, rows);
+        return id;
+      };
+      const reportRows = async (jobId: string) =>
+        (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_report WHERE tenant_id = $1 AND job_id = $2', [tenantId, jobId])).rows[0]!.n;
+      const [deleted, swept, withDirectory, kept] = [await job(dir), await job(dir), await job(other), await job(dir)];
+      assert.equal(await reportRows(deleted), 3);
+      assert.equal(await deleteJob(db, tenantId, deleted), true);
+      await db.query("UPDATE import_jobs SET status = 'completed', finished_at = '2020-01-01T00:00:00Z' WHERE tenant_id = $1 AND id = $2", [tenantId, swept]);
+      assert.equal(await deleteJobsBefore(db, new Date('2021-01-01T00:00:00Z'), 10), 1);
+      assert.equal(await deleteDirectory(db, tenantId, other), true);
+      assert.deepEqual(
+        [await reportRows(deleted), await reportRows(swept), await reportRows(withDirectory), await reportRows(kept)],
+        [0, 0, 0, 3],
+        'only the job that stays keeps its report',
+      );
     });
   });
 }

@@ -279,34 +279,44 @@ export interface ReportRow {
   readonly source: Readonly<Record<string, unknown>> | null;
 }
 
+/** The report's columns as insertReportRows sends them: one array each, with the element type and the cast back; `required` ones are never null. */
+const REPORT_COLUMNS: readonly { name: string; arrayType: string; cast: string; required?: true; value: (r: ReportRow) => unknown }[] = [
+  { name: 'row', arrayType: 'int[]', cast: '', required: true, value: (r) => r.row },
+  { name: 'line', arrayType: 'int[]', cast: '', value: (r) => r.line },
+  { name: 'status', arrayType: 'text[]', cast: '', required: true, value: (r) => r.status },
+  { name: 'user_id', arrayType: 'uuid[]', cast: '', value: (r) => r.userId },
+  { name: 'username', arrayType: 'text[]', cast: '', value: (r) => r.username },
+  { name: 'code', arrayType: 'text[]', cast: '', value: (r) => r.code },
+  { name: 'message', arrayType: 'text[]', cast: '', value: (r) => r.message },
+  { name: 'field', arrayType: 'text[]', cast: '', value: (r) => r.field },
+  { name: 'source', arrayType: 'text[]', cast: '::jsonb', value: (r) => (r.source === null ? null : JSON.stringify(r.source)) },
+];
+
 /**
- * Writes report rows in one statement. A row already there is replaced
- * only when `replace` (an atomic job's write pass over its validation);
- * otherwise a repeat violates the primary key, which rolls the chunk back.
+ * Writes report rows in one statement. Columns null in every row (the error
+ * columns of a chunk of created rows) are not sent: they are null by default.
+ * A row already there is replaced only when `replace` (an atomic job's write
+ * pass over its validation); otherwise a repeat violates the primary key,
+ * which rolls the chunk back.
  */
 export async function insertReportRows(q: Queryable, tenantId: string, jobId: string, rows: readonly ReportRow[], replace = false): Promise<void> {
   if (rows.length === 0) return;
-  const column = <T>(pick: (r: ReportRow) => T) => rows.map(pick);
+  const params: unknown[] = [tenantId, jobId];
+  const sent: { name: string; array: string; select: string }[] = [];
+  for (const column of REPORT_COLUMNS) {
+    const values = rows.map(column.value);
+    if (!column.required && values.every((v) => v === null)) continue;
+    params.push(values);
+    sent.push({ name: column.name, array: `$${params.length}::${column.arrayType}`, select: `t.${column.name}${column.cast}` });
+  }
+  const names = sent.map((c) => c.name).join(', ');
+  const replaced = REPORT_COLUMNS.filter((c) => c.name !== 'row').map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ');
   await q.query(
-    `INSERT INTO import_report (tenant_id, job_id, row, line, status, user_id, username, code, message, field, source)
-     SELECT $1, $2, t.row, t.line, t.status, t.user_id, t.username, t.code, t.message, t.field, t.source::jsonb
-     FROM unnest($3::int[], $4::int[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-       AS t(row, line, status, user_id, username, code, message, field, source)
-     ${replace ? `ON CONFLICT ON CONSTRAINT import_report_pk DO UPDATE SET line = EXCLUDED.line, status = EXCLUDED.status, user_id = EXCLUDED.user_id,
-       username = EXCLUDED.username, code = EXCLUDED.code, message = EXCLUDED.message, field = EXCLUDED.field, source = EXCLUDED.source` : ''}`,
-    [
-      tenantId,
-      jobId,
-      column((r) => r.row),
-      column((r) => r.line),
-      column((r) => r.status),
-      column((r) => r.userId),
-      column((r) => r.username),
-      column((r) => r.code),
-      column((r) => r.message),
-      column((r) => r.field),
-      column((r) => (r.source === null ? null : JSON.stringify(r.source))),
-    ],
+    `INSERT INTO import_report (tenant_id, job_id, ${names})
+     SELECT $1, $2, ${sent.map((c) => c.select).join(', ')}
+     FROM unnest(${sent.map((c) => c.array).join(', ')}) AS t(${names})
+     ${replace ? `ON CONFLICT ON CONSTRAINT import_report_pk DO UPDATE SET ${replaced}` : ''}`,
+    params,
   );
 }
 
