@@ -28,4 +28,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The flags of `npm start` (package.json), without npm in between, so SIGTERM
 # reaches muster itself and shuts it down gracefully.
-CMD ["node", "--liftoff-only", "--max-semi-space-size=2", "--max-old-space-size=1024", "src/main.ts"]
+CMD ["node", "--liftoff-only", "--max-semi-space-size=4", "--max-old-space-size=1024", "src/main.ts"]
