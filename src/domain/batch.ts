@@ -72,20 +72,25 @@ export function summarise(results: readonly ItemResult[], committed: boolean, dr
   };
 }
 
+/** A validated item with the keys it will be stored under. */
+export interface Candidate {
+  readonly index: number;
+  readonly draft: UserDraft;
+  readonly usernameKey: string;
+  readonly emailKey: string | null;
+}
+
 /**
- * Finds items that repeat an earlier item's username or email (compared as the
- * store compares them in a directory with this confusables policy). Returns, per
- * later index, the error naming the first occurrence.
+ * Finds candidates that repeat an earlier candidate's username or email key
+ * (in index order). Returns, per later index, the error naming the first occurrence.
  */
-export function duplicatesInBatch(drafts: ReadonlyMap<number, UserDraft>, confusables: ConfusablesPolicy = 'distinct'): Map<number, MusterError> {
+function duplicatesInBatch(candidates: readonly Candidate[]): Map<number, MusterError> {
   const firstByUsername = new Map<string, number>();
   const firstByEmail = new Map<string, number>();
   const duplicates = new Map<number, MusterError>();
-  for (const [index, draft] of drafts) {
-    const usernameKey = comparisonKey(draft.username, confusables);
-    const emailKey = draft.email == null ? undefined : comparisonKey(draft.email, confusables);
+  for (const { index, usernameKey, emailKey } of candidates) {
     const first = firstByUsername.get(usernameKey);
-    const firstEmail = emailKey === undefined ? undefined : firstByEmail.get(emailKey);
+    const firstEmail = emailKey === null ? undefined : firstByEmail.get(emailKey);
     if (first !== undefined || firstEmail !== undefined) {
       const field = first !== undefined ? 'username' : 'email';
       const firstIndex = (first ?? firstEmail)!;
@@ -96,23 +101,16 @@ export function duplicatesInBatch(drafts: ReadonlyMap<number, UserDraft>, confus
       continue;
     }
     firstByUsername.set(usernameKey, index);
-    if (emailKey !== undefined) firstByEmail.set(emailKey, index);
+    if (emailKey !== null) firstByEmail.set(emailKey, index);
   }
   return duplicates;
-}
-
-/** A validated item with the keys it will be stored under. */
-export interface Candidate {
-  readonly index: number;
-  readonly draft: UserDraft;
-  readonly usernameKey: string;
-  readonly emailKey: string | null;
 }
 
 /**
  * Step 1 of every batch, before any I/O: validates and normalises each item
  * and catches repeats inside the batch. Every item ends up either a candidate
- * or a failure, by index. Keys are computed with the directory's confusables policy.
+ * or a failure, by index. Keys are computed once, with the directory's
+ * confusables policy, as the store compares them.
  */
 export function validateBatch(
   items: readonly BatchItem[],
@@ -120,28 +118,26 @@ export function validateBatch(
   confusables: ConfusablesPolicy = 'distinct',
 ): { candidates: Candidate[]; failures: Map<number, MusterError> } {
   const failures = new Map<number, MusterError>();
-  const drafts = new Map<number, UserDraft>();
+  const valid: Candidate[] = [];
   items.forEach((item, index) => {
     if ('rejected' in item) return failures.set(index, item.rejected);
     try {
-      const draft = validateDraft(item.draft);
-      drafts.set(index, invite || draft.invite ? invitedDraft(draft) : draft);
+      const validated = validateDraft(item.draft);
+      const draft = invite || validated.invite ? invitedDraft(validated) : validated;
+      valid.push({
+        index,
+        draft,
+        usernameKey: comparisonKey(draft.username, confusables),
+        emailKey: draft.email == null ? null : comparisonKey(draft.email, confusables),
+      });
     } catch (error) {
       if (!isMusterError(error)) throw error;
       failures.set(index, error);
     }
   });
-  for (const [index, error] of duplicatesInBatch(drafts, confusables)) {
-    drafts.delete(index);
-    failures.set(index, error);
-  }
-  const candidates = [...drafts].map(([index, draft]) => ({
-    index,
-    draft,
-    usernameKey: comparisonKey(draft.username, confusables),
-    emailKey: draft.email == null ? null : comparisonKey(draft.email, confusables),
-  }));
-  return { candidates, failures };
+  const duplicates = duplicatesInBatch(valid);
+  for (const [index, error] of duplicates) failures.set(index, error);
+  return { candidates: duplicates.size === 0 ? valid : valid.filter((c) => !duplicates.has(c.index)), failures };
 }
 
 /**

@@ -60,16 +60,16 @@ export class CredentialInEventError extends Error {}
 
 /** Throws when `data` holds a key that names a credential (see the module contract). */
 export function assertCredentialFree(event: DomainEvent): void {
-  const visit = (value: unknown, path: string): void => {
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, inner] of Object.entries(value)) {
+  const visit = (value: object, path: string, skip?: string): void => {
+    for (const key in value) {
+      if (key === skip || !Object.hasOwn(value, key)) continue;
       if (CREDENTIAL_KEY.test(key)) throw new CredentialInEventError(`event ${event.type} carries a credential field (${path}${key})`);
-      visit(inner, `${path}${key}.`);
+      const inner = (value as Record<string, unknown>)[key];
+      if (inner !== null && typeof inner === 'object') visit(inner, `${path}${key}.`);
     }
   };
   // Free-form user attributes are the caller's data; their keys are not ours to police.
-  const { attributes: _attributes, ...checked } = event.data;
-  visit(checked, '');
+  visit(event.data, '', 'attributes');
 }
 
 /** The public fields that differ between two versions of a user, with their new values. */
@@ -90,7 +90,12 @@ export function signInKind(user: Pick<User, 'hasPassword' | 'hasSecret'>): 'pass
 
 /** `user.created` with the user's set fields (empty ones left out) and how it signs in. */
 export function userCreated(user: User): DomainEvent {
-  const isEmpty = (v: unknown) => v === null || (typeof v === 'object' && Object.keys(v).length === 0);
-  const fields = Object.fromEntries(Object.entries(profileFields(user)).filter(([, v]) => !isEmpty(v)));
-  return userEvent('user.created', user, { ...fields, signIn: signInKind(user) });
+  const data: Record<string, unknown> = {};
+  const fields = profileFields(user);
+  for (const field in fields) {
+    const value = fields[field as keyof typeof fields];
+    if (value !== null && !(typeof value === 'object' && Object.keys(value).length === 0)) data[field] = value;
+  }
+  data.signIn = signInKind(user);
+  return userEvent('user.created', user, data);
 }

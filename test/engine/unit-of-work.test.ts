@@ -103,6 +103,9 @@ for (const kind of STORE_KINDS) {
         () => assertCredentialFree({ type: 'user.updated', subject: { type: 'user', id: 'x' }, directoryId: null, data: { passwordHash: 'x' } }),
         CredentialInEventError,
       );
+      const withData = (data: Record<string, unknown>) => ({ type: 'user.updated' as const, subject: { type: 'user' as const, id: 'x' }, directoryId: null, data });
+      assert.throws(() => assertCredentialFree(withData({ profile: { apiToken: 'x' } })), /credential field \(profile\.apiToken\)/, 'at any depth');
+      assert.doesNotThrow(() => assertCredentialFree(withData({ attributes: { passwordHint: 'x' }, displayName: 'y' })), 'free-form attributes are the caller\'s');
     });
 
     it('single updates, secret rotations and deletes emit their events', async () => {
