@@ -3,10 +3,18 @@
  * users' columns, built before any clock starts, inserted the fastest way
  * the store takes them row by row (one INSERT ... SELECT FROM unnest per
  * 1000 rows) into the same table with the same constraints.
+ *
+ * And a second, diagnostic baseline: the same users with the `user.created`
+ * event the unit of work must write for each (issue 10), raw: per 1000 rows
+ * one transaction of that users insert and the service's own events
+ * statement (INSERT_EVENTS_SQL) with the events' JSON built before the clock.
+ * The API against it shows what the service costs beyond the writes it is
+ * required to make.
  */
 import { newId } from '../src/crypto/ids.ts';
 import { comparisonKey } from '../src/domain/user.ts';
-import type { Database } from '../src/store/ports.ts';
+import type { Database, Queryable } from '../src/store/ports.ts';
+import { INSERT_EVENTS_SQL } from '../src/store/repositories/events.ts';
 
 /** Rows per baseline INSERT, as many as a batch request holds. */
 const BATCH = 1000;
@@ -15,6 +23,23 @@ const BATCH = 1000;
 export interface BaselineRows {
   readonly chunks: { ids: string[]; names: string[]; keys: string[]; emails: string[]; emailKeys: string[]; displayNames: string[] }[];
   readonly total: number;
+}
+
+/** Per chunk of `rows`, the JSON array of its users' `user.created` events (INSERT_EVENTS_SQL's $8), as the unit of work would send it. */
+export function baselineEvents(rows: BaselineRows, directoryId: string): string[] {
+  return rows.chunks.map((c) =>
+    JSON.stringify(
+      c.ids.map((id, i) => ({
+        id: newId(),
+        type: 'user.created',
+        subject_type: 'user',
+        subject_id: id,
+        directory_id: directoryId,
+        // domain/events.ts userCreated's data for a user with these fields set
+        data: { username: c.names[i], email: c.emails[i], displayName: c.displayNames[i], status: 'active', signIn: 'none' },
+      })),
+    ),
+  );
 }
 
 /** The same users `bodies(prefix, total)` sends, as the baseline's column arrays. */
@@ -39,25 +64,42 @@ export function baselineRows(prefix: string, total: number): BaselineRows {
  * The fastest multi-row insert: one INSERT ... SELECT FROM unnest per 1000 rows,
  * same table, same constraints. Returns the rows inserted (rowCount) and the seconds.
  */
-export async function baselineStore(db: Database): Promise<{ directoryId: string; insert: (rows: BaselineRows) => Promise<{ created: number; seconds: number }> }> {
+export async function baselineStore(db: Database): Promise<{
+  directoryId: string;
+  insert: (rows: BaselineRows) => Promise<{ created: number; seconds: number }>;
+  insertWithEvents: (rows: BaselineRows, events: readonly string[]) => Promise<{ created: number; seconds: number }>;
+}> {
   const tenantId = newId();
   const directoryId = newId();
   await db.query("INSERT INTO tenants (id, name) VALUES ($1, 'baseline')", [tenantId]);
   await db.query("INSERT INTO directories (tenant_id, id, name) VALUES ($1, $2, 'baseline')", [tenantId, directoryId]);
-  const insert = async (rows: BaselineRows) => {
-    let created = 0;
-    const started = performance.now();
-    for (const c of rows.chunks) {
-      const result = await db.query(
+  const insertChunk = async (q: Queryable, c: BaselineRows['chunks'][number]) =>
+    (
+      await q.query(
         `INSERT INTO users (tenant_id, directory_id, id, username, username_key, email, email_key, display_name, status)
          SELECT $1, $2, id, username, username_key, email, email_key, display_name, 'active'
          FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
            AS t(id, username, username_key, email, email_key, display_name)`,
         [tenantId, directoryId, c.ids, c.names, c.keys, c.emails, c.emailKeys, c.displayNames],
-      );
-      created += result.rowCount;
+      )
+    ).rowCount;
+  const insert = async (rows: BaselineRows) => {
+    let created = 0;
+    const started = performance.now();
+    for (const c of rows.chunks) created += await insertChunk(db, c);
+    return { created, seconds: (performance.now() - started) / 1000 };
+  };
+  const insertWithEvents = async (rows: BaselineRows, events: readonly string[]) => {
+    let created = 0;
+    const started = performance.now();
+    for (const [k, c] of rows.chunks.entries()) {
+      created += await db.transaction(async (tx) => {
+        const inserted = await insertChunk(tx, c);
+        await tx.query(INSERT_EVENTS_SQL, [tenantId, new Date(), 'api_key', 'baseline', 'baseline', 'native', null, events[k]]);
+        return inserted;
+      });
     }
     return { created, seconds: (performance.now() - started) / 1000 };
   };
-  return { directoryId, insert };
+  return { directoryId, insert, insertWithEvents };
 }

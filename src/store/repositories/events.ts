@@ -8,6 +8,17 @@ import { newId } from '../../crypto/ids.ts';
 import type { Queryable } from '../ports.ts';
 
 /**
+ * The statement of insertEvents (also the bench's users-and-events baseline):
+ * $1 tenant, $2 time, $3-$5 the actor's kind, id and label, $6 dialect,
+ * $7 request id, $8 the events as a JSON array of
+ * {id, type, subject_type, subject_id, directory_id, data}.
+ */
+export const INSERT_EVENTS_SQL = `INSERT INTO events (tenant_id, occurred_at, actor_kind, actor_id, actor_label, dialect, request_id,
+                     id, type, subject_type, subject_id, directory_id, data)
+ SELECT $1, $2, $3, $4, $5, $6, $7, e.id, e.type, e.subject_type, e.subject_id, e.directory_id, e.data
+ FROM jsonb_to_recordset($8::jsonb) AS e(id uuid, type text, subject_type text, subject_id text, directory_id uuid, data jsonb)`;
+
+/**
  * Writes `events` for `actor` in one statement (none when the list is empty)
  * and returns their ids, in order. The events travel as one JSON array
  * parameter, parsed once by the server (jsonb_to_recordset): as text arrays,
@@ -17,13 +28,7 @@ export async function insertEvents(q: Queryable, actor: Actor, occurredAt: Date,
   if (events.length === 0) return [];
   const who = actorColumns(actor);
   const rows = events.map((e) => ({ id: newId(), type: e.type, subject_type: e.subject.type, subject_id: e.subject.id, directory_id: e.directoryId, data: e.data }));
-  await q.query(
-    `INSERT INTO events (tenant_id, occurred_at, actor_kind, actor_id, actor_label, dialect, request_id,
-                         id, type, subject_type, subject_id, directory_id, data)
-     SELECT $1, $2, $3, $4, $5, $6, $7, e.id, e.type, e.subject_type, e.subject_id, e.directory_id, e.data
-     FROM jsonb_to_recordset($8::jsonb) AS e(id uuid, type text, subject_type text, subject_id text, directory_id uuid, data jsonb)`,
-    [actor.tenantId, occurredAt, who.kind, who.id, who.label, actor.dialect, actor.requestId, JSON.stringify(rows)],
-  );
+  await q.query(INSERT_EVENTS_SQL, [actor.tenantId, occurredAt, who.kind, who.id, who.label, actor.dialect, actor.requestId, JSON.stringify(rows)]);
   return rows.map((r) => r.id);
 }
 
