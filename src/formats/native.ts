@@ -148,13 +148,28 @@ function setField(draft: Record<string, unknown>, field: NativeField, value: unk
   } else draft[field] = field === 'password' || field === 'passwordHash' ? given : given.trim();
 }
 
+/** Columns whose targets are remembered, per options: a file's columns repeat on every row. Bounded, as NDJSON keys are the file's to choose. */
+const REMEMBERED_COLUMNS = 256;
+const targetsByOptions = new WeakMap<NativeOptions, Map<string, Target | null>>();
+
+/** Where `column` goes under `options` (an explicit mapping first, then the field of that name), or undefined. */
+function columnTarget(options: NativeOptions, column: string): Target | undefined {
+  let targets = targetsByOptions.get(options);
+  if (!targets) targetsByOptions.set(options, (targets = new Map()));
+  const known = targets.get(column);
+  if (known !== undefined) return known ?? undefined;
+  const target = options.mapping.get(normaliseColumn(column)) ?? targetOf(column);
+  if (targets.size < REMEMBERED_COLUMNS) targets.set(column, target ?? null);
+  return target;
+}
+
 /** One native row -> a draft, or the first problem with it (the row's report line). */
 export function mapNativeRow(row: SourceRow, options: NativeOptions): MappedRow {
   const draft: Record<string, unknown> = {};
   const attributes: Record<string, unknown> = {};
   try {
     for (const [column, value] of Object.entries(row.fields)) {
-      const target = options.mapping.get(normaliseColumn(column)) ?? targetOf(column);
+      const target = columnTarget(options, column);
       if (!target) continue;
       if ('field' in target) setField(draft, target.field, value);
       else if ('attribute' in target) {

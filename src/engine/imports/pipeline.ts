@@ -65,6 +65,7 @@ interface PendingRow {
   readonly item: BatchItem | null;
   readonly skip?: MusterError;
   readonly username: string | null;
+  /** The row's cells as read (CSV inputs), for the report of a failed row, which blanks their credentials; null when the input keeps none. */
   readonly source: Readonly<Record<string, unknown>> | null;
 }
 
@@ -137,7 +138,7 @@ async function* pendingChunks(
         item = { rejected: error };
       }
       const username = item && 'draft' in item && typeof item.draft.username === 'string' ? item.draft.username : null;
-      const source = keepSource() ? credentialFree(record.fields) : null;
+      const source = keepSource() ? record.fields : null;
       chunk.push({ row: record.row, line, item, ...(skip && { skip }), username, source });
     }
     if (chunk.length >= size) {
@@ -166,7 +167,7 @@ function reportRow(pending: PendingRow, result: ItemResult | undefined, validati
       code: result.error.code,
       message: result.error.message,
       field: typeof field === 'string' ? field : null,
-      source: pending.source,
+      source: pending.source && credentialFree(pending.source),
     };
   }
   if (validating) {
