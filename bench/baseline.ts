@@ -9,7 +9,8 @@
  * one transaction of that users insert and the service's own events
  * statement (INSERT_EVENTS_SQL) with the events' JSON built before the clock.
  * The API against it shows what the service costs beyond the writes it is
- * required to make.
+ * required to make. For import jobs (bench/imports.ts) the same with each
+ * row's report row as well.
  */
 import { newId } from '../src/crypto/ids.ts';
 import { comparisonKey } from '../src/domain/user.ts';
@@ -64,14 +65,22 @@ export function baselineRows(prefix: string, total: number): BaselineRows {
  * The fastest multi-row insert: one INSERT ... SELECT FROM unnest per 1000 rows,
  * same table, same constraints. Returns the rows inserted (rowCount) and the seconds.
  */
+/** Per chunk of `rows`, its report's row numbers (1, 2, ... across the chunks), for insertWithEvents' report rows. */
+export function baselineReportRows(rows: BaselineRows): number[][] {
+  let row = 0;
+  return rows.chunks.map((c) => c.ids.map(() => ++row));
+}
+
 export async function baselineStore(db: Database): Promise<{
   directoryId: string;
   insert: (rows: BaselineRows) => Promise<{ created: number; seconds: number }>;
-  insertWithEvents: (rows: BaselineRows, events: readonly string[]) => Promise<{ created: number; seconds: number }>;
+  /** With `reportRows`, each chunk's transaction also writes an import report row per user (status created, its id and username), as an import chunk does. */
+  insertWithEvents: (rows: BaselineRows, events: readonly string[], reportRows?: readonly number[][]) => Promise<{ created: number; seconds: number }>;
 }> {
   const tenantId = newId();
   const directoryId = newId();
-  await db.query("INSERT INTO tenants (id, name) VALUES ($1, 'baseline')", [tenantId]);
+  // Named by its id: a store may hold more than one baseline (the import bench's raw load and its required writes).
+  await db.query('INSERT INTO tenants (id, name) VALUES ($1, $2)', [tenantId, `baseline-${tenantId}`]);
   await db.query("INSERT INTO directories (tenant_id, id, name) VALUES ($1, $2, 'baseline')", [tenantId, directoryId]);
   const insertChunk = async (q: Queryable, c: BaselineRows['chunks'][number]) =>
     (
@@ -89,12 +98,21 @@ export async function baselineStore(db: Database): Promise<{
     for (const c of rows.chunks) created += await insertChunk(db, c);
     return { created, seconds: (performance.now() - started) / 1000 };
   };
-  const insertWithEvents = async (rows: BaselineRows, events: readonly string[]) => {
+  // The report's job: import_report has no foreign key to it (migration 0019).
+  const reportJobId = newId();
+  const insertWithEvents = async (rows: BaselineRows, events: readonly string[], reportRows?: readonly number[][]) => {
     let created = 0;
     const started = performance.now();
     for (const [k, c] of rows.chunks.entries()) {
       created += await db.transaction(async (tx) => {
         const inserted = await insertChunk(tx, c);
+        if (reportRows) {
+          await tx.query(
+            `INSERT INTO import_report (tenant_id, job_id, row, line, status, user_id, username)
+             SELECT $1, $2, t.row, t.row + 1, 'created', t.user_id, t.username FROM unnest($3::int[], $4::uuid[], $5::text[]) AS t(row, user_id, username)`,
+            [tenantId, reportJobId, reportRows[k], c.ids, c.names],
+          );
+        }
         await tx.query(INSERT_EVENTS_SQL, [tenantId, new Date(), 'api_key', 'baseline', 'baseline', 'native', null, events[k]]);
         return inserted;
       });

@@ -9,6 +9,11 @@
  *   rows (pg-copy-streams), on the embedded store raw PGlite inserts (one
  *   INSERT ... FROM unnest per 1000 rows, bench/baseline.ts). Target: at
  *   least 0.7x.
+ * - a diagnostic with no target: the writes an import chunk is required to
+ *   make, raw, on the same store: per 1000 rows one transaction of the users
+ *   insert, the service's events statement and the report rows
+ *   (bench/baseline.ts). Against the raw load it is the most any import that
+ *   writes them could reach; the import against it is the service's own cost.
  * - the server's peak RSS (VmHWM) for a tenth of the rows and for all of
  *   them, each on a fresh process: the second within 15% of the first.
  * - the report download (ndjson) of every row: lines/s, and the server's RSS
@@ -28,7 +33,9 @@ import { openEmbedded } from '../src/store/pglite.ts';
 import type { StoreKind } from '../src/store/ports.ts';
 import { startProcess, type RunningService } from '../test/helpers/process.ts';
 import { processSchema } from '../test/helpers/stores.ts';
-import { baselineRows, baselineStore } from './baseline.ts';
+import { openPostgres } from '../src/store/postgres.ts';
+import type { Database } from '../src/store/ports.ts';
+import { baselineEvents, baselineReportRows, baselineRows, baselineStore } from './baseline.ts';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const KEY = `bench-${randomBytes(24).toString('hex')}`;
@@ -46,6 +53,19 @@ function csvOf(rows: number, prefix: string): Buffer {
 interface BenchStore {
   readonly env: Record<string, string>;
   baselineRowsPerSecond(rows: number): Promise<number>;
+  /** The store opened as the service has left it, for the required-writes baseline. */
+  open(): Promise<Database>;
+}
+
+/** Rows per second of the raw required writes (users, their events, their report rows) of `rows` rows into `db`. */
+async function requiredWritesRowsPerSecond(db: Database, rows: number): Promise<number> {
+  const store = await baselineStore(db);
+  const input = baselineRows('required', rows);
+  const events = baselineEvents(input, store.directoryId);
+  const report = baselineReportRows(input);
+  const { created, seconds } = await store.insertWithEvents(input, events, report);
+  if (created !== rows) throw new Error(`the required-writes baseline inserted ${created} of ${rows} rows`);
+  return rows / seconds;
 }
 
 async function withEmbedded<T>(work: (store: BenchStore) => Promise<T>): Promise<T> {
@@ -53,6 +73,7 @@ async function withEmbedded<T>(work: (store: BenchStore) => Promise<T>): Promise
   try {
     return await work({
       env: { DATA_DIR, MUSTER_ADMIN_KEY: KEY, OUTBOX_POLL_MS: '100' },
+      open: () => openEmbedded({ dataDir: DATA_DIR }),
       async baselineRowsPerSecond(rows) {
         const db = await openEmbedded({ dataDir: DATA_DIR });
         try {
@@ -77,6 +98,7 @@ export async function withSchema<T>(work: (store: BenchStore) => Promise<T>, key
     return await work({
       env: { DATABASE_URL: databaseUrl, DATA_DIR: mkdtempSync(join(tmpdir(), 'muster-bench-import-')), MUSTER_ADMIN_KEY: key, OUTBOX_POLL_MS: '100' },
       baselineRowsPerSecond: (rows) => copyBaseline(admin, schema, rows),
+      open: () => openPostgres({ connectionString: databaseUrl, poolSize: 1, schema }),
     });
   } finally {
     await drop();
@@ -120,7 +142,7 @@ async function copyBaseline(admin: pg.Client, schema: string, rows: number): Pro
 }
 
 export async function benchImports(kind: StoreKind): Promise<Record<string, number>> {
-  return (kind === 'postgres' ? withSchema : withEmbedded)(async ({ env, baselineRowsPerSecond }) => {
+  return (kind === 'postgres' ? withSchema : withEmbedded)(async ({ env, baselineRowsPerSecond, open }) => {
     const small = Math.max(1000, Math.round(ROWS / 10));
     // A first start creates the store (the embedded one peaks then): both measured runs start on an existing store.
     await (await startProcess(env)).stop();
@@ -144,6 +166,13 @@ export async function benchImports(kind: StoreKind): Promise<Record<string, numb
     const reportSeconds = (performance.now() - started) / 1000;
     await service.stop();
     const rawRowsPerSecond = await baselineRowsPerSecond(ROWS);
+    const db = await open();
+    let requiredRowsPerSecond: number;
+    try {
+      requiredRowsPerSecond = await requiredWritesRowsPerSecond(db, ROWS);
+    } finally {
+      await db.close();
+    }
     return {
       importRows: ROWS,
       importRowsPerSecond: Math.round(run.rowsPerSecond),
@@ -151,6 +180,9 @@ export async function benchImports(kind: StoreKind): Promise<Record<string, numb
       rawRowsPerSecond: Math.round(rawRowsPerSecond),
       // Ratios unrounded: the targets are checked on them (0.695 is not 0.7), and printed with three decimals.
       importVsRaw: run.rowsPerSecond / rawRowsPerSecond,
+      requiredWritesRowsPerSecond: Math.round(requiredRowsPerSecond),
+      requiredWritesVsRaw: requiredRowsPerSecond / rawRowsPerSecond,
+      importVsRequiredWrites: run.rowsPerSecond / requiredRowsPerSecond,
       peakRssSmallMiB: smallPeak,
       peakRssMiB: peak,
       peakRssGrowth: peak / smallPeak,
