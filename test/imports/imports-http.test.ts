@@ -122,6 +122,10 @@ for (const kind of STORE_KINDS) {
       const csv = ['username', ...Array.from({ length: 1500 }, (_, i) => `ok${i}`)].join('\n');
       const job = await finished(call, (await upload(call, dir, csv, 'text/csv', 'mode=atomic')).body.id);
       assert.deepEqual([job.status, job.totals.created, job.totals.failed], ['completed', 1500, 0]);
+      // The write pass replaces the validation pass's report rows whole: none keeps its batch.aborted.
+      const report = await reportLines(call, job.id, 'format=ndjson');
+      assert.equal(report.length, 1500);
+      assert.ok(report.every((r) => r.status === 'created' && !r.code && !r.message && typeof r.userId === 'string'), 'every row created, with its user and no error');
     });
 
     it('the report in CSV, and the rejected rows in the input\'s own columns, ready to fix (no password)', async () => {
