@@ -61,16 +61,16 @@ export function baselineRows(prefix: string, total: number): BaselineRows {
   return { chunks, total };
 }
 
-/**
- * The fastest multi-row insert: one INSERT ... SELECT FROM unnest per 1000 rows,
- * same table, same constraints. Returns the rows inserted (rowCount) and the seconds.
- */
 /** Per chunk of `rows`, its report's row numbers (1, 2, ... across the chunks), for insertWithEvents' report rows. */
 export function baselineReportRows(rows: BaselineRows): number[][] {
   let row = 0;
   return rows.chunks.map((c) => c.ids.map(() => ++row));
 }
 
+/**
+ * The fastest multi-row insert: one INSERT ... SELECT FROM unnest per 1000 rows,
+ * same table, same constraints. Returns the rows inserted (rowCount) and the seconds.
+ */
 export async function baselineStore(db: Database): Promise<{
   directoryId: string;
   insert: (rows: BaselineRows) => Promise<{ created: number; seconds: number }>;
