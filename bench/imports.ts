@@ -14,8 +14,8 @@
  *   insert, the service's events statement and the report rows
  *   (bench/baseline.ts). Against the raw load it is the most any import that
  *   writes them could reach; the import against it is the service's own cost.
- *   It runs last, on a table that holds the raw load's rows too, so it errs
- *   low, if anything, and the cap it shows errs on the import's side.
+ *   It runs last, on a table that holds the raw load's rows too, so its rate errs
+ *   low, if anything: the cap it shows may sit somewhat below the true one.
  * - the server's peak RSS (VmHWM) for a tenth of the rows and for all of
  *   them, each on a fresh process: the second within 15% of the first.
  * - the report download (ndjson) of every row: lines/s, and the server's RSS
