@@ -15,6 +15,23 @@ function randomChunk(): Buffer {
   return pool.subarray(offset - 16, offset);
 }
 
+// Formatting writes the 36 characters into one buffer and reads them out as one
+// string: slicing a hex string made six strings per id (a batch makes thousands).
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+const FORMATTED = Buffer.alloc(36, '-');
+/** Where each of the 16 bytes' two hex digits go in `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
+const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+function formatUuid(bytes: Buffer): string {
+  for (let i = 0; i < 16; i++) {
+    const at = DIGIT_AT[i]!;
+    const byte = bytes[i]!;
+    FORMATTED[at] = HEX_DIGITS[byte >> 4]!;
+    FORMATTED[at + 1] = HEX_DIGITS[byte & 0x0f]!;
+  }
+  return FORMATTED.toString('latin1', 0, 36);
+}
+
 let lastMillis = 0;
 let sequence = 0;
 
@@ -40,6 +57,5 @@ export function newId(): string {
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;
   bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return formatUuid(bytes);
 }

@@ -204,6 +204,17 @@ describe('newId', () => {
     }
     for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} !< ${ids[i]}`);
   });
+
+  it('writes the clock into the first 48 bits and fresh randomness into the last 62', () => {
+    const before = Date.now();
+    const ids = Array.from({ length: 300 }, newId); // more than one pool refill of random bytes
+    const after = Date.now();
+    for (const id of ids) {
+      const millis = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+      assert.ok(millis >= before && millis <= after + 1, `${id} carries ${millis}, not a time in ${before}..${after}`);
+    }
+    assert.equal(new Set(ids.map((id) => id.slice(20))).size, ids.length, 'the random tails repeat');
+  });
 });
 
 describe('validateBatch', () => {
