@@ -24,26 +24,44 @@ function child(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** The first problem in `value` (walked breadth-first, iteratively), or undefined. */
+/**
+ * The first problem in `value` (walked breadth-first, iteratively), or undefined.
+ * A batch body has thousands of values: the walk keeps each one's parent and
+ * key in flat arrays and spells a field's path only for the value at fault.
+ */
 export function inputProblem(value: unknown, root: string): FieldProblem | undefined {
-  const queue: { value: unknown; path: string; depth: number }[] = [{ value, path: root, depth: 0 }];
-  for (let i = 0; i < queue.length; i += 1) {
-    const { value: current, path, depth } = queue[i]!;
+  const values: unknown[] = [value];
+  const parents: number[] = [-1];
+  const keys: (string | number)[] = [''];
+  const depths: number[] = [0];
+  const pathOf = (at: number): string => (at === 0 ? root : child(pathOf(parents[at]!), keys[at]!));
+  for (let i = 0; i < values.length; i += 1) {
+    const current = values[i];
     if (typeof current === 'string') {
       const reason = unstorableText(current);
-      if (reason) return { field: path || '(body)', message: reason };
+      if (reason) return { field: pathOf(i) || '(body)', message: reason };
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
-    if (depth >= INPUT_MAX_DEPTH) return { field: path || '(body)', message: `nests deeper than ${INPUT_MAX_DEPTH} levels` };
+    const depth = depths[i]!;
+    if (depth >= INPUT_MAX_DEPTH) return { field: pathOf(i) || '(body)', message: `nests deeper than ${INPUT_MAX_DEPTH} levels` };
     if (Array.isArray(current)) {
-      current.forEach((item, index) => queue.push({ value: item, path: child(path, index), depth: depth + 1 }));
+      for (let index = 0; index < current.length; index += 1) {
+        values.push(current[index]);
+        parents.push(i);
+        keys.push(index);
+        depths.push(depth + 1);
+      }
       continue;
     }
-    for (const [key, item] of Object.entries(current)) {
+    for (const key in current) {
+      if (!Object.hasOwn(current, key)) continue;
       const reason = unstorableText(key);
-      if (reason) return { field: child(path, JSON.stringify(key)), message: `has a key that ${reason}` };
-      queue.push({ value: item, path: child(path, key), depth: depth + 1 });
+      if (reason) return { field: child(pathOf(i), JSON.stringify(key)), message: `has a key that ${reason}` };
+      values.push((current as Record<string, unknown>)[key]);
+      parents.push(i);
+      keys.push(key);
+      depths.push(depth + 1);
     }
   }
   return undefined;

@@ -69,6 +69,8 @@ for (const kind of STORE_KINDS) {
         assertNative(badKey, 400, 'request.invalid');
         assert.match(badKey.body.error.message, /key/);
         assert.equal((await create({ pair: '😀 ok' })).status, 201, 'a surrogate pair is fine');
+        const batch = await native('POST', '/v1/directories/default/users/batch', { users: [{ username: 'fine' }, { username: 'nul', attributes: { tags: ['a', { note: 'a\u0000b' }] } }] });
+        assertNative(batch, 400, 'request.invalid', 'users[1].attributes.tags[1].note');
       });
 
       it('in the dialects too: Huawei and Alloy answer in their own shapes', async () => {
