@@ -1,6 +1,8 @@
 /** The batch engine through the native batch API, on both stores. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fastJsonStringify from 'fast-json-stringify';
+import { BatchResultBody } from '../../src/http/native/schemas.ts';
 import { importedHashes } from '../helpers/hashes.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestService, type CallResult, type TestService } from '../helpers/service.ts';
@@ -83,6 +85,19 @@ for (const kind of STORE_KINDS) {
         assert.equal(results(response)[0]!.error?.field, 'username');
         assert.equal(results(response)[3]!.error?.field, 'username');
       });
+    });
+
+    it('serves exactly the fields of its schema: the body is what the schema\'s serialiser makes of it', async () => {
+      // The route serialises with JSON.stringify (http/serialization.ts), so nothing would filter a stray field.
+      const serialise = fastJsonStringify(BatchResultBody);
+      const dir = await directory();
+      await svc.call('POST', `/v1/directories/${dir}/users`, { key, body: { username: 'taken' } });
+      const users = [{ username: 'p1', email: 'p1@example.com', attributes: { team: 'a' } }, { username: 'p2', generateSecret: true }, { username: 'TAKEN' }, { username: 'p4', email: 'bad' }];
+      for (const mode of ['partial', 'atomic']) {
+        const response = await batch(dir, { mode, users: users.map((u) => (u.username === 'TAKEN' ? u : { ...u, username: `${u.username}${mode}` })) });
+        assert.ok(response.status === 200 || response.status === 422, response.text);
+        assert.equal(response.text, serialise(JSON.parse(response.text)));
+      }
     });
 
     describe('partial mode', () => {

@@ -6,6 +6,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { StoredResponse } from '../../engine/idempotency.ts';
 import { actorOf } from '../auth/apiKeyAuth.ts';
 import { sendIdempotent } from '../idempotency.ts';
+import { plainJsonSerializer } from '../serialization.ts';
 import { compileBodyValidator } from '../validation.ts';
 import { errorResponses } from './openapi.ts';
 import { Type } from 'typebox';
@@ -25,6 +26,7 @@ export function batchRoutes(app: FastifyInstance, engine: Engine): void {
     {
       config: { scope: 'users:write', batchUsersField: 'users' },
       validatorCompiler: ({ schema, httpPart }) => compileBodyValidator(httpPart === 'body' ? envelopeSchema : (schema as object)),
+      serializerCompiler: plainJsonSerializer,
       schema: {
         tags: ['users'],
         summary: 'Create users in a batch',

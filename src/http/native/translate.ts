@@ -29,7 +29,9 @@ function renderResult(result: ItemResult): ResultWire {
   if (result.status === 'failed') {
     const { error } = renderError(result.error);
     const field = result.error.details?.field;
-    return { index: result.index, status: 'failed', error: { ...error, ...(typeof field === 'string' && { field }) } };
+    // In the schema's order (http/serialization.ts: the body is served as built).
+    const { code, message, details } = error;
+    return { index: result.index, status: 'failed', error: { code, message, ...(typeof field === 'string' && { field }), ...(details && { details }) } };
   }
   const user = result.user === null ? null : renderUser(result.user);
   return 'secret' in result && result.secret !== undefined
@@ -40,7 +42,8 @@ function renderResult(result: ItemResult): ResultWire {
 /** 200 when the batch was processed; 422 when an atomic batch failed and nothing was written. */
 export function renderBatch(outcome: BatchOutcome): StoredResponse {
   const rejected = !outcome.summary.committed && !outcome.summary.dryRun && outcome.summary.failed > 0;
-  return { status: rejected ? 422 : 200, body: { results: outcome.results.map(renderResult), summary: outcome.summary } };
+  const { total, created, updated, skipped, failed, committed, dryRun } = outcome.summary;
+  return { status: rejected ? 422 : 200, body: { results: outcome.results.map(renderResult), summary: { total, created, updated, skipped, failed, committed, dryRun } } };
 }
 
 /** A request-level error as a recordable response. */
