@@ -8,6 +8,7 @@ import { newId } from '../../src/crypto/ids.ts';
 import { comparisonKey, USER_SORTS } from '../../src/domain/user.ts';
 import { isMusterError } from '../../src/domain/errors.ts';
 import { constraintError, mappingConstraints } from '../../src/store/constraints.ts';
+import { arrayLiteral } from '../../src/store/arrayLiteral.ts';
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { databaseErrorInfo, type Database } from '../../src/store/ports.ts';
 import { deleteDirectory, insertDirectory, findDirectory } from '../../src/store/repositories/directories.ts';
@@ -102,6 +103,15 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(Buffer.from(rows[0]!.secret_hash), secretHash);
       assert.equal(typeof rows[0]!.n, 'number');
       assert.deepEqual(rows[0]!.scopes, ['a', 'b']);
+    });
+
+    it('reads array literals (store/arrayLiteral.ts) back element for element, whatever the text', async () => {
+      const texts = ['plain', 'a "quoted" word', 'back\\slash \\"', 'comma, {braces}', '  spaces  ', '', 'NULL', null, 'ünïcødé 😀', 'line\nbreak'];
+      const { rows } = await db.query<{ v: string | null }>('SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n', [arrayLiteral(texts)]);
+      assert.deepEqual(rows.map((r) => r.v), texts);
+      const id = newId();
+      const typed = await db.query<{ n: number | null; id: string | null }>('SELECT n, id FROM unnest($1::int[], $2::uuid[]) AS t(n, id)', [arrayLiteral([1, null, -7]), arrayLiteral([id, null, id])]);
+      assert.deepEqual(typed.rows, [{ n: 1, id }, { n: null, id: null }, { n: -7, id }]);
     });
 
     it('commits a transaction that resolves', async () => {

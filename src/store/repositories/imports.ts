@@ -7,6 +7,7 @@
  */
 import type { Actor } from '../../domain/actor.ts';
 import type { ImportJob, ImportOptions, ImportUndo, ReportStatus, StoredImportStatus } from '../../domain/importJob.ts';
+import { arrayLiteral } from '../arrayLiteral.ts';
 import type { Queryable } from '../ports.ts';
 
 interface JobRow {
@@ -280,7 +281,7 @@ export interface ReportRow {
 }
 
 /** The report's columns as insertReportRows sends them: one array each, with the element type and the cast back; `required` ones are never null. */
-const REPORT_COLUMNS: readonly { name: string; arrayType: string; cast: string; required?: true; value: (r: ReportRow) => unknown }[] = [
+const REPORT_COLUMNS: readonly { name: string; arrayType: string; cast: string; required?: true; value: (r: ReportRow) => string | number | null }[] = [
   { name: 'row', arrayType: 'int[]', cast: '', required: true, value: (r) => r.row },
   { name: 'line', arrayType: 'int[]', cast: '', value: (r) => r.line },
   { name: 'status', arrayType: 'text[]', cast: '', required: true, value: (r) => r.status },
@@ -306,7 +307,7 @@ export async function insertReportRows(q: Queryable, tenantId: string, jobId: st
   for (const column of REPORT_COLUMNS) {
     const values = rows.map(column.value);
     if (!column.required && values.every((v) => v === null)) continue;
-    params.push(values);
+    params.push(arrayLiteral(values));
     sent.push({ name: column.name, array: `$${params.length}::${column.arrayType}`, select: `t.${column.name}${column.cast}` });
   }
   const names = sent.map((c) => c.name).join(', ');

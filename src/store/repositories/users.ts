@@ -8,6 +8,7 @@
 import { isUuid } from '../../domain/directory.ts';
 import { TEXT_FIELD_MAX_LENGTH, type User, type UserProfile, type UserSort, type UserStatus } from '../../domain/user.ts';
 import type { RecordFilter, RecordSort } from '../../domain/filter.ts';
+import { arrayLiteral } from '../arrayLiteral.ts';
 import type { Queryable } from '../ports.ts';
 import { filterSql, sortSql, type Bind } from './recordFilter.ts';
 
@@ -77,7 +78,7 @@ interface InsertColumn {
   readonly arrayType: string;
   /** The expression that turns the unnested element `v` into the column's value. */
   readonly cast: (v: string) => string;
-  readonly value: (u: NewUserRow) => unknown;
+  readonly value: (u: NewUserRow) => string | null;
   /** Columns whose every value is the column default are left out of the statement. */
   readonly optional: boolean;
 }
@@ -137,8 +138,8 @@ export async function insertUsers(
   const names: string[] = [];
   const arrays: string[] = [];
   const selects: string[] = [];
-  const add = (name: string, arrayType: string, cast: (v: string) => string, values: unknown[]) => {
-    params.push(values);
+  const add = (name: string, arrayType: string, cast: (v: string) => string, values: (string | null)[]) => {
+    params.push(arrayLiteral(values));
     names.push(name);
     arrays.push(`$${params.length}::${arrayType}`);
     selects.push(cast(`c${names.length}`));
@@ -234,8 +235,8 @@ export async function findUsersByKeys(
   const { rows } = await q.query<UserRow & { username_key: string; email_key: string | null }>(FIND_USERS_BY_KEYS_SQL, [
     tenantId,
     directoryId,
-    usernameKeys,
-    emailKeys,
+    arrayLiteral(usernameKeys),
+    arrayLiteral(emailKeys),
   ]);
   const byId = new Map(rows.map((row) => [row.id, row]));
   return [...byId.values()].map((row) => ({ user: toUser(row), usernameKey: row.username_key, emailKey: row.email_key }));
