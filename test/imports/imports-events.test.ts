@@ -46,7 +46,8 @@ for (const kind of STORE_KINDS) {
     after(() => svc.close());
 
     it('streams progress events while the job runs, then one done event; Last-Event-ID continues the numbering', async () => {
-      const started = await upload(call, 'live', csvOf(8000, 'sse'), 'text/csv');
+      // Long enough to run past a few of the stream's 500 ms ticks on a fast store (PostgreSQL imports some 20,000 rows/s).
+      const started = await upload(call, 'live', csvOf(30_000, 'sse'), 'text/csv');
       const events = await readEvents(`${base}/v1/imports/${started.body.id}/events`, key);
       const last = events.at(-1)!;
       assert.equal(last.event, 'done');
@@ -54,7 +55,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(events.filter((e) => e.event === 'done').length, 1);
       const running = events.filter((e) => e.event === 'progress' && e.job.status === 'running');
       assert.ok(running.length >= 1, `progress while running (${events.map((e) => e.job.status).join(',')})`);
-      assert.ok(running.some((e) => e.job.totals.processed > 0 && e.job.totals.processed < 8000), 'a progress event from the middle of the job');
+      assert.ok(running.some((e) => e.job.totals.processed > 0 && e.job.totals.processed < 30_000), 'a progress event from the middle of the job');
       assert.deepEqual(events.map((e) => e.id), events.map((_, i) => i + 1));
       const resumed = await readEvents(`${base}/v1/imports/${started.body.id}/events`, key, '41');
       assert.deepEqual(resumed.map((e) => [e.id, e.event]), [[42, 'done']]);

@@ -15,10 +15,19 @@
  *
  * Overlap: the next chunks are read, parsed and mapped (PREFETCH_CHUNKS ahead),
  * and the next one is validated, planned and hashed by createUsers, while the
- * current one is written; its transaction begins when the one before has
- * committed (createUsers' `writeAfter`), so chunks commit in row order and no
- * transaction waits on another. Memory holds those chunks and one stored file
- * chunk, whatever the file's size.
+ * current one is written. Its transaction begins as soon as the one before has
+ * locked the job row (createUsers' `writeAfter`), so on PostgreSQL two chunks'
+ * transactions overlap: the next one inserts its users while the one before
+ * writes its report, checkpoint and events and commits. The next one's own
+ * lock of the job row then waits, in the database, for that commit, so chunks
+ * still commit in row order, each against the checkpoint of the one before.
+ * Why this cannot deadlock: the chunk before has inserted its users before it
+ * locks the job row, and nothing it does afterwards waits on the next chunk's
+ * rows; the next chunk waits on the one before only in the database (the job
+ * row, a username both insert), where PostgreSQL sees every wait. The embedded
+ * store runs one transaction at a time, so there the next one simply begins
+ * after the commit. Memory holds those chunks and one stored file chunk,
+ * whatever the file's size.
  *
  * Atomic jobs run two passes: `validate` (a dry run of every chunk, which
  * writes the report of failed rows), then, only if no row failed, `write`.
@@ -255,6 +264,8 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
   let cancelledAt: number | undefined;
   /** The chunk before's whole write, its commit included. */
   let previous: Promise<void> = Promise.resolve();
+  /** Settles once the chunk before has locked the job row in its transaction (or its write has ended without doing so). */
+  let previousLocked: Promise<void> = Promise.resolve();
   try {
     for await (const chunk of chunks) {
       const expected = { nextRow, phase: job.phase };
@@ -262,8 +273,11 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
       let committed = false;
       const items = chunk.flatMap((pending) => (pending.item ? [pending.item] : []));
       const skipped = chunk.length - items.length;
+      let markLocked!: () => void;
+      const jobLocked = new Promise<void>((resolve) => (markLocked = resolve));
       const commit = async (tx: Queryable, outcome: BatchOutcome) => {
         const locked = await lockOwned(ctx, tx, item, job.id, expected);
+        markLocked();
         if (cancelledAt !== undefined && expected.nextRow >= cancelledAt) throw new ChunkWithdrawn();
         // createUsers answered for the rows with an item, in order.
         let next = 0;
@@ -287,9 +301,10 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
         committed = true;
       };
       const after = previous;
+      const startAfter = previousLocked;
       const written = (async () => {
         const resolved = await resolveGroupNames(ctx, job, items);
-        const outcome = resolved.length > 0 ? await provisioning.createUsers(actor, job.directoryId, resolved, policy, { commitWith: commit, writeAfter: after }) : NOTHING_WRITTEN;
+        const outcome = resolved.length > 0 ? await provisioning.createUsers(actor, job.directoryId, resolved, policy, { commitWith: commit, writeAfter: startAfter }) : NOTHING_WRITTEN;
         // A dry run (or a chunk nothing of which was written in a transaction) commits its report on its own, after the chunk before.
         if (!committed) {
           await after;
@@ -298,6 +313,9 @@ async function runPass(run: RunContext, item: ClaimedItem, job: ImportJob, actor
         ctx.onImportRows?.(chunk.length);
       })();
       written.catch(() => {}); // awaited as `previous` on the next turn, or below
+      // A write that fails before its lock rejects this too, so the next chunk's transaction never begins.
+      previousLocked = Promise.race([jobLocked, written]);
+      previousLocked.catch(() => {});
       // At most this chunk and the one before are in flight: the one before ends before more is read.
       await after;
       previous = written;
