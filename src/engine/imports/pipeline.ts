@@ -24,10 +24,14 @@
  * Why this cannot deadlock: the chunk before has inserted its users before it
  * locks the job row, and nothing it does afterwards waits on the next chunk's
  * rows; the next chunk waits on the one before only in the database (the job
- * row, a username both insert), where PostgreSQL sees every wait. The embedded
- * store runs one transaction at a time, so there the next one simply begins
- * after the commit. Memory holds those chunks and one stored file chunk,
- * whatever the file's size.
+ * row, a username both insert), where PostgreSQL sees every wait. One case
+ * ends the pass early instead: should the chunk before roll back after it
+ * locked the job row and write again (a deadlock victim, retried), the next
+ * chunk may take the lock first and find the checkpoint behind it; it throws
+ * ClaimLost, and the job resumes from its checkpoint once the lease lapses,
+ * nothing done twice. The embedded store runs one transaction at a time, so
+ * there the next one simply begins after the commit. Memory holds those
+ * chunks and one stored file chunk, whatever the file's size.
  *
  * Atomic jobs run two passes: `validate` (a dry run of every chunk, which
  * writes the report of failed rows), then, only if no row failed, `write`.
