@@ -34,6 +34,7 @@ export function inputProblem(value: unknown, root: string): FieldProblem | undef
   const parents: number[] = [-1];
   const keys: (string | number)[] = [''];
   const depths: number[] = [0];
+  // Recursive, but only as deep as the value at fault: at most INPUT_MAX_DEPTH + 1.
   const pathOf = (at: number): string => (at === 0 ? root : child(pathOf(parents[at]!), keys[at]!));
   for (let i = 0; i < values.length; i += 1) {
     const current = values[i];

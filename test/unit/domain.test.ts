@@ -205,7 +205,7 @@ describe('newId', () => {
     for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} !< ${ids[i]}`);
   });
 
-  it('writes the clock into the first 48 bits and fresh randomness into the last 62', () => {
+  it('writes the clock into the first 48 bits and fresh random bytes into the tail', () => {
     const before = Date.now();
     const ids = Array.from({ length: 300 }, newId); // more than one pool refill of random bytes
     const after = Date.now();

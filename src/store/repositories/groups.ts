@@ -1,6 +1,7 @@
 /** Groups of users in a directory, and memberships. */
 import type { RecordFilter, RecordSort } from '../../domain/filter.ts';
 import type { Group, GroupMember, VersionedGroup } from '../../domain/group.ts';
+import { arrayLiteral } from '../arrayLiteral.ts';
 import type { Queryable } from '../ports.ts';
 import { filterSql, GROUPS_TABLE, sortSql, type Bind } from './recordFilter.ts';
 
@@ -187,7 +188,7 @@ export async function insertMemberships(
   await q.query(
     `INSERT INTO group_members (tenant_id, directory_id, group_id, user_id)
      SELECT $1, $2, g, u FROM unnest($3::uuid[], $4::uuid[]) AS t(g, u) ON CONFLICT DO NOTHING`,
-    [tenantId, directoryId, memberships.map((m) => m.groupId), memberships.map((m) => m.userId)],
+    [tenantId, directoryId, arrayLiteral(memberships.map((m) => m.groupId)), arrayLiteral(memberships.map((m) => m.userId))],
   );
 }
 

@@ -338,7 +338,7 @@ export async function updateUsersByUsername(
      FROM (SELECT key, patch::jsonb AS patch FROM unnest($3::text[], $4::text[]) AS t(key, patch)) AS d
      WHERE u.tenant_id = $1 AND u.directory_id = $2 AND u.username_key = d.key
      RETURNING ${USER_COLUMNS}, username_key, email_key`,
-    [tenantId, directoryId, updates.map((u) => u.usernameKey), updates.map((u) => JSON.stringify(u.set))],
+    [tenantId, directoryId, arrayLiteral(updates.map((u) => u.usernameKey)), arrayLiteral(updates.map((u) => JSON.stringify(u.set)))],
   );
   return rows.map((row) => ({ user: toUser(row), usernameKey: row.username_key, emailKey: row.email_key }));
 }
