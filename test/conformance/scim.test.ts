@@ -224,6 +224,23 @@ for (const kind of STORE_KINDS) for (const transport of TRANSPORTS) {
     });
 
     describe('RFC 7644: ETags, projection, listing, errors', () => {
+      it('attribute names match in any case (RFC 7643 §2.1) and come back in the registry\'s spelling', async () => {
+        const userName = `case-${++n}@example.com`;
+        const response = await scim('POST', '/Users', {
+          schemas: [USER_SCHEMA],
+          USERNAME: userName,
+          Name: { GIVENNAME: 'Ada', familyname: 'Lovelace' },
+          emails: [{ VALUE: userName, Primary: true, TYPE: 'work' }],
+          [ENTERPRISE.toUpperCase()]: { EmployeeNumber: '1815' },
+        });
+        assert.equal(response.status, 201, response.text);
+        const read = await scim('GET', `/Users/${response.body.id}`);
+        assert.equal(read.body.userName, userName);
+        assert.deepEqual(read.body.name, { givenName: 'Ada', familyName: 'Lovelace' });
+        assert.deepEqual(read.body.emails, [{ value: userName, primary: true, type: 'work' }]);
+        assert.deepEqual(read.body[ENTERPRISE], { employeeNumber: '1815' });
+      });
+
       it('If-Match mismatch is 412, If-None-Match of the current version 304', async () => {
         const user = await create(`etag-${n}@example.com`);
         assert.equal((await scim('GET', `/Users/${user.id}`, undefined, { 'if-none-match': user.meta.version })).status, 304);

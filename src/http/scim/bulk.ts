@@ -69,6 +69,11 @@ function referencesIn(value: unknown, into: Set<string>): void {
   else if (isObject(value)) for (const v of Object.values(value)) referencesIn(v, into);
 }
 
+/** The operation's `data` with every `bulkId:x` string replaced by the id x's POST created; as sent when it references none. */
+function resolvedData(op: BulkOperation, ids: ReadonlyMap<string, string>): unknown {
+  return op.needs.size === 0 ? op.data : resolveReferences(op.data, ids);
+}
+
 /** `value` with every `bulkId:x` string replaced by the id x's POST created. */
 function resolveReferences(value: unknown, ids: ReadonlyMap<string, string>): Json {
   if (typeof value === 'string') {
@@ -246,7 +251,7 @@ export function bulkRoutes(app: FastifyInstance, options: ScimOptions): void {
   async function createUserRun(actor: Actor, directory: string, run: readonly BulkOperation[], created: Map<string, string>, base: string, record: (op: BulkOperation, result: BulkResult) => void) {
     const items: BatchItem[] = run.map((op) => {
       try {
-        return { draft: draftOf(readResource(USER, resolveReferences(op.data, created))) };
+        return { draft: draftOf(readResource(USER, resolvedData(op, created))) };
       } catch (error) {
         if (isMusterError(error)) return { rejected: error };
         throw error;
@@ -266,7 +271,7 @@ export function bulkRoutes(app: FastifyInstance, options: ScimOptions): void {
   async function runOne(actor: Actor, directory: string, op: BulkOperation, created: Map<string, string>, base: string): Promise<BulkResult> {
     const resolvedPath = op.path.replace(/^(\/(?:Users|Groups)\/)bulkId:(.+)$/, (whole, prefix: string, id: string) => (created.has(id) ? `${prefix}${created.get(id)}` : whole));
     const { type, id } = target(resolvedPath);
-    const data = resolveReferences(op.data, created);
+    const data = resolvedData(op, created);
     const version = expectedVersion(op.version);
     const writes = type === 'Users' ? users : groups;
     const bulkId = op.bulkId === undefined ? {} : { bulkId: op.bulkId };

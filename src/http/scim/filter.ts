@@ -13,7 +13,7 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 import { MusterError } from '../../domain/errors.ts';
 import type { FilterTarget, FilterValueType, GroupFilterColumn, RecordFilter, RecordSort, UserFilterColumn } from '../../domain/filter.ts';
-import { resolvePath, type AttributeDef, type ResolvedPath, type ResourceTypeDef } from './registry.ts';
+import { attributeNamed, resolvePath, type AttributeDef, type ResolvedPath, type ResourceTypeDef } from './registry.ts';
 import { SCIM_ATTRIBUTES_KEY } from './userTranslate.ts';
 
 const invalid = (detail: string) => new MusterError('scim.invalid_filter', detail);
@@ -102,7 +102,7 @@ function userLeaf(type: ResourceTypeDef, path: string, spec: Leaf): RecordFilter
 
 /** A comparison inside a value filter `attr[...]`: paths are sub-attributes of `parent`'s elements. */
 function elementLeaf(parent: AttributeDef, path: string, spec: Leaf): RecordFilter {
-  const sub = parent.subAttributes?.find((s) => s.name.toLowerCase() === path.toLowerCase());
+  const sub = attributeNamed(parent.subAttributes, path);
   if (!sub) throw invalid(`"${parent.name}" has no sub-attribute "${path}".`);
   return leaf({ kind: 'element', path: [sub.name] }, sub, spec);
 }
@@ -206,7 +206,7 @@ export function userFilter(type: ResourceTypeDef, text: string): RecordFilter {
 
 /** A comparison on a member's sub-attribute (`members[value eq "..."]`): only `value`, the member's id, is stored. */
 function memberLeaf(members: AttributeDef, path: string, spec: Leaf): RecordFilter {
-  const sub = members.subAttributes?.find((s) => s.name.toLowerCase() === path.toLowerCase());
+  const sub = attributeNamed(members.subAttributes, path);
   if (!sub || sub.name !== 'value') throw invalid(`Members can be filtered on their value (the member's id) only, not "${path}".`);
   return leaf({ kind: 'element', path: ['value'] }, sub, spec);
 }

@@ -16,7 +16,7 @@
 import type { Filter } from 'scim2-parse-filter';
 import { parseScimFilter } from './filter.ts';
 import { MusterError } from '../../domain/errors.ts';
-import { resolvePath, type AttributeDef, type ResolvedPath, type ResourceTypeDef } from './registry.ts';
+import { attributeNamed, resolvePath, type AttributeDef, type ResolvedPath, type ResourceTypeDef } from './registry.ts';
 import { isObject, valueOf, type Json, type JsonObject } from './resource.ts';
 
 export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -60,7 +60,7 @@ function parsePath(type: ResourceTypeDef, path: string): Target {
   if (filterText === undefined) return { resolved, filter: undefined, sub: undefined };
   if (!resolved.attribute.multiValued || resolved.sub) throw new MusterError('scim.invalid_path', `"${attrPath}" is not a multi-valued attribute.`);
   const filter = parseScimFilter(filterText, () => new MusterError('scim.invalid_path', `The filter in the path "${path}" does not parse.`));
-  const sub = subName === undefined ? undefined : resolved.attribute.subAttributes?.find((s) => s.name.toLowerCase() === subName.toLowerCase());
+  const sub = subName === undefined ? undefined : attributeNamed(resolved.attribute.subAttributes, subName);
   if (subName !== undefined && !sub) throw new MusterError('scim.invalid_path', `"${resolved.attribute.name}" has no sub-attribute "${subName}".`);
   return { resolved, filter, sub };
 }
@@ -78,7 +78,7 @@ function matches(element: Json, filter: Filter, parent: AttributeDef): boolean {
     case '[]':
       return false;
   }
-  const def = parent.subAttributes?.find((s) => s.name.toLowerCase() === filter.attrPath.toLowerCase());
+  const def = attributeNamed(parent.subAttributes, filter.attrPath);
   const actual = def ? element[def.name] : undefined;
   if (filter.op === 'pr') return actual !== undefined && actual !== null && actual !== '';
   let left: Json | undefined = actual;
@@ -120,7 +120,7 @@ function matches(element: Json, filter: Filter, parent: AttributeDef): boolean {
 function elementFromFilter(filter: Filter, parent: AttributeDef): JsonObject {
   if (filter.op === 'and') return Object.assign({}, ...filter.filters.map((f) => elementFromFilter(f, parent))) as JsonObject;
   if (filter.op !== 'eq') throw new MusterError('scim.no_target', 'The path\'s filter matches no element, and is not made of "eq" terms to create one from.');
-  const def = parent.subAttributes?.find((s) => s.name.toLowerCase() === filter.attrPath.toLowerCase());
+  const def = attributeNamed(parent.subAttributes, filter.attrPath);
   if (!def) throw new MusterError('scim.invalid_path', `"${parent.name}" has no sub-attribute "${filter.attrPath}".`);
   return { [def.name]: valueOf(def, filter.compValue, `${parent.name}.${def.name}`) };
 }

@@ -191,7 +191,31 @@ export interface ResolvedPath {
   readonly sub: AttributeDef | undefined;
 }
 
-const findIn = (list: readonly AttributeDef[] | undefined, name: string) => list?.find((a) => a.name.toLowerCase() === name.toLowerCase());
+/** Per attribute list (the registry's lists never change), its attributes by lower-cased name. */
+const byLowerName = new WeakMap<readonly AttributeDef[], ReadonlyMap<string, AttributeDef>>();
+
+/** The attribute of `list` named `name`, case-insensitively (RFC 7643 §2.1); undefined when it has none. */
+export function attributeNamed(list: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
+  if (list === undefined) return undefined;
+  let index = byLowerName.get(list);
+  if (index === undefined) byLowerName.set(list, (index = new Map(list.map((a) => [a.name.toLowerCase(), a]))));
+  return index.get(name.toLowerCase());
+}
+
+/** Per resource type, per schema URN, the attribute list schemaAttributes returns (built once, so its name index is too). */
+const attributesOf = new Map<ResourceTypeDef, Map<string, readonly AttributeDef[]>>();
+
+/** The attributes of `schema` in a resource of `type`: its core schema's with the common ones (id, externalId, meta) first; an extension's alone. */
+export function schemaAttributes(type: ResourceTypeDef, schema: string): readonly AttributeDef[] {
+  let bySchema = attributesOf.get(type);
+  if (bySchema === undefined) attributesOf.set(type, (bySchema = new Map()));
+  let list = bySchema.get(schema);
+  if (list === undefined) {
+    const defs = SCHEMAS.find((s) => s.id === schema)!.attributes;
+    bySchema.set(schema, (list = schema === type.schema ? [...COMMON_ATTRIBUTES, ...defs] : defs));
+  }
+  return list;
+}
 
 /**
  * Resolves `name`, `name.sub`, `urn:...:name[.sub]` (case-insensitive) for a
@@ -208,11 +232,10 @@ export function resolvePath(type: ResourceTypeDef, path: string): ResolvedPath |
   }
   const [name = '', subName, ...more] = rest.split('.');
   if (more.length > 0) return undefined;
-  const schema = SCHEMAS.find((s) => s.id === schemaId)!;
-  const attribute = findIn(schemaId === type.schema ? [...COMMON_ATTRIBUTES, ...schema.attributes] : schema.attributes, name);
+  const attribute = attributeNamed(schemaAttributes(type, schemaId), name);
   if (!attribute) return undefined;
   if (subName === undefined) return { schema: schemaId, attribute, sub: undefined };
-  const sub = findIn(attribute.subAttributes, subName);
+  const sub = attributeNamed(attribute.subAttributes, subName);
   return sub ? { schema: schemaId, attribute, sub } : undefined;
 }
 

@@ -6,7 +6,7 @@
  * strings ("False") are read as booleans. Throws `scim.invalid_value`.
  */
 import { MusterError } from '../../domain/errors.ts';
-import { COMMON_ATTRIBUTES, SCHEMAS, type AttributeDef, type ResourceTypeDef } from './registry.ts';
+import { attributeNamed, schemaAttributes, type AttributeDef, type ResourceTypeDef } from './registry.ts';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -57,18 +57,12 @@ export function valueOf(def: AttributeDef, value: unknown, path: string, single 
 function canonicalObject(defs: readonly AttributeDef[], input: JsonObject, path: string, keepReadOnly: boolean): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(input)) {
-    const def = defs.find((d) => d.name.toLowerCase() === key.toLowerCase());
+    const def = attributeNamed(defs, key);
     if (!def || (def.mutability === 'readOnly' && !keepReadOnly)) continue;
     const canonical = valueOf(def, value, path ? `${path}.${def.name}` : def.name);
     if (canonical !== null) out[def.name] = canonical;
   }
   return out;
-}
-
-/** The schema definitions (core attributes with id/externalId/meta, then each extension by URN) of a resource type. */
-export function schemaAttributes(type: ResourceTypeDef, schema: string): readonly AttributeDef[] {
-  const defs = SCHEMAS.find((s) => s.id === schema)!.attributes;
-  return schema === type.schema ? [...COMMON_ATTRIBUTES, ...defs] : defs;
 }
 
 /**
