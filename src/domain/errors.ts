@@ -35,6 +35,7 @@ export interface ErrorSpec {
 export const ERROR_CODES = {
   // Requests
   'request.malformed_json': { status: 400, category: 'validation', message: 'The request body is not valid JSON.', description: 'The body could not be parsed as JSON.' },
+  'request.malformed_multipart': { status: 400, category: 'validation', message: 'The multipart/form-data body could not be read.', description: 'An import upload sent as multipart/form-data is not well-formed: no boundary in the Content-Type, a malformed part header, a field named `__proto__`, more than one file part, or a body that ends before its closing boundary; no job was started.' },
   'request.body_required': { status: 400, category: 'validation', message: 'The request body is empty.', description: 'A JSON body is required for this request.' },
   'request.invalid': { status: 400, category: 'validation', message: 'The request does not match the schema.', description: 'A field is missing, has the wrong type or breaks a rule; `details` lists each problem with its field.' },
   'request.unsupported_media_type': { status: 415, category: 'validation', message: 'Unsupported Content-Type; send application/json.', description: 'The body was sent with a content type the endpoint does not accept.' },

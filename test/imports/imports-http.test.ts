@@ -159,6 +159,33 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await users(dir)).map((u) => u.username), ['mp1']);
     });
 
+    it('refuses a multipart body that is not well-formed to its end with a 400, and starts no job', async () => {
+      const dir = await directory();
+      const boundary = 'muster-boundary-2';
+      const type = `multipart/form-data; boundary=${boundary}`;
+      const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const file = (name: string, csv: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.csv"\r\nContent-Type: text/csv\r\n\r\n${csv}\r\n`;
+      const end = `--${boundary}--\r\n`;
+      const refused: [string, string, string, string][] = [
+        ['a NUL byte for a body', '\u0000', type, 'request.malformed_multipart'],
+        ['no closing boundary after the file', file('file', 'username\ncut1\n'), type, 'request.malformed_multipart'],
+        ['no boundary in the Content-Type', file('file', 'username\nnob1\n') + end, 'multipart/form-data', 'request.malformed_multipart'],
+        ['a field named __proto__', field('__proto__', 'x') + file('file', 'username\nproto1\n') + end, type, 'request.malformed_multipart'],
+        ['a second file part', file('file', 'username\ntwo1\n') + file('other', 'username\ntwo2\n') + end, type, 'request.malformed_multipart'],
+        ['an option after the file, which would be ignored', file('file', 'username\nlate1\n') + field('mode', 'atomic') + end, type, 'import.invalid_options'],
+      ];
+      for (const [what, body, contentType, code] of refused) {
+        const response = await upload(call, dir, body, contentType);
+        assert.deepEqual([response.status, response.body.error?.code], [400, code], `${what}: ${response.text}`);
+      }
+      const jobs = await svc.call('GET', `/v1/directories/${dir}/imports`, { key });
+      assert.deepEqual(jobs.body.imports, []);
+      const good = await upload(call, dir, field('mode', 'atomic') + file('file', 'username\nfine1\n') + end, type);
+      assert.equal(good.status, 202, good.text);
+      assert.equal((await finished(call, good.body.id)).options.mode, 'atomic');
+      assert.deepEqual((await users(dir)).map((u) => u.username), ['fine1']);
+    });
+
     it('rejects bad options with import.invalid_options naming the option; a retry with the same Idempotency-Key is the same job', async () => {
       const dir = await directory();
       const bad = await upload(call, dir, 'username\nx\n', 'text/csv', 'mode=sometimes');

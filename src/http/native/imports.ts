@@ -11,10 +11,10 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import multipart from '@fastify/multipart';
+import multipart, { type Multipart } from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { MusterError } from '../../domain/errors.ts';
+import { isMusterError, MusterError } from '../../domain/errors.ts';
 import { isFinished, progressOf, topFailures, type ImportJob } from '../../domain/importJob.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { ReportRow } from '../../engine/imports/index.ts';
@@ -86,6 +86,43 @@ async function* renderReport(rows: AsyncIterable<ReportRow>, format: 'ndjson' | 
   for await (const row of rows) yield csvLine(REPORT_COLUMNS.map((column) => row[column]));
 }
 
+/** What a fault of the multipart body itself (not of the file in it) is: the client's, 400. */
+function malformedMultipart(error: unknown): unknown {
+  if (isMusterError(error)) return error;
+  const { code, message } = error as { code?: string; message?: string };
+  return new MusterError(
+    'request.malformed_multipart',
+    code === 'FST_FILES_LIMIT' ? 'Send one file, in the part `file`; this body has another file part.' : `The multipart/form-data body could not be read: ${message ?? String(error)}.`,
+  );
+}
+
+/** The parts of a multipart body, the parser's errors turned into `request.malformed_multipart`. */
+function multipartParts(parts: AsyncIterator<Multipart>): AsyncIterator<Multipart> {
+  return {
+    next: () => parts.next().catch((error: unknown) => Promise.reject(malformedMultipart(error))),
+  };
+}
+
+/**
+ * The file part's bytes, then the rest of the body read to its end, so that
+ * the engine keeps the upload only once the body has ended well-formed: a
+ * field after the file (an option that would be ignored) or a body cut short
+ * fails the upload, and no job is left behind.
+ */
+async function* fileThenRest(file: Readable, rest: AsyncIterator<Multipart>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* file;
+  } catch (error) {
+    throw malformedMultipart(error);
+  }
+  for (let part = await rest.next(); !part.done; part = await rest.next()) {
+    if (part.value.type === 'field') {
+      throw new MusterError('import.invalid_options', `Options go before the part \`file\`; the field "${part.value.fieldname}" came after it.`, { option: part.value.fieldname });
+    }
+    part.value.file.resume();
+  }
+}
+
 export function importRoutes(app: FastifyInstance, engine: Engine): void {
   // Its own context: the upload media types are taken as raw streams here only.
   void app.register(async (scope) => {
@@ -117,20 +154,21 @@ export function importRoutes(app: FastifyInstance, engine: Engine): void {
       },
       async (request, reply) => {
         const idempotencyKey = request.headers['idempotency-key'];
-        const start = (raw: Record<string, string>, mediaType: string | undefined, body: Readable) =>
+        const start = (raw: Record<string, string>, mediaType: string | undefined, body: AsyncIterable<Uint8Array>) =>
           engine.imports.start(actorOf(request), request.params.directory, { raw, mediaType, ...(idempotencyKey !== undefined && { idempotencyKey }) }, body);
         let outcome: Awaited<ReturnType<typeof start>> | undefined;
         if (request.isMultipart()) {
-          // Options are the query and the fields before the part `file`; the parts after it are drained unread.
+          // Options are the query and the fields before the part `file`. The job's upload is the file
+          // followed by the rest of the body, so a job is kept only when the whole body is well-formed.
           const raw: Record<string, string> = { ...(request.query as Record<string, string>) };
-          const parts = request.parts()[Symbol.asyncIterator]();
+          const parts = multipartParts(request.parts()[Symbol.asyncIterator]());
           for (let part = await parts.next(); !part.done; part = await parts.next()) {
             const current = part.value;
             if (current.type === 'field') raw[current.fieldname] = String(current.value);
-            else if (current.fieldname !== 'file' || outcome) current.file.resume();
+            else if (current.fieldname !== 'file') current.file.resume();
             else {
-              outcome = await start(raw, current.mimetype === 'application/octet-stream' ? undefined : current.mimetype, current.file);
-              current.file.resume();
+              outcome = await start(raw, current.mimetype === 'application/octet-stream' ? undefined : current.mimetype, fileThenRest(current.file, parts));
+              current.file.resume(); // unread when the job was a replay
             }
           }
           if (!outcome) throw new MusterError('request.body_required', 'Send the file in the multipart part `file`.', { field: 'file' });
