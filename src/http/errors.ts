@@ -91,7 +91,9 @@ export function classifyError(error: unknown, bodyLimitBytes: number): { error: 
 export function useErrorShape(app: FastifyInstance, render: ErrorRenderer): void {
   app.setErrorHandler((error, request, reply) => {
     const { error: registered, unexpected } = classifyError(error, app.initialConfig.bodyLimit ?? 0);
-    if (unexpected) request.log.error({ err: error }, 'unexpected error');
+    // A client that hangs up mid-body (an upload cut short) fails the body's stream: its own doing, no fault of the service's.
+    if (unexpected && request.raw.readableAborted) request.log.info({ err: error }, 'the client closed the connection before its request body ended');
+    else if (unexpected) request.log.error({ err: error }, 'unexpected error');
     const retryAfter = registered.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return sendStored(reply, render(registered));

@@ -1,8 +1,11 @@
 /** Import jobs over the native API, on both stores: formats, partial and atomic, report, cancel, undo, events. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { finished, reportLines, upload, type ImportCall } from './helpers.ts';
 
 for (const kind of STORE_KINDS) {
@@ -184,6 +187,29 @@ for (const kind of STORE_KINDS) {
       assert.equal(good.status, 202, good.text);
       assert.equal((await finished(call, good.body.id)).options.mode, 'atomic');
       assert.deepEqual((await users(dir)).map((u) => u.username), ['fine1']);
+    });
+
+    it('a client that hangs up mid-upload leaves no job, logged at info rather than as an unexpected error', async () => {
+      const socketService = await startTestService(kind, {}, { transport: 'socket' });
+      try {
+        const { adminKey } = await socketService.newTenant();
+        const { port } = socketService.app.server.address() as AddressInfo;
+        const client = connect(port, '127.0.0.1');
+        await once(client, 'connect');
+        client.write(
+          `POST /v1/directories/default/imports HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${adminKey}\r\n` +
+            'Content-Type: text/csv\r\nContent-Length: 100000\r\n\r\nusername\nhungup1\n',
+        );
+        // The upload has begun (its job row exists, uploading) before the client hangs up.
+        await waitFor('the upload to begin', async () => (await socketService.db.query('SELECT 1 FROM import_jobs')).rows.length > 0);
+        client.destroy();
+        const entries = () => socketService.logs.map((line) => JSON.parse(line) as { msg: string; level: number });
+        await waitFor('the hang-up in the log', () => entries().some((e) => e.msg === 'the client closed the connection before its request body ended' && e.level === 30));
+        assert.deepEqual(entries().filter((e) => e.msg === 'unexpected error'), []);
+        await waitFor('the cut-short upload to be deleted', async () => (await socketService.db.query('SELECT 1 FROM import_jobs')).rows.length === 0);
+      } finally {
+        await socketService.close();
+      }
     });
 
     it('rejects bad options with import.invalid_options naming the option; a retry with the same Idempotency-Key is the same job', async () => {
