@@ -144,8 +144,8 @@ export function importRoutes(app: FastifyInstance, engine: Engine): void {
           description:
             'The body is the file (text/csv, application/x-ndjson or application/json; or multipart/form-data with the file in the part `file` and options as fields before it), streamed into the database as it arrives, up to IMPORT_MAX_BYTES ' +
             '(default 2 GiB; more is 413 `request.too_large`). Options are query parameters. 202 with the job and `Location: /v1/imports/{id}`; ' +
-            'with `Idempotency-Key`, a repeat answers 200 with the job the first request started and reads no body. Bad options are 400 ' +
-            '`import.invalid_options` (`details.option`); more than IMPORT_MAX_QUEUED_PER_TENANT unfinished jobs is 429 `import.too_many_jobs` with `Retry-After`.',
+            'with `Idempotency-Key`, a repeat answers 200 with the job the first request started and reads no body. Bad options, or a multipart field after the part `file`, are 400 ' +
+            '`import.invalid_options` (`details.option`); a multipart body that is not well-formed to its closing boundary (or holds a second file) is 400 `request.malformed_multipart`, and no job is left; more than IMPORT_MAX_QUEUED_PER_TENANT unfinished jobs is 429 `import.too_many_jobs` with `Retry-After`.',
           params: DirectoryParams,
           querystring: ImportStartQuery,
           headers: ImportStartHeaders,
